@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// The module list follows the data flow of docs/product.md:
+// capture metadata -> georeference -> store -> ingest (pipeline) -> CLI.
+// Segmentation, growth, sync and export slot in between as their own modules.
+import PackageDescription
+
+let package = Package(
+  name: "crackmon",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "crackmon", targets: ["crackmon"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+  ],
+  targets: [
+    // C libraries, each wrapped by exactly one Swift file.
+    .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+    .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
+    .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
+
+    .target(
+      name: "CaptureMetadata",
+      dependencies: ["CExif", "CHeif", .product(name: "Crypto", package: "swift-crypto")]
+    ),
+    .target(name: "Georeference", dependencies: ["CProj", "CaptureMetadata"]),
+    .target(
+      name: "Store",
+      dependencies: ["CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .target(name: "Ingest", dependencies: ["CaptureMetadata", "Georeference", "Store"]),
+    .target(
+      name: "CrackmonCLI",
+      dependencies: [
+        "CaptureMetadata", "Georeference", "Store", "Ingest",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "crackmon", dependencies: ["CrackmonCLI"]),
+
+    .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata"]),
+    .testTarget(name: "GeoreferenceTests", dependencies: ["Georeference", "CaptureMetadata"]),
+    .testTarget(name: "StoreTests", dependencies: ["Store", "CaptureMetadata", "Georeference"]),
+    .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "CaptureMetadata", "crackmon"]),
+  ]
+)

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Georeference
+import Store
+
+struct AssetCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "asset",
+    abstract: "Register and list the structures under inspection.",
+    subcommands: [Add.self, List.self])
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Register an asset: a bridge, tunnel, dam or other structure.",
+      discussion: """
+        Crack geometry of the asset is measured in a projected CRS: the UTM zone of the
+        reference point unless --epsg names another (e.g. 25833 for ETRS89 / UTM 33N).
+        """)
+
+    @Argument(help: "Short, stable id, like pier-17 (letters, digits, '.', '_' and '-').")
+    var id: String
+    @Option(help: "Human-readable name.")
+    var name: String
+    @Option(help: "Kind of structure: \(AssetKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: AssetKind
+    @Option(help: "Reference latitude, WGS84 degrees (north positive).")
+    var lat: Double
+    @Option(help: "Reference longitude, WGS84 degrees (east positive).")
+    var lon: Double
+    @Option(help: "EPSG code of the projected CRS. Default: the UTM zone of --lat/--lon.")
+    var epsg: Int?
+    @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+      guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+        throw ValidationError("asset id \"\(id)\" may hold only letters, digits, '.', '_' and '-'")
+      }
+      guard (-90...90).contains(lat) else { throw ValidationError("--lat \(lat) is outside -90...90") }
+      guard (-180...180).contains(lon) else { throw ValidationError("--lon \(lon) is outside -180...180") }
+    }
+
+    func run() throws {
+      let code = epsg ?? utmEPSG(latitude: lat, longitude: lon)
+      // Fails here, with PROJ's reason, rather than at the first ingest.
+      _ = try CoordinateTransform(projectedEPSG: code)
+      let store = try DeviceStore(opening: storeOptions.path)
+      let asset = try store.add(Asset(id: id, name: name, kind: kind, latitude: lat, longitude: lon, epsg: code))
+      print("Added asset \(asset.id) (\(asset.name), \(asset.kind.rawValue)) at \(lat), \(lon); CRS EPSG:\(code)")
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the assets in the store.")
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: FormatOption
+
+    func run() throws {
+      let assets = try DeviceStore(opening: storeOptions.path).assets()
+      switch output.format {
+      case .json: try printJSON(assets)
+      case .text:
+        printTable(
+          ["id", "name", "kind", "lat", "lon", "epsg"],
+          assets.map { [$0.id, $0.name, $0.kind.rawValue, "\($0.latitude)", "\($0.longitude)", "\($0.epsg)"] })
+      }
+    }
+  }
+}
+
+extension AssetKind: ExpressibleByArgument {}

@@ -1,0 +1,48 @@
+import Foundation
+import ArgumentParser
+
+/// The `crackmon` command line.
+public struct Crackmon: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "crackmon",
+    abstract: "Offline-first crack monitoring for concrete bridges, tunnels and dams.",
+    discussion: """
+      Typical field session:
+        crackmon init --store field.sqlite
+        crackmon asset add pier-17 --name "Pier 17" --kind bridge --lat 52.52 --lon 13.40
+        crackmon cycle add pier-17 2026-Q4 --date 2026-11-20
+        crackmon ingest photos/ --asset pier-17 --cycle 2026-Q4
+        crackmon captures --asset pier-17
+      """,
+    subcommands: [
+      InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
+      CapturesCommand.self,
+    ]
+  )
+
+  public init() {}
+}
+
+/// Where the store is: `--store`, else `$CRACKMON_STORE`, else `./crackmon.sqlite`.
+struct StoreOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "SQLite store to use.", discussion: "Defaults to $CRACKMON_STORE, then ./crackmon.sqlite.",
+      valueName: "path"))
+  var store: String?
+
+  var path: String {
+    store ?? ProcessInfo.processInfo.environment["CRACKMON_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? "crackmon.sqlite"
+  }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
+struct FormatOption: ParsableArguments {
+  @Option(help: "Output format: text for people, json for scripts.")
+  var format: OutputFormat = .text
+}

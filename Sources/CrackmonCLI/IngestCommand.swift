@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Store
+
+struct IngestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ingest",
+    abstract: "Store photos as captures of an asset's inspection cycle.",
+    discussion: """
+      Each photo's metadata is read, its GPS fix checked, its scale (GSD) estimated and
+      its position projected into the asset's CRS. Re-ingesting a file is a no-op
+      ("already ingested"). A file that fails is reported and skipped; the others still
+      go in. Exits 0 if every file was handled, 1 if any failed.
+
+      Scale comes from DJI RelativeAltitude for nadir drone shots. For oblique or facade
+      shots, give the stand-off distance with --distance-m.
+      """)
+
+  @Argument(help: "Photo files or directories (walked recursively).")
+  var photos: [String]
+  @Option(help: "Asset id.")
+  var asset: String
+  @Option(help: "Inspection cycle label.")
+  var cycle: String
+  @Option(name: .customLong("distance-m"), help: "Camera-to-surface distance in metres, for every photo in this run.")
+  var distance: Double?
+  @OptionGroup var storeOptions: StoreOptions
+  @OptionGroup var output: FormatOption
+
+  func validate() throws {
+    if let distance, !(distance > 0 && distance < 10_000) {
+      throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
+    }
+  }
+
+  func run() throws {
+    let store = try DeviceStore(opening: storeOptions.path)
+    let ingestor = try Ingestor(store: store, asset: asset, cycle: cycle, userDistance: distance)
+    var bar = ProgressBar(label: "ingest")
+    let report = try ingestor.run(photos) { done, total in bar.update(done, of: total) }
+
+    switch output.format {
+    case .json: try printJSON(report)
+    case .text: printSummary(report)
+    }
+    if !report.allHandled { throw ExitCode(1) }
+  }
+
+  private func printSummary(_ report: IngestReport) {
+    print("Ingested \(report.ingested.count) into \(asset) / \(cycle)")
+    print("Already ingested (skipped): \(report.duplicates.count)")
+    print("Without usable GPS: \(report.withoutGPS)")
+    print("Failed: \(report.failed.count)")
+    for failure in report.failed { print("  \(failure.message)") }
+    for duplicate in report.duplicates where duplicate.assetId != asset || duplicate.cycleLabel != cycle {
+      print("  \(duplicate.path): already ingested as \(duplicate.assetId) / \(duplicate.cycleLabel)")
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import CaptureMetadata
+
+/// Millimetres on the surface per image pixel, with how it was obtained.
+public struct GroundSampleDistance: Sendable, Equatable, Codable {
+  public enum Method: String, Codable, Sendable {
+    /// Nadir drone shot, distance = DJI RelativeAltitude (height above take-off).
+    case nadirRelativeAltitude = "nadir_relative_altitude"
+    /// Stand-off distance the inspector gave (`--distance-m`).
+    case userDistance = "user_distance"
+    /// No trustworthy distance or focal length; `note` says which is missing.
+    case unknown
+  }
+
+  public var millimetresPerPixel: Double? = nil
+  /// One-sigma uncertainty of `millimetresPerPixel`.
+  public var uncertainty: Double? = nil
+  public var method: Method
+  public var distanceMetres: Double? = nil
+  public var focalSource: FocalSource? = nil
+  /// Why the scale is unknown, or the assumption behind it.
+  public var note: String?
+
+  /// GSD (mm/px) = sensor width (mm) × distance (m) × 1000 / (focal length (mm) × image width (px)).
+  ///
+  /// Check value: `millimetresPerPixel(sensorWidth: 13.2, distance: 100, focalLength: 8.8, imageWidth: 5472)`
+  /// is 27.41 mm/px (2.74 cm/px).
+  public static func millimetresPerPixel(
+    sensorWidth: Double, distance: Double, focalLength: Double, imageWidth: Double
+  ) -> Double {
+    sensorWidth * distance * 1000 / (focalLength * imageWidth)
+  }
+
+  /// Barometric height is good to about half a metre; the ground under the drone may
+  /// also differ from the take-off point, which we allow 5 % of the height for.
+  static func relativeAltitudeUncertainty(_ height: Double) -> Double {
+    (0.25 + 0.0025 * height * height).squareRoot()
+  }
+
+  /// A tape or laser stand-off measured to about 2 %.
+  static let userDistanceRelativeUncertainty = 0.02
+
+  /// Scale for one capture.
+  ///
+  /// An explicit `userDistance` wins. Otherwise only a nadir drone shot with DJI
+  /// RelativeAltitude has a usable distance: GPS altitude is above sea level, not above
+  /// the surface, and gives absurd scales.
+  public static func estimate(for metadata: CaptureMetadata, userDistance: Double? = nil) -> GroundSampleDistance {
+    let method: Method
+    let distance: Double
+    let distanceSigma: Double
+    if let userDistance {
+      method = .userDistance
+      distance = userDistance
+      distanceSigma = userDistance * Self.userDistanceRelativeUncertainty
+    } else {
+      let view = CameraView(metadata.drone)
+      guard view == .nadir, let height = metadata.drone?.relativeAltitude else {
+        return unknown(missingDistanceNote(view, metadata.drone))
+      }
+      guard height > 0.5 else {
+        return unknown("DJI RelativeAltitude is \(height) m: the drone was on or below its take-off point")
+      }
+      method = .nadirRelativeAltitude
+      distance = height
+      distanceSigma = relativeAltitudeUncertainty(height)
+    }
+    guard let focal = FocalLengthInPixels(metadata) else {
+      return unknown(
+        "sensor size unknown: no calibrated focal length, focal plane resolution, 35 mm equivalent or known camera model"
+      )
+    }
+    let gsd = distance * 1000 / focal.pixels
+    let relative = ((distanceSigma / distance) * (distanceSigma / distance)
+      + focal.source.relativeUncertainty * focal.source.relativeUncertainty).squareRoot()
+    let note: String? =
+      switch (method, focal.source) {
+      case (.nadirRelativeAltitude, _): "height above take-off point taken as height above the surface"
+      case (_, .equivalent35mm): "sensor width from the 35 mm equivalent, assuming a 3:2 sensor"
+      default: nil
+      }
+    return GroundSampleDistance(
+      millimetresPerPixel: gsd, uncertainty: gsd * relative, method: method, distanceMetres: distance,
+      focalSource: focal.source, note: note)
+  }
+
+  private static func unknown(_ note: String) -> GroundSampleDistance {
+    GroundSampleDistance(method: .unknown, note: note)
+  }
+
+  private static func missingDistanceNote(_ view: CameraView, _ drone: DroneMetadata?) -> String {
+    switch view {
+    case .oblique:
+      let pitch = drone?.gimbalPitch.map { "\($0)" } ?? "?"
+      return "oblique shot (gimbal pitch \(pitch)°): altitude gives no scale; give --distance-m"
+    case .nadir:
+      return "nadir shot without DJI RelativeAltitude; give --distance-m"
+    case .unknown:
+      return "no distance to the surface: not a nadir drone shot; give --distance-m"
+    }
+  }
+}

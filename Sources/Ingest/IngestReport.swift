@@ -1,0 +1,46 @@
+/// What one `crackmon ingest` run did with each file.
+public struct IngestReport: Encodable, Sendable {
+  public struct Ingested: Encodable, Sendable {
+    public var path: String
+    public var captureId: String
+    public var gpsStatus: String
+    public var gsdMmPerPx: Double?
+    public var gsdMethod: String
+  }
+
+  public struct Duplicate: Encodable, Sendable {
+    public var path: String
+    public var captureId: String
+    public var assetId: String
+    public var cycleLabel: String
+  }
+
+  public struct Failure: Encodable, Sendable {
+    public var path: String
+    /// Stable name of the error kind, for scripts.
+    public var error: String
+    public var message: String
+  }
+
+  public var ingested: [Ingested] = []
+  public var duplicates: [Duplicate] = []
+  public var failed: [Failure] = []
+
+  /// Ingested captures whose GPS is absent or invalid: stored, but tied to the asset only.
+  public var withoutGPS: Int { ingested.filter { $0.gpsStatus != "valid" }.count }
+  /// Every file was ingested or recognised as already ingested.
+  public var allHandled: Bool { failed.isEmpty }
+
+  enum CodingKeys: String, CodingKey {
+    case ingested, duplicates, failed
+    case withoutGPS = "without_gps"
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(ingested, forKey: .ingested)
+    try c.encode(duplicates, forKey: .duplicates)
+    try c.encode(withoutGPS, forKey: .withoutGPS)
+    try c.encode(failed, forKey: .failed)
+  }
+}

@@ -1,0 +1,88 @@
+import CaptureMetadata
+import Foundation
+import Georeference
+import Store
+
+/// The ingest pipeline: photo file -> capture metadata -> georeference -> device store.
+///
+/// Files are read in parallel batches; each capture is written in its own transaction,
+/// so a failure leaves no partial row and does not stop the other files.
+public final class Ingestor {
+  public let store: DeviceStore
+  public let asset: Asset
+  public let cycle: InspectionCycle
+  /// Stand-off distance the user measured, for oblique and facade shots.
+  public let userDistance: Double?
+  private let transform: CoordinateTransform
+  private let batchSize = 32
+
+  public init(store: DeviceStore, asset: String, cycle: String, userDistance: Double? = nil) throws {
+    self.store = store
+    self.asset = try store.asset(asset)
+    self.cycle = try store.cycle(asset: asset, label: cycle)
+    self.userDistance = userDistance
+    transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
+  }
+
+  /// Ingests files and directories. `progress` is called after each file with (done, total).
+  public func run(_ inputs: [String], progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> IngestReport {
+    var report = IngestReport()
+    let (files, missing) = PhotoFiles.expand(inputs)
+    for path in missing {
+      report.failed.append(.init(path: path, error: "not_found", message: "\(path): no such file or directory"))
+    }
+    var done = 0
+    for start in stride(from: 0, to: files.count, by: batchSize) {
+      let batch = Array(files[start..<min(start + batchSize, files.count)])
+      for result in CaptureMetadata.readAll(batch) {
+        try handle(result, into: &report)
+        done += 1
+        progress?(done, files.count)
+      }
+    }
+    return report
+  }
+
+  private func handle(_ result: Result<CaptureMetadata, MetadataError>, into report: inout IngestReport)
+    throws(StoreError)
+  {
+    let metadata: CaptureMetadata
+    switch result {
+    case .failure(let error):
+      report.failed.append(.init(path: error.path, error: error.code, message: error.description))
+      return
+    case .success(let read):
+      metadata = read
+    }
+    // A photo cut short cannot be segmented or shown: refuse it before anything is stored.
+    guard metadata.imageDataComplete else {
+      let error = MetadataError.truncated(path: metadata.path, detail: metadata.truncation ?? "picture cut short")
+      report.failed.append(.init(path: metadata.path, error: error.code, message: error.description))
+      return
+    }
+    let record = makeRecord(metadata)
+    switch try store.insert(record) {
+    case .inserted:
+      report.ingested.append(
+        .init(
+          path: metadata.path, captureId: record.id, gpsStatus: record.gpsStatus, gsdMmPerPx: record.gsdMmPerPx,
+          gsdMethod: record.gsdMethod))
+    case .alreadyIngested(let assetId, let cycleLabel):
+      report.duplicates.append(
+        .init(path: metadata.path, captureId: record.id, assetId: assetId, cycleLabel: cycleLabel))
+    }
+  }
+
+  private func makeRecord(_ metadata: CaptureMetadata) -> CaptureRecord {
+    var projected: (epsg: Int, easting: Double, northing: Double)?
+    if let lat = metadata.gps.latitude, let lon = metadata.gps.longitude,
+      let (e, n) = try? transform.project(latitude: lat, longitude: lon)
+    {
+      projected = (asset.epsg, e, n)
+    }
+    return CaptureRecord(
+      metadata: metadata, assetId: asset.id, cycleLabel: cycle.label,
+      gsd: .estimate(for: metadata, userDistance: userDistance), cameraView: CameraView(metadata.drone),
+      projected: projected)
+  }
+}

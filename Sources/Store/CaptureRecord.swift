@@ -1,0 +1,73 @@
+import CaptureMetadata
+import Georeference
+import Foundation
+import GRDB
+
+/// One photo as stored: where it was taken, how it is scaled, and the full metadata it was read from.
+///
+/// The id is the SHA-256 of the file, so the same photo is one capture everywhere.
+public struct CaptureRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public var id: String
+  public var assetId: String
+  public var cycleLabel: String
+  /// The path it was ingested from, for the inspector's reference only.
+  public var sourcePath: String
+  public var fileSize: Int
+  public var container: String
+  public var make: String?
+  public var model: String?
+  public var takenAt: String?
+  public var takenAtOffset: String?
+  public var gpsTimeUtc: String?
+  public var gpsStatus: String
+  public var gpsProblem: String?
+  public var latitude: Double?
+  public var longitude: Double?
+  public var altitudeM: Double?
+  public var altitudeRef: String?
+  public var width: Int?
+  public var height: Int?
+  public var orientation: Int?
+  public var cameraView: String
+  /// Camera position in the asset's projected CRS, when the GPS fix is valid.
+  public var epsg: Int?
+  public var easting: Double?
+  public var northing: Double?
+  public var gsdMmPerPx: Double?
+  public var gsdMethod: String
+  public var gsdUncertaintyMmPerPx: Double?
+  public var gsdNote: String?
+  public var distanceM: Double?
+  /// `crackmon metadata`'s JSON for this file, so nothing read is lost.
+  public var metadataJson: String
+  public var ingestedAt: String
+  public var deviceId: String = ""
+  public var seq: Int64 = 0
+
+  public static let databaseTableName = "capture"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+extension CaptureRecord {
+  /// Maps a photo's metadata and georeference onto the stored columns.
+  public init(
+    metadata: CaptureMetadata, assetId: String, cycleLabel: String, gsd: GroundSampleDistance,
+    cameraView: CameraView, projected: (epsg: Int, easting: Double, northing: Double)?
+  ) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let json = (try? encoder.encode(metadata)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    self.init(
+      id: metadata.sha256, assetId: assetId, cycleLabel: cycleLabel, sourcePath: metadata.path,
+      fileSize: metadata.fileSize, container: metadata.container.rawValue, make: metadata.make,
+      model: metadata.model, takenAt: metadata.dateTimeOriginal, takenAtOffset: metadata.offsetTimeOriginal,
+      gpsTimeUtc: metadata.gps.timeUTC, gpsStatus: metadata.gps.status.rawValue, gpsProblem: metadata.gps.problem,
+      latitude: metadata.gps.latitude, longitude: metadata.gps.longitude, altitudeM: metadata.gps.altitude,
+      altitudeRef: metadata.gps.altitudeReference?.rawValue, width: metadata.width, height: metadata.height,
+      orientation: metadata.orientation, cameraView: cameraView.rawValue, epsg: projected?.epsg,
+      easting: projected?.easting, northing: projected?.northing, gsdMmPerPx: gsd.millimetresPerPixel,
+      gsdMethod: gsd.method.rawValue, gsdUncertaintyMmPerPx: gsd.uncertainty, gsdNote: gsd.note,
+      distanceM: gsd.distanceMetres, metadataJson: json, ingestedAt: Timestamp.now())
+  }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+
+/// The SQLite store on a field device: assets, cycles, captures, crack observations,
+/// and the outbox that `crackmon sync` drains.
+///
+/// Safe to share between threads: reads run concurrently (WAL mode), writes are serialized,
+/// and every write is one transaction.
+public final class DeviceStore: Sendable {
+  public let path: String
+  /// This device's id, made once by `create(at:)`.
+  public let deviceID: String
+  private let pool: DatabasePool
+
+  /// Creates a new store with a fresh device id. Refuses to overwrite an existing file.
+  public static func create(at path: String) throws(StoreError) -> DeviceStore {
+    guard !FileManager.default.fileExists(atPath: path) else { throw .storeExists(path: path) }
+    let pool = try open(path)
+    try wrap {
+      try pool.write { db in
+        try db.execute(
+          sql: "INSERT INTO device (id, created_at) VALUES (?, ?)",
+          arguments: [UUID().uuidString.lowercased(), Timestamp.now()])
+      }
+    }
+    return try DeviceStore(pool: pool, path: path)
+  }
+
+  /// Opens an existing store, applying any migrations it lacks.
+  public convenience init(opening path: String) throws(StoreError) {
+    guard FileManager.default.fileExists(atPath: path) else { throw .noStore(path: path) }
+    try self.init(pool: Self.open(path), path: path)
+  }
+
+  private init(pool: DatabasePool, path: String) throws(StoreError) {
+    self.pool = pool
+    self.path = path
+    let id = try Self.wrap { try pool.read { try String.fetchOne($0, sql: "SELECT id FROM device") } }
+    guard let id else { throw .database("\(path) has no device row; it was not made by `crackmon init`") }
+    deviceID = id
+  }
+
+  private static func open(_ path: String) throws(StoreError) -> DatabasePool {
+    var config = Configuration()
+    config.busyMode = .timeout(10)
+    return try wrap {
+      let pool = try DatabasePool(path: path, configuration: config)
+      try Migrations.migrator.migrate(pool)
+      return pool
+    }
+  }
+
+  /// Runs GRDB work, turning its errors into `StoreError`.
+  static func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
+    do {
+      return try body()
+    } catch let error as StoreError {
+      throw error
+    } catch let error as DatabaseError {
+      throw .database(error.message ?? "\(error)")
+    } catch {
+      throw .database("\(error)")
+    }
+  }
+
+  func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    try Self.wrap { try pool.read(body) }
+  }
+
+  func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    try Self.wrap { try pool.write(body) }
+  }
+
+  // MARK: Assets
+
+  /// Adds an asset, stamped for sync.
+  @discardableResult
+  public func add(_ asset: Asset) throws(StoreError) -> Asset {
+    try write { db in
+      guard try !Asset.exists(db, key: asset.id) else { throw StoreError.assetExists(asset.id) }
+      var row = asset
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+      return row
+    }
+  }
+
+  public func asset(_ id: String) throws(StoreError) -> Asset {
+    guard let asset = try read({ try Asset.fetchOne($0, key: id) }) else { throw .unknownAsset(id) }
+    return asset
+  }
+
+  public func assets() throws(StoreError) -> [Asset] {
+    try read { try Asset.order(Column("id")).fetchAll($0) }
+  }
+
+  // MARK: Inspection cycles
+
+  /// Adds an inspection cycle to an existing asset, stamped for sync.
+  @discardableResult
+  public func add(_ cycle: InspectionCycle) throws(StoreError) -> InspectionCycle {
+    try write { db in
+      guard try Asset.exists(db, key: cycle.assetId) else { throw StoreError.unknownAsset(cycle.assetId) }
+      let key: [String: any DatabaseValueConvertible] = ["asset_id": cycle.assetId, "label": cycle.label]
+      guard try !InspectionCycle.exists(db, key: key) else {
+        throw StoreError.cycleExists(asset: cycle.assetId, label: cycle.label)
+      }
+      var row = cycle
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+      return row
+    }
+  }
+
+  public func cycle(asset: String, label: String) throws(StoreError) -> InspectionCycle {
+    _ = try self.asset(asset)
+    let key: [String: any DatabaseValueConvertible] = ["asset_id": asset, "label": label]
+    guard let cycle = try read({ try InspectionCycle.fetchOne($0, key: key) }) else {
+      throw .unknownCycle(asset: asset, label: label)
+    }
+    return cycle
+  }
+
+  public func cycles(of asset: String) throws(StoreError) -> [InspectionCycle] {
+    _ = try self.asset(asset)
+    return try read {
+      try InspectionCycle.filter(Column("asset_id") == asset)
+        .order(Column("start_date"), Column("label")).fetchAll($0)
+    }
+  }
+
+  // MARK: Captures
+
+  public enum CaptureInsertion: Equatable, Sendable {
+    case inserted(CaptureRecord)
+    /// The same file (same SHA-256) is already stored, under this asset and cycle.
+    case alreadyIngested(assetId: String, cycleLabel: String)
+  }
+
+  /// Inserts a capture and its outbox entry in one transaction; a capture already
+  /// stored is left as it is.
+  public func insert(_ capture: CaptureRecord) throws(StoreError) -> CaptureInsertion {
+    try write { db in
+      if let existing = try CaptureRecord.fetchOne(db, key: capture.id) {
+        return .alreadyIngested(assetId: existing.assetId, cycleLabel: existing.cycleLabel)
+      }
+      var row = capture
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+      return .inserted(row)
+    }
+  }
+
+  /// Where a capture with this id is stored, if it is.
+  public func capture(id: String) throws(StoreError) -> CaptureRecord? {
+    try read { try CaptureRecord.fetchOne($0, key: id) }
+  }
+
+  /// Captures of an asset, optionally of one cycle, oldest first.
+  public func captures(asset: String, cycle: String? = nil) throws(StoreError) -> [CaptureRecord] {
+    _ = try self.asset(asset)
+    return try read { db in
+      var request = CaptureRecord.filter(Column("asset_id") == asset)
+      if let cycle { request = request.filter(Column("cycle_label") == cycle) }
+      return try request.order(Column("taken_at"), Column("source_path")).fetchAll(db)
+    }
+  }
+
+  /// Rows waiting in the sync outbox, by entity.
+  public func outboxCounts() throws(StoreError) -> [String: Int] {
+    try read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT entity, COUNT(*) AS n FROM sync_outbox WHERE pushed_at IS NULL GROUP BY entity")
+      return Dictionary(uniqueKeysWithValues: rows.map { ($0["entity"] as String, $0["n"] as Int) })
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/// Why a store operation was refused. Each case reads as one sentence for the user.
+public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
+  case noStore(path: String)
+  case storeExists(path: String)
+  case unknownAsset(String)
+  case assetExists(String)
+  case unknownCycle(asset: String, label: String)
+  case cycleExists(asset: String, label: String)
+  case invalid(field: String, reason: String)
+  case database(String)
+
+  public var description: String {
+    switch self {
+    case .noStore(let path): "no crackmon store at \(path); create one with `crackmon init --store \(path)`"
+    case .storeExists(let path): "a crackmon store already exists at \(path)"
+    case .unknownAsset(let id): "no asset \"\(id)\"; add it with `crackmon asset add \(id) ...`"
+    case .assetExists(let id): "asset \"\(id)\" already exists"
+    case .unknownCycle(let asset, let label):
+      "asset \"\(asset)\" has no inspection cycle \"\(label)\"; add it with `crackmon cycle add \(asset) \(label)`"
+    case .cycleExists(let asset, let label): "asset \"\(asset)\" already has an inspection cycle \"\(label)\""
+    case .invalid(let field, let reason): "\(field): \(reason)"
+    case .database(let message): "store error: \(message)"
+    }
+  }
+}

@@ -1,0 +1,2 @@
+import CrackmonCLI
+Crackmon.main()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what crackmon needs on Debian 12 and builds it.
+# Safe to run again: apt-get and swift build are both idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  libexif-dev        # EXIF IFD parsing (Sources/CaptureMetadata)
+  libheif-dev        # HEIC/HEIF container: EXIF and XMP blobs
+  libproj-dev        # CRS transforms (Sources/Georeference)
+  proj-data          # EPSG database that PROJ resolves codes against
+  libsqlite3-dev     # device store, through GRDB
+  libxml2-dev        # FoundationXML's XML parser, used for XMP
+  pkg-config
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+swift build -c release --product crackmon
