@@ -40,9 +40,17 @@ let package = Package(
     ),
     .executableTarget(name: "crackmon", dependencies: ["CrackmonCLI"]),
 
-    .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata"]),
-    .testTarget(name: "GeoreferenceTests", dependencies: ["Georeference", "CaptureMetadata"]),
-    .testTarget(name: "StoreTests", dependencies: ["Store", "CaptureMetadata", "Georeference"]),
-    .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "CaptureMetadata", "crackmon"]),
+    // Paths to fixtures, ../shared and the built binary, shared by the test targets.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata", "TestSupport"]),
+    .testTarget(name: "GeoreferenceTests", dependencies: ["Georeference", "CaptureMetadata", "TestSupport"]),
+    .testTarget(
+      name: "StoreTests",
+      dependencies: [
+        "Store", "CaptureMetadata", "Georeference", "TestSupport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+    .testTarget(
+      name: "IngestTests", dependencies: ["Ingest", "Store", "CaptureMetadata", "TestSupport", "crackmon"]),
   ]
 )

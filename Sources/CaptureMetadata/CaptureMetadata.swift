@@ -103,9 +103,13 @@ extension CaptureMetadata {
           metadata.truncation = truncation
           metadata.warnings.append("truncated: \(truncation)")
         }
-        if let range = layout.exif { exifTags = ExifReader.read(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+        if let range = layout.exif {
+          exifTags = ExifReader.read(UnsafeRawBufferPointer(rebasing: bytes[range]))
+        }
         if let range = layout.xmp { xmp = Data(bytes[range]) }
-        if layout.exif != nil, exifTags == nil { metadata.warnings.append("EXIF segment present but unreadable") }
+        if layout.exif != nil, exifTags == nil {
+          metadata.warnings.append("EXIF segment present but unreadable")
+        }
       default:
         let heif: HEIFContainer
         do throws(HEIFContainer.Problem) {
@@ -144,7 +148,9 @@ extension CaptureMetadata {
         x: x, y: tags[.exif, ExifTag.focalPlaneYResolution]?.firstNumber.flatMap(positive),
         unit: Int(tags[.exif, ExifTag.focalPlaneResolutionUnit]?.firstInteger ?? 2))
     }
-    exifPixelWidth = tags[.exif, ExifTag.pixelXDimension]?.firstInteger.map(Int.init).flatMap { $0 > 0 ? $0 : nil }
+    exifPixelWidth = tags[.exif, ExifTag.pixelXDimension]?.firstInteger.map(Int.init).flatMap {
+      $0 > 0 ? $0 : nil
+    }
     gps = GPSFix(tags)
   }
 

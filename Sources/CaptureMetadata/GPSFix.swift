@@ -58,7 +58,8 @@ public struct GPSFix: Sendable, Equatable, Codable {
       return
     }
     let time = Self.utcTime(date: tags[.gps, ExifTag.gpsDateStamp], time: tags[.gps, ExifTag.gpsTimeStamp])
-    let (altitude, altitudeRef) = Self.altitude(tags[.gps, ExifTag.gpsAltitude], ref: tags[.gps, ExifTag.gpsAltitudeRef])
+    let (altitude, altitudeRef) = Self.altitude(
+      tags[.gps, ExifTag.gpsAltitude], ref: tags[.gps, ExifTag.gpsAltitudeRef])
     var fix = GPSFix(status: .valid, altitude: altitude, altitudeReference: altitudeRef, timeUTC: time)
 
     let latValue = tags[.gps, ExifTag.gpsLatitude]
@@ -81,8 +82,8 @@ public struct GPSFix: Sendable, Equatable, Codable {
       fix.latitude = lat
       fix.longitude = lon
     } catch {
-      fix.status = .invalid
-      fix.problem = error.reason
+      // The altitude of a fix we do not trust is not trusted either.
+      fix = GPSFix(status: .invalid, problem: error.reason, timeUTC: time)
     }
     self = fix
   }
@@ -100,7 +101,8 @@ public struct GPSFix: Sendable, Equatable, Codable {
   }
 
   /// Degrees from 1 to 3 rationals: degrees, minutes, seconds; or degrees and decimal minutes.
-  private static func coordinate(_ value: ExifValue?, ref: ExifValue?, axis: Axis) throws(Unusable) -> Double {
+  private static func coordinate(_ value: ExifValue?, ref: ExifValue?, axis: Axis) throws(Unusable) -> Double
+  {
     guard let value else { throw Unusable("\(axis.tag) missing") }
     guard case .rationals(let parts, _) = value, (1...3).contains(parts.count) else {
       throw Unusable("\(axis.tag) is not 1 to 3 rationals")
@@ -155,7 +157,9 @@ public struct GPSFix: Sendable, Equatable, Codable {
 
   /// EXIF GPS date "YYYY:MM:DD" and time (3 rationals) as "YYYY-MM-DDTHH:MM:SSZ".
   private static func utcTime(date: ExifValue?, time: ExifValue?) -> String? {
-    guard let dateText = date?.text, case .rationals(let parts, _) = time, parts.count == 3 else { return nil }
+    guard let dateText = date?.text, case .rationals(let parts, _) = time, parts.count == 3 else {
+      return nil
+    }
     let fields = dateText.split(whereSeparator: { $0 == ":" || $0 == "-" }).compactMap { Int($0) }
     guard fields.count == 3, (1...12).contains(fields[1]), (1...31).contains(fields[2]), fields[0] > 1900
     else { return nil }

@@ -40,7 +40,8 @@ struct HEIFContainer {
     return container
   }
 
-  private static func metadata(_ handle: OpaquePointer, type: String, contentType: String? = nil) -> [UInt8]? {
+  private static func metadata(_ handle: OpaquePointer, type: String, contentType: String? = nil) -> [UInt8]?
+  {
     let count = Int(heif_image_handle_get_number_of_metadata_blocks(handle, type))
     guard count > 0 else { return nil }
     var ids = [heif_item_id](repeating: 0, count: count)

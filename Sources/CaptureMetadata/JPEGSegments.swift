@@ -101,7 +101,9 @@ struct JPEGSegments {
     return layout
   }
 
-  private static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ prefix: [UInt8]) -> Bool {
+  private static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ prefix: [UInt8])
+    -> Bool
+  {
     guard range.count >= prefix.count else { return false }
     for (i, byte) in prefix.enumerated() where bytes[range.lowerBound + i] != byte { return false }
     return true

@@ -65,4 +65,17 @@ extension DroneMetadata {
     case flightRoll = "flight_roll_deg"
     case calibratedFocalLength = "calibrated_focal_length_px"
   }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(relativeAltitude, forKey: .relativeAltitude)
+    try c.encode(absoluteAltitude, forKey: .absoluteAltitude)
+    try c.encode(gimbalPitch, forKey: .gimbalPitch)
+    try c.encode(gimbalYaw, forKey: .gimbalYaw)
+    try c.encode(gimbalRoll, forKey: .gimbalRoll)
+    try c.encode(flightYaw, forKey: .flightYaw)
+    try c.encode(flightPitch, forKey: .flightPitch)
+    try c.encode(flightRoll, forKey: .flightRoll)
+    try c.encode(calibratedFocalLength, forKey: .calibratedFocalLength)
+  }
 }

@@ -31,7 +31,8 @@ struct AssetCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
-      guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+      guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+      else {
         throw ValidationError("asset id \"\(id)\" may hold only letters, digits, '.', '_' and '-'")
       }
       guard (-90...90).contains(lat) else { throw ValidationError("--lat \(lat) is outside -90...90") }
@@ -43,8 +44,10 @@ struct AssetCommand: ParsableCommand {
       // Fails here, with PROJ's reason, rather than at the first ingest.
       _ = try CoordinateTransform(projectedEPSG: code)
       let store = try DeviceStore(opening: storeOptions.path)
-      let asset = try store.add(Asset(id: id, name: name, kind: kind, latitude: lat, longitude: lon, epsg: code))
-      print("Added asset \(asset.id) (\(asset.name), \(asset.kind.rawValue)) at \(lat), \(lon); CRS EPSG:\(code)")
+      let asset = try store.add(
+        Asset(id: id, name: name, kind: kind, latitude: lat, longitude: lon, epsg: code))
+      print(
+        "Added asset \(asset.id) (\(asset.name), \(asset.kind.rawValue)) at \(lat), \(lon); CRS EPSG:\(code)")
     }
   }
 
@@ -60,7 +63,9 @@ struct AssetCommand: ParsableCommand {
       case .text:
         printTable(
           ["id", "name", "kind", "lat", "lon", "epsg"],
-          assets.map { [$0.id, $0.name, $0.kind.rawValue, "\($0.latitude)", "\($0.longitude)", "\($0.epsg)"] })
+          assets.map {
+            [$0.id, $0.name, $0.kind.rawValue, "\($0.latitude)", "\($0.longitude)", "\($0.epsg)"]
+          })
       }
     }
   }

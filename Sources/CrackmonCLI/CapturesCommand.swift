@@ -27,7 +27,8 @@ struct CapturesCommand: ParsableCommand {
         captures.map { c in
           [
             String(c.id.prefix(12)), c.cycleLabel, c.takenAt ?? "-", c.gpsStatus,
-            c.latitude.map { String(format: "%.7f", $0) } ?? "-", c.longitude.map { String(format: "%.7f", $0) } ?? "-",
+            c.latitude.map { String(format: "%.7f", $0) } ?? "-",
+            c.longitude.map { String(format: "%.7f", $0) } ?? "-",
             c.gsdMmPerPx.map { String(format: "%.3f", $0) } ?? "-", c.gsdMethod, c.sourcePath,
           ]
         })

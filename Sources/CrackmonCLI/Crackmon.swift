@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// The `crackmon` command line.
 public struct Crackmon: ParsableCommand {

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Store
 
 struct CycleCommand: ParsableCommand {
@@ -22,7 +22,9 @@ struct CycleCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
-      guard !label.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("cycle label is empty") }
+      guard !label.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw ValidationError("cycle label is empty")
+      }
       for (name, value) in [("--date", date), ("--end-date", endDate)] {
         if let value, !Timestamp.isDate(value) {
           throw ValidationError("\(name) \"\(value)\" is not a date written YYYY-MM-DD")
@@ -35,7 +37,8 @@ struct CycleCommand: ParsableCommand {
 
     func run() throws {
       let store = try DeviceStore(opening: storeOptions.path)
-      let cycle = try store.add(InspectionCycle(assetId: asset, label: label, startDate: date, endDate: endDate))
+      let cycle = try store.add(
+        InspectionCycle(assetId: asset, label: label, startDate: date, endDate: endDate))
       print("Added cycle \(cycle.label) to asset \(cycle.assetId)" + (date.map { " starting \($0)" } ?? ""))
     }
   }
@@ -52,7 +55,8 @@ struct CycleCommand: ParsableCommand {
       switch output.format {
       case .json: try printJSON(cycles)
       case .text:
-        printTable(["label", "start", "end"], cycles.map { [$0.label, $0.startDate ?? "", $0.endDate ?? ""] })
+        printTable(
+          ["label", "start", "end"], cycles.map { [$0.label, $0.startDate ?? "", $0.endDate ?? ""] })
       }
     }
   }

@@ -23,7 +23,9 @@ struct IngestCommand: ParsableCommand {
   var asset: String
   @Option(help: "Inspection cycle label.")
   var cycle: String
-  @Option(name: .customLong("distance-m"), help: "Camera-to-surface distance in metres, for every photo in this run.")
+  @Option(
+    name: .customLong("distance-m"),
+    help: "Camera-to-surface distance in metres, for every photo in this run.")
   var distance: Double?
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption

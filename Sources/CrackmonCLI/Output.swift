@@ -4,7 +4,8 @@ import Foundation
 func jsonEncoder(pretty: Bool = true) -> JSONEncoder {
   let encoder = JSONEncoder()
   encoder.keyEncodingStrategy = .convertToSnakeCase
-  encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+  encoder.outputFormatting =
+    pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
   return encoder
 }
 

@@ -39,14 +39,18 @@ public struct FocalLengthInPixels: Sendable, Equatable {
     }
     guard let focal = metadata.focalLength else { return nil }
     let candidates: [(Double?, FocalSource)] = [
-      (metadata.focalPlane?.xPixelsPerMillimetre.map { Double(metadata.exifPixelWidth ?? width) / $0 }, .focalPlaneResolution),
+      (
+        metadata.focalPlane?.xPixelsPerMillimetre.map { Double(metadata.exifPixelWidth ?? width) / $0 },
+        .focalPlaneResolution
+      ),
       (metadata.focalLength35mm.map { 36 * focal / $0 }, .equivalent35mm),
       (metadata.model.flatMap { CameraSensor.knownWidths[$0] }, .cameraTable),
     ]
     // Some phones write a focal plane resolution for a different frame; a width
     // outside 1–70 mm is not a camera sensor.
-    guard let (sensorWidth, source) = candidates.lazy.compactMap({ w, s in w.map { ($0, s) } })
-      .first(where: { (1...70).contains($0.0) })
+    guard
+      let (sensorWidth, source) = candidates.lazy.compactMap({ w, s in w.map { ($0, s) } })
+        .first(where: { (1...70).contains($0.0) })
     else { return nil }
     self.init(pixels: focal * Double(width) / sensorWidth, source: source)
   }

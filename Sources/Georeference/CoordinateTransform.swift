@@ -39,7 +39,8 @@ public final class CoordinateTransform {
     let type = proj_get_type(target)
     guard type == PJ_TYPE_PROJECTED_CRS else {
       proj_context_destroy(context)
-      throw .notProjected(epsg: epsg, kind: type == PJ_TYPE_GEOGRAPHIC_2D_CRS ? "geographic CRS" : "non-projected CRS")
+      throw .notProjected(
+        epsg: epsg, kind: type == PJ_TYPE_GEOGRAPHIC_2D_CRS ? "geographic CRS" : "non-projected CRS")
     }
     guard let source = proj_create(context, "EPSG:4326") else {
       proj_context_destroy(context)
@@ -86,7 +87,8 @@ public final class CoordinateTransform {
     let out = proj_trans(transform, direction, coord)
     let code = proj_errno(transform)
     guard code == 0, out.xy.x.isFinite, out.xy.y.isFinite else {
-      let reason = code == 0 ? "result is not finite" : String(cString: proj_context_errno_string(context, code))
+      let reason =
+        code == 0 ? "result is not finite" : String(cString: proj_context_errno_string(context, code))
       throw .transformFailed(epsg: epsg, reason: reason)
     }
     return out

@@ -44,7 +44,9 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
   /// An explicit `userDistance` wins. Otherwise only a nadir drone shot with DJI
   /// RelativeAltitude has a usable distance: GPS altitude is above sea level, not above
   /// the surface, and gives absurd scales.
-  public static func estimate(for metadata: CaptureMetadata, userDistance: Double? = nil) -> GroundSampleDistance {
+  public static func estimate(for metadata: CaptureMetadata, userDistance: Double? = nil)
+    -> GroundSampleDistance
+  {
     let method: Method
     let distance: Double
     let distanceSigma: Double
@@ -70,7 +72,8 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       )
     }
     let gsd = distance * 1000 / focal.pixels
-    let relative = ((distanceSigma / distance) * (distanceSigma / distance)
+    let relative =
+      ((distanceSigma / distance) * (distanceSigma / distance)
       + focal.source.relativeUncertainty * focal.source.relativeUncertainty).squareRoot()
     let note: String? =
       switch (method, focal.source) {

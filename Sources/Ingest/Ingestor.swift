@@ -25,11 +25,14 @@ public final class Ingestor {
   }
 
   /// Ingests files and directories. `progress` is called after each file with (done, total).
-  public func run(_ inputs: [String], progress: ((Int, Int) -> Void)? = nil) throws(StoreError) -> IngestReport {
+  public func run(_ inputs: [String], progress: ((Int, Int) -> Void)? = nil) throws(StoreError)
+    -> IngestReport
+  {
     var report = IngestReport()
     let (files, missing) = PhotoFiles.expand(inputs)
     for path in missing {
-      report.failed.append(.init(path: path, error: "not_found", message: "\(path): no such file or directory"))
+      report.failed.append(
+        .init(path: path, error: "not_found", message: "\(path): no such file or directory"))
     }
     var done = 0
     for start in stride(from: 0, to: files.count, by: batchSize) {
@@ -56,7 +59,8 @@ public final class Ingestor {
     }
     // A photo cut short cannot be segmented or shown: refuse it before anything is stored.
     guard metadata.imageDataComplete else {
-      let error = MetadataError.truncated(path: metadata.path, detail: metadata.truncation ?? "picture cut short")
+      let error = MetadataError.truncated(
+        path: metadata.path, detail: metadata.truncation ?? "picture cut short")
       report.failed.append(.init(path: metadata.path, error: error.code, message: error.description))
       return
     }
@@ -65,7 +69,8 @@ public final class Ingestor {
     case .inserted:
       report.ingested.append(
         .init(
-          path: metadata.path, captureId: record.id, gpsStatus: record.gpsStatus, gsdMmPerPx: record.gsdMmPerPx,
+          path: metadata.path, captureId: record.id, gpsStatus: record.gpsStatus,
+          gsdMmPerPx: record.gsdMmPerPx,
           gsdMethod: record.gsdMethod))
     case .alreadyIngested(let assetId, let cycleLabel):
       report.duplicates.append(

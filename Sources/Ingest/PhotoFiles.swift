@@ -23,7 +23,9 @@ public enum PhotoFiles {
         at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
       var found: [URL] = []
       while let item = walker?.nextObject() as? URL {
-        if (try? item.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { found.append(item) }
+        if (try? item.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+          found.append(item)
+        }
       }
       files += found.sorted { $0.path < $1.path }
     }

@@ -1,7 +1,7 @@
 import CaptureMetadata
-import Georeference
 import Foundation
 import GRDB
+import Georeference
 
 /// One photo as stored: where it was taken, how it is scaled, and the full metadata it was read from.
 ///
@@ -62,7 +62,8 @@ extension CaptureRecord {
       id: metadata.sha256, assetId: assetId, cycleLabel: cycleLabel, sourcePath: metadata.path,
       fileSize: metadata.fileSize, container: metadata.container.rawValue, make: metadata.make,
       model: metadata.model, takenAt: metadata.dateTimeOriginal, takenAtOffset: metadata.offsetTimeOriginal,
-      gpsTimeUtc: metadata.gps.timeUTC, gpsStatus: metadata.gps.status.rawValue, gpsProblem: metadata.gps.problem,
+      gpsTimeUtc: metadata.gps.timeUTC, gpsStatus: metadata.gps.status.rawValue,
+      gpsProblem: metadata.gps.problem,
       latitude: metadata.gps.latitude, longitude: metadata.gps.longitude, altitudeM: metadata.gps.altitude,
       altitudeRef: metadata.gps.altitudeReference?.rawValue, width: metadata.width, height: metadata.height,
       orientation: metadata.orientation, cameraView: cameraView.rawValue, epsg: projected?.epsg,

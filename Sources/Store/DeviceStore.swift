@@ -166,6 +166,20 @@ public final class DeviceStore: Sendable {
     }
   }
 
+  /// The schema as SQL, in creation order: what `schema/device-store.sql` mirrors.
+  public func schemaSQL() throws(StoreError) -> String {
+    try read { db in
+      let statements = try String.fetchAll(
+        db,
+        sql: """
+          SELECT sql FROM sqlite_master
+          WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
+          ORDER BY rowid
+          """)
+      return statements.map { $0 + ";\n" }.joined(separator: "\n")
+    }
+  }
+
   /// Rows waiting in the sync outbox, by entity.
   public func outboxCounts() throws(StoreError) -> [String: Int] {
     try read { db in

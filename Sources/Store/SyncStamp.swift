@@ -15,7 +15,8 @@ extension SyncStamped {
   mutating func stamp(device: String, in db: Database) throws {
     let next =
       try Int64.fetchOne(
-        db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_outbox WHERE device_id = ?", arguments: [device]) ?? 1
+        db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_outbox WHERE device_id = ?", arguments: [device])
+      ?? 1
     deviceId = device
     seq = next
     try db.execute(

@@ -1,2 +1,3 @@
 import CrackmonCLI
+
 Crackmon.main()

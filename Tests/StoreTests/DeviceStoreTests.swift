@@ -1,0 +1,109 @@
+import CaptureMetadata
+import Foundation
+import GRDB
+import Georeference
+import Store
+import TestSupport
+import Testing
+
+struct DeviceStoreTests {
+  let directory: URL
+  let store: DeviceStore
+
+  init() throws {
+    directory = try TestPaths.temporaryDirectory()
+    store = try DeviceStore.create(at: directory.appendingPathComponent("field.sqlite").path)
+  }
+
+  func pier17() -> Asset {
+    Asset(id: "pier-17", name: "Pier 17", kind: .bridge, latitude: 52.52, longitude: 13.40, epsg: 32633)
+  }
+
+  @Test func schemaFileMirrorsTheMigrations() throws {
+    let schemaFile = TestPaths.repositoryRoot.appendingPathComponent("schema/device-store.sql")
+    let header = """
+      -- crackmon device store schema, as the migrations in Sources/Store/Migrations.swift leave it.
+      -- Generated: CRACKMON_UPDATE_SCHEMA=1 swift test --filter schemaFileMirrorsTheMigrations
+
+
+      """
+    let actual = header + (try store.schemaSQL())
+    if ProcessInfo.processInfo.environment["CRACKMON_UPDATE_SCHEMA"] == "1" {
+      try actual.write(to: schemaFile, atomically: true, encoding: .utf8)
+    }
+    let committed = try String(contentsOf: schemaFile, encoding: .utf8)
+    #expect(committed == actual, "schema/device-store.sql is stale: regenerate it as its header says")
+  }
+
+  @Test func usesWALAndKeepsItsDeviceId() throws {
+    let reopened = try DeviceStore(opening: store.path)
+    #expect(reopened.deviceID == store.deviceID)
+    #expect(UUID(uuidString: store.deviceID) != nil)
+    let mode = try DatabaseQueue(path: store.path).read {
+      try String.fetchOne($0, sql: "PRAGMA journal_mode")
+    }
+    #expect(mode == "wal")
+  }
+
+  @Test func refusesToOverwriteOrOpenWhatIsNotThere() {
+    #expect(throws: StoreError.storeExists(path: store.path)) { try DeviceStore.create(at: store.path) }
+    let missing = directory.appendingPathComponent("nope.sqlite").path
+    #expect(throws: StoreError.noStore(path: missing)) { try DeviceStore(opening: missing) }
+  }
+
+  @Test func assetsAndCycles() throws {
+    try store.add(pier17())
+    #expect(throws: StoreError.assetExists("pier-17")) { try store.add(pier17()) }
+    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4", startDate: "2026-11-20"))
+    #expect(throws: StoreError.cycleExists(asset: "pier-17", label: "2026-Q4")) {
+      try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
+    }
+    #expect(throws: StoreError.unknownAsset("pier-18")) {
+      try store.add(InspectionCycle(assetId: "pier-18", label: "2026-Q4"))
+    }
+    #expect(throws: StoreError.unknownCycle(asset: "pier-17", label: "2027-Q1")) {
+      try store.cycle(asset: "pier-17", label: "2027-Q1")
+    }
+    #expect(try store.assets().map(\.id) == ["pier-17"])
+    #expect(try store.cycles(of: "pier-17").map(\.label) == ["2026-Q4"])
+  }
+
+  @Test func everyRowGetsDeviceIdAndSequenceInTheOutbox() throws {
+    try store.add(pier17())
+    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
+    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
+    let capture = CaptureRecord(
+      metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
+      cameraView: .unknown, projected: nil)
+    guard case .inserted(let stored) = try store.insert(capture) else {
+      Issue.record("first insert must insert")
+      return
+    }
+    #expect(stored.deviceId == store.deviceID)
+    #expect(stored.seq == 3)
+    #expect(try store.insert(capture) == .alreadyIngested(assetId: "pier-17", cycleLabel: "2026-Q4"))
+
+    let outbox = try DatabaseQueue(path: store.path).read { db in
+      try Row.fetchAll(db, sql: "SELECT device_id, seq, entity, entity_key FROM sync_outbox ORDER BY seq")
+    }
+    #expect(outbox.map { $0["seq"] as Int64 } == [1, 2, 3])
+    #expect(outbox.map { $0["entity"] as String } == ["asset", "inspection_cycle", "capture"])
+    #expect(outbox.allSatisfy { ($0["device_id"] as String) == store.deviceID })
+    #expect(outbox.last?["entity_key"] == metadata.sha256)
+  }
+
+  @Test func capturesAreImmutable() throws {
+    try store.add(pier17())
+    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
+    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
+    _ = try store.insert(
+      CaptureRecord(
+        metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
+        cameraView: .unknown, projected: nil))
+    #expect(throws: DatabaseError.self) {
+      try DatabaseQueue(path: store.path).write { db in
+        try db.execute(sql: "UPDATE capture SET latitude = 0")
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+-- crackmon device store schema, as the migrations in Sources/Store/Migrations.swift leave it.
+-- Generated: CRACKMON_UPDATE_SCHEMA=1 swift test --filter schemaFileMirrorsTheMigrations
+
+CREATE TABLE device (
+  id TEXT PRIMARY KEY NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE sync_outbox (
+  device_id TEXT NOT NULL REFERENCES device(id),
+  seq INTEGER NOT NULL CHECK (seq > 0),
+  entity TEXT NOT NULL
+    CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track')),
+  entity_key TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  pushed_at TEXT,
+  PRIMARY KEY (device_id, seq)
+);
+
+CREATE TABLE asset (
+  id TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('bridge', 'tunnel', 'dam', 'other')),
+  latitude REAL NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+  longitude REAL NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+  epsg INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq)
+);
+
+CREATE TABLE inspection_cycle (
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  label TEXT NOT NULL CHECK (label <> ''),
+  start_date TEXT,
+  end_date TEXT,
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (asset_id, label),
+  UNIQUE (device_id, seq)
+);
+
+CREATE TABLE capture (
+  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 64),
+  asset_id TEXT NOT NULL,
+  cycle_label TEXT NOT NULL,
+  source_path TEXT NOT NULL,
+  file_size INTEGER NOT NULL,
+  container TEXT NOT NULL,
+  make TEXT,
+  model TEXT,
+  taken_at TEXT,
+  taken_at_offset TEXT,
+  gps_time_utc TEXT,
+  gps_status TEXT NOT NULL CHECK (gps_status IN ('valid', 'invalid', 'absent')),
+  gps_problem TEXT,
+  latitude REAL CHECK (latitude BETWEEN -90 AND 90),
+  longitude REAL CHECK (longitude BETWEEN -180 AND 180),
+  altitude_m REAL,
+  altitude_ref TEXT,
+  width INTEGER,
+  height INTEGER,
+  orientation INTEGER,
+  camera_view TEXT NOT NULL CHECK (camera_view IN ('nadir', 'oblique', 'unknown')),
+  epsg INTEGER,
+  easting REAL,
+  northing REAL,
+  gsd_mm_per_px REAL CHECK (gsd_mm_per_px > 0),
+  gsd_method TEXT NOT NULL,
+  gsd_uncertainty_mm_per_px REAL,
+  gsd_note TEXT,
+  distance_m REAL,
+  metadata_json TEXT NOT NULL,
+  ingested_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq),
+  FOREIGN KEY (asset_id, cycle_label) REFERENCES inspection_cycle(asset_id, label),
+  CHECK ((latitude IS NULL) = (longitude IS NULL)),
+  CHECK (gps_status = 'valid' OR latitude IS NULL)
+);
+
+CREATE INDEX capture_by_cycle ON capture(asset_id, cycle_label);
+
+CREATE TABLE crack_track (
+  id TEXT PRIMARY KEY NOT NULL,
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq)
+);
+
+CREATE TABLE crack_observation (
+  id TEXT PRIMARY KEY NOT NULL,
+  capture_id TEXT NOT NULL REFERENCES capture(id),
+  polyline_px TEXT NOT NULL,
+  width_profile_px TEXT NOT NULL,
+  length_px REAL NOT NULL,
+  max_width_px REAL NOT NULL,
+  mean_width_px REAL NOT NULL,
+  orientation_deg REAL NOT NULL,
+  area_px REAL NOT NULL,
+  length_mm REAL,
+  max_width_mm REAL,
+  mean_width_mm REAL,
+  polyline_projected TEXT,
+  polyline_wgs84 TEXT,
+  georef_method TEXT NOT NULL,
+  georef_uncertainty_m REAL,
+  severity_scheme TEXT,
+  severity TEXT,
+  confidence REAL NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq)
+);
+
+CREATE INDEX crack_observation_by_capture ON crack_observation(capture_id);
+
+CREATE TRIGGER crack_observation_is_immutable BEFORE UPDATE ON crack_observation
+BEGIN
+  SELECT RAISE(ABORT, 'crack observations are immutable');
+END;
+
+CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
+BEGIN
+  SELECT RAISE(ABORT, 'captures are immutable');
+END;
