@@ -26,6 +26,8 @@ let package = Package(
       dependencies: ["CExif", "CHeif", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .target(name: "Georeference", dependencies: ["CProj", "CaptureMetadata"]),
+    // Probability map -> cracks: components, skeleton, length, width profile, orientation.
+    .target(name: "CrackGeometry"),
     .target(
       name: "Store",
       dependencies: ["CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift")]
@@ -43,6 +45,7 @@ let package = Package(
     // Paths to fixtures, ../shared and the built binary, shared by the test targets.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata", "TestSupport"]),
+    .testTarget(name: "CrackGeometryTests", dependencies: ["CrackGeometry"]),
     .testTarget(name: "GeoreferenceTests", dependencies: ["Georeference", "CaptureMetadata", "TestSupport"]),
     .testTarget(
       name: "StoreTests",

@@ -1,0 +1,184 @@
+import Foundation
+
+/// One crack found in a probability map: its shape in image pixels.
+///
+/// Millimetres come from multiplying by the capture's GSD (`inMillimetres`); geographic
+/// geometry is added downstream, where the georeference is known.
+public struct Crack: Sendable, Equatable, Codable {
+  /// The traced skeleton, one simplified polyline per branch, in image pixels.
+  public var polylines: [[Point]]
+  /// Along the skeleton, including the half-width beyond each free end that thinning eats.
+  public var lengthPx: Double
+  /// Width samples (2 × distance transform at the skeleton's ridge) along the skeleton.
+  public var widthProfilePx: [WidthSample]
+  public var maxWidthPx: Double
+  /// Area / length: exact for a crack of constant width, and steadier than averaging the
+  /// profile, whose samples carry up to about half a pixel of rasterisation noise.
+  public var meanWidthPx: Double
+  /// Principal axis of the skeleton: 0° = along the image's x axis, 90° = along its y axis
+  /// (image "up"), counter-clockwise as seen on screen; in [0, 180).
+  public var orientationDeg: Double
+  /// Crack pixels in the component.
+  public var areaPx: Int
+  /// Mean crack probability over the component's pixels.
+  public var confidence: Double
+
+  public struct WidthSample: Sendable, Equatable, Codable {
+    public var point: Point
+    public var widthPx: Double
+  }
+}
+
+/// Turns probability maps into cracks: threshold, components, skeleton, measurements.
+public struct CrackExtractor: Sendable {
+  public var threshold: Float
+  /// Components whose skeleton is shorter than this are specks, not cracks.
+  public var minimumLengthPx: Double
+  /// Douglas–Peucker tolerance for the polylines and the length.
+  public var simplifyEpsilonPx: Double = 1.0
+
+  public init(threshold: Float = 0.5, minimumLengthPx: Double = 10) {
+    self.threshold = threshold
+    self.minimumLengthPx = minimumLengthPx
+  }
+
+  public func cracks(in probability: ProbabilityMap) -> [Crack] {
+    cracks(in: probability.thresholded(threshold), probability: probability)
+  }
+
+  /// Cracks of a binary mask; `probability` (same size), when given, sets each confidence.
+  public func cracks(in mask: Mask, probability: ProbabilityMap? = nil) -> [Crack] {
+    let distance = distanceTransform(mask)
+    return connectedComponents(mask).compactMap { pixels in
+      measure(pixels, mask: mask, distance: distance, probability: probability)
+    }.sorted { $0.lengthPx > $1.lengthPx }
+  }
+
+  private func measure(_ pixels: [Int], mask: Mask, distance: Raster<Double>, probability: ProbabilityMap?)
+    -> Crack?
+  {
+    let (box, skeleton) = thin(pixels, width: mask.width)
+    let origin = Point(Double(box.x), Double(box.y))
+    let chains = traceSkeleton(skeleton).map { $0.map { Point($0.x + origin.x, $0.y + origin.y) } }
+    let skeletonPoints = skeleton.values.indices.filter { skeleton.values[$0] }.map {
+      Point(Double($0 % box.width) + origin.x, Double($0 / box.width) + origin.y)
+    }
+    guard !skeletonPoints.isEmpty else { return nil }
+
+    let simplified = chains.map { simplify($0, epsilon: simplifyEpsilonPx) }
+    var length = simplified.reduce(0) { $0 + polylineLength($1) }
+    // Thinning stops about half a width short of each free end: extend each tip along
+    // its direction to the mask's edge.
+    for (end, direction) in freeEnds(chains) {
+      length += reachToEdge(from: end, direction: direction, mask: mask)
+    }
+    guard length >= minimumLengthPx else { return nil }
+
+    let profile = skeletonPoints.map { p in
+      Crack.WidthSample(point: p, widthPx: ridgeWidth(at: p, chains: chains, distance: distance))
+    }
+    let widths = profile.map(\.widthPx)
+    let confidence: Double =
+      probability.map { map in pixels.reduce(0.0) { $0 + Double(map.values[$1]) } / Double(pixels.count) }
+      ?? 1
+
+    return Crack(
+      polylines: simplified, lengthPx: length, widthProfilePx: profile, maxWidthPx: widths.max() ?? 0,
+      meanWidthPx: Double(pixels.count) / length, orientationDeg: principalAxis(skeletonPoints),
+      areaPx: pixels.count, confidence: confidence)
+  }
+
+  /// Tips of the crack: chain ends not shared with another chain, each with the unit
+  /// direction pointing out of the crack.
+  private func freeEnds(_ chains: [[Point]]) -> [(Point, Point)] {
+    var count: [Point: Int] = [:]
+    var direction: [Point: Point] = [:]
+    for chain in chains where chain.count > 1 && chain.first != chain.last {
+      for (end, inner) in [
+        (chain.first!, chain[min(5, chain.count - 1)]), (chain.last!, chain[max(0, chain.count - 6)]),
+      ] {
+        count[end, default: 0] += 1
+        let d = end.distance(to: inner)
+        direction[end] = Point((end.x - inner.x) / d, (end.y - inner.y) / d)
+      }
+    }
+    return count.filter { $0.value == 1 }.map { ($0.key, direction[$0.key]!) }.sorted { $0.0.x < $1.0.x }
+  }
+
+  /// Distance from a tip pixel's centre, along `direction`, to the edge of the mask.
+  private func reachToEdge(from p: Point, direction: Point, mask: Mask) -> Double {
+    var s = 0.0
+    while s < 50 {
+      s += 0.125
+      let x = Int((p.x + s * direction.x).rounded())
+      let y = Int((p.y + s * direction.y).rounded())
+      if !mask.contains(x, y) || !mask[x, y] { return s }
+    }
+    return s
+  }
+
+  /// Width at a skeleton pixel: 2 × the distance transform at the ridge across the crack.
+  ///
+  /// The distance transform measures to background pixel centres, and the skeleton pixel
+  /// may sit half a pixel off the true centre line (even widths). Across the crack the
+  /// distance is a tent with slope 1; fitting it through the pixel and its two
+  /// neighbours along the normal gives the ridge height h, and the width is 2h − 1
+  /// (boundaries lie half a pixel inside the background centres).
+  private func ridgeWidth(at p: Point, chains: [[Point]], distance: Raster<Double>) -> Double {
+    let tangent = localTangent(at: p, chains: chains)
+    let normal = Point(-tangent.y, tangent.x)
+    let c = distance[Int(p.x), Int(p.y)]
+    let a = bilinear(distance, p.x - normal.x, p.y - normal.y)
+    let b = bilinear(distance, p.x + normal.x, p.y + normal.y)
+    let offset = max(-0.5, min(0.5, (b - a) / 2))
+    return max(1, 2 * (c + abs(offset)) - 1)
+  }
+
+  private func localTangent(at p: Point, chains: [[Point]]) -> Point {
+    for chain in chains {
+      guard let i = chain.firstIndex(of: p) else { continue }
+      let from = chain[max(0, i - 3)]
+      let to = chain[min(chain.count - 1, i + 3)]
+      let dx = to.x - from.x
+      let dy = to.y - from.y
+      let norm = (dx * dx + dy * dy).squareRoot()
+      if norm > 0 { return Point(dx / norm, dy / norm) }
+    }
+    return Point(1, 0)
+  }
+
+  private func bilinear(_ raster: Raster<Double>, _ x: Double, _ y: Double) -> Double {
+    let x0 = Int(x.rounded(.down))
+    let y0 = Int(y.rounded(.down))
+    let fx = x - Double(x0)
+    let fy = y - Double(y0)
+    func at(_ x: Int, _ y: Int) -> Double { raster.contains(x, y) ? raster[x, y] : 0 }
+    return (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1)
+      + fx * fy * at(x0 + 1, y0 + 1)
+  }
+
+  /// Orientation of the first principal component of the points, in [0, 180).
+  private func principalAxis(_ points: [Point]) -> Double {
+    let n = Double(points.count)
+    let mx = points.reduce(0) { $0 + $1.x } / n
+    let my = points.reduce(0) { $0 + $1.y } / n
+    var sxx = 0.0
+    var syy = 0.0
+    var sxy = 0.0
+    for p in points {
+      sxx += (p.x - mx) * (p.x - mx)
+      syy += (p.y - my) * (p.y - my)
+      sxy += (p.x - mx) * (p.y - my)
+    }
+    // Image y points down; negate it so angles turn counter-clockwise on screen.
+    let angle = 0.5 * atan2(-2 * sxy, sxx - syy) * 180 / .pi
+    return angle < 0 ? angle + 180 : angle
+  }
+}
+
+extension Crack {
+  /// The same measurements in millimetres, for a ground sample distance in mm per pixel.
+  public func inMillimetres(gsd: Double) -> (length: Double, maxWidth: Double, meanWidth: Double) {
+    (lengthPx * gsd, maxWidthPx * gsd, meanWidthPx * gsd)
+  }
+}

@@ -1,0 +1,213 @@
+"""Trains CrackUNet on the shared crack datasets, on the CPU, resumably.
+
+    python3 tools/train/train.py --run crackunet-v1 --epochs 30
+
+Writes tools/train/runs/<run>/: checkpoint.pt (every epoch; the run resumes from it),
+best.pt (best threshold-selection F1), log.jsonl, and run.json (command, seed, versions
+and the exact file lists). Input: RGB / 255, NCHW float32. Output: crack logits.
+"""
+import argparse
+import json
+import math
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import data
+import metrics
+from model import CrackUNet, count_flops, count_parameters
+
+HERE = Path(__file__).resolve().parent
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", default="crackunet-v1")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--patches-per-epoch", type=int, default=2000)
+    p.add_argument("--patch", type=int, default=256)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("--threads", type=int, default=2)
+    return p.parse_args()
+
+
+class Sampler:
+    """Random training patches: positives near cracks, random crops, and UAV75
+    formwork-joint ("planking") crops as hard negatives."""
+
+    def __init__(self, split, patch, rng):
+        self.patch, self.rng = patch, rng
+        self.sources = {
+            "uav75": [self._load(p, planking=True) for p in split["train_uav75"]],
+            "cfd": [self._load(p) for p in split["train_cfd"]],
+            "khanh": [self._load(p) for p in split["train_khanh"]],
+        }
+        self.weights = {"uav75": 0.40, "cfd": 0.25, "khanh": 0.35}
+
+    @staticmethod
+    def _load(pair, planking=False):
+        image, mask = pair
+        item = {"image": data.load_image(image), "mask": data.load_mask(mask)}
+        item["crack_px"] = np.argwhere(item["mask"])
+        if planking:
+            pm = data.planking_mask(image)
+            item["planking_px"] = np.argwhere(pm & ~item["mask"]) if pm is not None else np.zeros((0, 2), int)
+        return item
+
+    def _crop_at(self, item, centre):
+        h, w = item["mask"].shape
+        s = self.patch
+        cy, cx = centre
+        y = int(np.clip(cy - s // 2 + self.rng.integers(-s // 4, s // 4 + 1), 0, h - s))
+        x = int(np.clip(cx - s // 2 + self.rng.integers(-s // 4, s // 4 + 1), 0, w - s))
+        return item["image"][y:y + s, x:x + s], item["mask"][y:y + s, x:x + s]
+
+    def patch_pair(self):
+        source = self.rng.choice(list(self.weights), p=list(self.weights.values()))
+        item = self.sources[source][self.rng.integers(len(self.sources[source]))]
+        h, w = item["mask"].shape
+        roll = self.rng.random()
+        if source == "uav75" and roll < 0.3 and len(item["planking_px"]):
+            centre = item["planking_px"][self.rng.integers(len(item["planking_px"]))]
+        elif roll < 0.75 and len(item["crack_px"]):
+            centre = item["crack_px"][self.rng.integers(len(item["crack_px"]))]
+        else:
+            centre = (self.rng.integers(h), self.rng.integers(w))
+        image, mask = self._crop_at(item, centre)
+        return self._augment(image, mask)
+
+    def _augment(self, image, mask):
+        k = int(self.rng.integers(4))
+        image, mask = np.rot90(image, k), np.rot90(mask, k)
+        if self.rng.random() < 0.5:
+            image, mask = image[:, ::-1], mask[:, ::-1]
+        x = image.astype(np.float32) / 255.0
+        contrast = self.rng.uniform(0.7, 1.3)
+        brightness = self.rng.uniform(-0.15, 0.15)
+        x = np.clip((x - x.mean()) * contrast + x.mean() + brightness, 0, 1)
+        return np.ascontiguousarray(x.transpose(2, 0, 1)), np.ascontiguousarray(mask[None].astype(np.float32))
+
+    def batch(self, n):
+        pairs = [self.patch_pair() for _ in range(n)]
+        x = torch.from_numpy(np.stack([p[0] for p in pairs]))
+        y = torch.from_numpy(np.stack([p[1] for p in pairs]))
+        # Blur a third of the batch (motion, focus): 3x3 or 5x5 Gaussian.
+        for i in range(n):
+            if self.rng.random() < 0.33:
+                sigma = self.rng.uniform(0.5, 1.5)
+                r = 2
+                g = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * sigma ** 2))
+                g = (g / g.sum())
+                kernel = (g[:, None] * g[None, :]).expand(3, 1, 2 * r + 1, 2 * r + 1)
+                x[i:i + 1] = F.conv2d(F.pad(x[i:i + 1], (r, r, r, r), mode="reflect"), kernel, groups=3)
+        return x, y
+
+
+def loss_fn(logits, target):
+    bce = F.binary_cross_entropy_with_logits(logits, target)
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum()
+    dice = 1 - (2 * inter + 1) / (p.sum() + target.sum() + 1)
+    return bce + dice
+
+
+def predict(model, image):
+    """Probability map for one HxWx3 uint8 image, padded to a multiple of 16."""
+    h, w = image.shape[:2]
+    ph, pw = (-h) % 16, (-w) % 16
+    x = torch.from_numpy(image.astype(np.float32).transpose(2, 0, 1)[None] / 255.0)
+    x = F.pad(x, (0, pw, 0, ph), mode="reflect")
+    with torch.no_grad():
+        return torch.sigmoid(model(x))[0, 0, :h, :w].numpy()
+
+
+def evaluate(model, pairs, threshold=0.5):
+    model.eval()
+    probs = [predict(model, data.load_image(i)) for i, _ in pairs]
+    gts = [data.load_mask(m) for _, m in pairs]
+    model.train()
+    return metrics.evaluate(probs, gts, threshold)
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    run_dir = HERE / "runs" / args.run
+    run_dir.mkdir(parents=True, exist_ok=True)
+    split = data.splits()
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    model = CrackUNet()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = args.patches_per_epoch // args.batch
+    total_steps = args.epochs * steps_per_epoch
+
+    def lr_at(step):  # linear warm-up, then cosine to 2 % of the peak
+        warm = steps_per_epoch
+        if step < warm:
+            return (step + 1) / warm
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total_steps - warm)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
+    start_epoch, best = 0, -1.0
+    checkpoint = run_dir / "checkpoint.pt"
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best = state["epoch"], state["best"]
+        rng = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        print(f"resuming {args.run} at epoch {start_epoch}", flush=True)
+    else:
+        (run_dir / "run.json").write_text(json.dumps({
+            "command": " ".join([sys.executable.split("/")[-1]] + sys.argv),
+            "args": vars(args),
+            "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
+            "parameters": count_parameters(model),
+            "gflops_per_512_tile": count_flops(model) / 1e9,
+            "splits": {k: [str(i.relative_to(data.ROOT)) for i, _ in v] for k, v in split.items()},
+        }, indent=1))
+
+    sampler = Sampler(split, args.patch, rng)
+    model.train()
+    for epoch in range(start_epoch, args.epochs):
+        t0, total = time.time(), 0.0
+        for _ in range(steps_per_epoch):
+            x, y = sampler.batch(args.batch)
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total += loss.item()
+        select = evaluate(model, split["select"])
+        record = {"epoch": epoch + 1, "loss": total / steps_per_epoch, "lr": scheduler.get_last_lr()[0],
+                  "select_ods_f1": select["ods_f1"], "select_ods_threshold": select["ods_threshold"],
+                  "select_f1_at_0.5": select["f1"], "seconds": time.time() - t0}
+        print(json.dumps(record), flush=True)
+        with open(run_dir / "log.jsonl", "a") as log:
+            log.write(json.dumps(record) + "\n")
+        if select["ods_f1"] > best:
+            best = select["ods_f1"]
+            torch.save({"model": model.state_dict(), "epoch": epoch + 1, "select": select}, run_dir / "best.pt")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "best": best,
+                    "rng": sampler.rng, "torch_rng": torch.get_rng_state()}, checkpoint.with_suffix(".tmp"))
+        checkpoint.with_suffix(".tmp").replace(checkpoint)
+
+
+if __name__ == "__main__":
+    main()
