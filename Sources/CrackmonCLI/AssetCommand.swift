@@ -12,19 +12,20 @@ struct AssetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Register an asset: a bridge, tunnel, dam or other structure.",
       discussion: """
-        Crack geometry of the asset is measured in a projected CRS: the UTM zone of the
-        reference point unless --epsg names another (e.g. 25833 for ETRS89 / UTM 33N).
+        Crack geometry of the asset is measured in a projected CRS: the UTM zone of the reference \
+        point unless --epsg names another (e.g. 25833 for ETRS89 / UTM 33N).
         """)
 
     @Argument(help: "Short, stable id, like pier-17 (letters, digits, '.', '_' and '-').")
     var id: String
     @Option(help: "Human-readable name.")
     var name: String
-    @Option(help: "Kind of structure: \(AssetKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Kind of structure.")
     var kind: AssetKind
-    @Option(help: "Reference latitude, WGS84 degrees (north positive).")
+    // .unconditional: "--lon -3.7" must read -3.7 as the value, not as an option.
+    @Option(parsing: .unconditional, help: "Reference latitude, WGS84 degrees (north positive).")
     var lat: Double
-    @Option(help: "Reference longitude, WGS84 degrees (east positive).")
+    @Option(parsing: .unconditional, help: "Reference longitude, WGS84 degrees (east positive).")
     var lon: Double
     @Option(help: "EPSG code of the projected CRS. Default: the UTM zone of --lat/--lon.")
     var epsg: Int?

@@ -7,9 +7,11 @@ public struct Crackmon: ParsableCommand {
     commandName: "crackmon",
     abstract: "Offline-first crack monitoring for concrete bridges, tunnels and dams.",
     discussion: """
-      Typical field session:
-        crackmon init --store field.sqlite
-        crackmon asset add pier-17 --name "Pier 17" --kind bridge --lat 52.52 --lon 13.40
+      A field session:
+        export CRACKMON_STORE=field.sqlite
+        crackmon init
+        crackmon asset add pier-17 --name "Pier 17" --kind bridge \\
+          --lat 52.52 --lon 13.40
         crackmon cycle add pier-17 2026-Q4 --date 2026-11-20
         crackmon ingest photos/ --asset pier-17 --cycle 2026-Q4
         crackmon captures --asset pier-17
@@ -28,8 +30,7 @@ struct StoreOptions: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "SQLite store to use.", discussion: "Defaults to $CRACKMON_STORE, then ./crackmon.sqlite.",
-      valueName: "path"))
+      "SQLite store to use (default: $CRACKMON_STORE, then ./crackmon.sqlite).", valueName: "path"))
   var store: String?
 
   var path: String {

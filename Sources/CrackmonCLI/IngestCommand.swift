@@ -8,13 +8,13 @@ struct IngestCommand: ParsableCommand {
     commandName: "ingest",
     abstract: "Store photos as captures of an asset's inspection cycle.",
     discussion: """
-      Each photo's metadata is read, its GPS fix checked, its scale (GSD) estimated and
-      its position projected into the asset's CRS. Re-ingesting a file is a no-op
-      ("already ingested"). A file that fails is reported and skipped; the others still
-      go in. Exits 0 if every file was handled, 1 if any failed.
+      Each photo's metadata is read, its GPS fix checked, its scale (GSD) estimated and its position \
+      projected into the asset's CRS. Re-ingesting a file is a no-op ("already ingested"). A file \
+      that fails is reported and skipped; the others still go in. Exits 0 if every file was \
+      handled, 1 if any failed.
 
-      Scale comes from DJI RelativeAltitude for nadir drone shots. For oblique or facade
-      shots, give the stand-off distance with --distance-m.
+      Scale comes from DJI RelativeAltitude for nadir drone shots. For oblique or facade shots, \
+      give the stand-off distance with --distance-m.
       """)
 
   @Argument(help: "Photo files or directories (walked recursively).")

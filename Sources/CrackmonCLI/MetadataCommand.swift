@@ -8,10 +8,10 @@ struct MetadataCommand: ParsableCommand {
     commandName: "metadata",
     abstract: "Print each photo's capture metadata as JSON Lines, one object per file.",
     discussion: """
-      Reads JPEG and HEIC/HEIF photos: GPS (with gps_status and gps_problem), DJI XMP
-      flight and gimbal values, focal lengths, size and orientation. Files that cannot be
-      read give an object with "error" and "message" instead. Directories are walked
-      recursively. Exits non-zero if any file failed.
+      Reads JPEG and HEIC/HEIF photos: GPS (with gps_status and gps_problem), DJI XMP flight and \
+      gimbal values, focal lengths, size and orientation. Files that cannot be read give an object \
+      with "error" and "message" instead. Directories are walked recursively. Exits non-zero if \
+      any file failed.
       """)
 
   @Argument(help: "Photo files or directories.")

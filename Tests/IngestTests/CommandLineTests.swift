@@ -97,6 +97,14 @@ struct CommandLineTests {
     #expect(badDate.stderr.contains("is not a date written YYYY-MM-DD"))
   }
 
+  @Test func westernAndSouthernAssetsTakeNegativeCoordinates() throws {
+    #expect(try crackmon("init").status == 0)
+    let added = try crackmon(
+      "asset", "add", "rio", "--name", "Rio", "--kind", "bridge", "--lat", "-22.9", "--lon", "-43.2")
+    #expect(added.status == 0, "\(added.stderr)")
+    #expect(added.stdout.contains("EPSG:32723"))
+  }
+
   @Test func helpReadsWell() throws {
     let help = try runCrackmon(["--help"])
     #expect(help.status == 0)
