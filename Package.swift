@@ -20,10 +20,15 @@ let package = Package(
     .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
     .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
     .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
+    .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+
+    // Image containers and codecs (JPEG, PNG, HEIF): bytes <-> pixels, and HEIF metadata blocks.
+    .target(name: "Imaging", dependencies: ["CHeif", "CTurboJPEG", "CPNG"]),
 
     .target(
       name: "CaptureMetadata",
-      dependencies: ["CExif", "CHeif", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["CExif", "Imaging", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .target(name: "Georeference", dependencies: ["CProj", "CaptureMetadata"]),
     // Probability map -> cracks: components, skeleton, length, width profile, orientation.
@@ -44,7 +49,8 @@ let package = Package(
 
     // Paths to fixtures, ../shared and the built binary, shared by the test targets.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata", "TestSupport"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+    .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata", "Imaging", "TestSupport"]),
     .testTarget(name: "CrackGeometryTests", dependencies: ["CrackGeometry"]),
     .testTarget(name: "GeoreferenceTests", dependencies: ["Georeference", "CaptureMetadata", "TestSupport"]),
     .testTarget(

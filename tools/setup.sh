@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 
 packages=(
   libexif-dev        # EXIF IFD parsing (Sources/CaptureMetadata)
-  libheif-dev        # HEIC/HEIF container: EXIF and XMP blobs
+  libheif-dev        # HEIC/HEIF: EXIF and XMP blocks, and pixels
+  libturbojpeg0-dev  # JPEG pixels (Sources/Imaging)
+  libpng-dev         # PNG pixels: dataset images, masks, overlays
   libproj-dev        # CRS transforms (Sources/Georeference)
   proj-data          # EPSG database that PROJ resolves codes against
   libsqlite3-dev     # device store, through GRDB

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// Everything crackmon needs to know about one photo before looking at its pixels.
 ///
@@ -111,9 +112,9 @@ extension CaptureMetadata {
           metadata.warnings.append("EXIF segment present but unreadable")
         }
       default:
-        let heif: HEIFContainer
-        do throws(HEIFContainer.Problem) {
-          heif = try HEIFContainer.read(bytes)
+        let heif: HEIFImage.Metadata
+        do throws(HEIFImage.Problem) {
+          heif = try HEIFImage.metadata(bytes)
         } catch {
           return .failure(.malformedContainer(path: path, detail: "HEIF: \(error.detail)"))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// Why a photo's metadata could not be read. Each case names the file, so a batch
 /// can report every failure on one line and carry on with the other files.

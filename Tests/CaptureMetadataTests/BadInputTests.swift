@@ -1,5 +1,6 @@
 import CaptureMetadata
 import Foundation
+import Imaging
 import TestSupport
 import Testing
 
