@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // C libraries, each wrapped by exactly one Swift file.
@@ -22,6 +23,7 @@ let package = Package(
     .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
     .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
     // Image containers and codecs (JPEG, PNG, HEIF): bytes <-> pixels, and HEIF metadata blocks.
     .target(name: "Imaging", dependencies: ["CHeif", "CTurboJPEG", "CPNG"]),
@@ -31,8 +33,22 @@ let package = Package(
       dependencies: ["CExif", "Imaging", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .target(name: "Georeference", dependencies: ["CProj", "CaptureMetadata"]),
+    // ONNX file -> a checked graph of the few operators the runtime supports.
+    .target(
+      name: "ONNXModel", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["Generated/README.md"]),
+    // The inference engine behind one small protocol: oneDNN's C API today.
+    .target(name: "Inference", dependencies: ["CDNNL", "ONNXModel"]),
     // Probability map -> cracks: components, skeleton, length, width profile, orientation.
     .target(name: "CrackGeometry"),
+    // Photo -> crack probability map: tiling, the shipped model, blending; and its evaluation.
+    .target(
+      name: "Segmentation",
+      dependencies: [
+        "Imaging", "Inference", "ONNXModel", "CrackGeometry",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      resources: [.copy("Resources/crackunet.onnx")]),
     .target(
       name: "Store",
       dependencies: ["CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift")]
@@ -41,7 +57,7 @@ let package = Package(
     .target(
       name: "CrackmonCLI",
       dependencies: [
-        "CaptureMetadata", "Georeference", "Store", "Ingest",
+        "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -52,6 +68,10 @@ let package = Package(
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
     .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata", "Imaging", "TestSupport"]),
     .testTarget(name: "CrackGeometryTests", dependencies: ["CrackGeometry"]),
+    .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNXModel", "TestSupport"]),
+    .testTarget(
+      name: "SegmentationTests",
+      dependencies: ["Segmentation", "Inference", "ONNXModel", "Imaging", "CrackGeometry", "TestSupport"]),
     .testTarget(name: "GeoreferenceTests", dependencies: ["Georeference", "CaptureMetadata", "TestSupport"]),
     .testTarget(
       name: "StoreTests",
@@ -60,6 +80,7 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(
-      name: "IngestTests", dependencies: ["Ingest", "Store", "CaptureMetadata", "TestSupport", "crackmon"]),
+      name: "IngestTests",
+      dependencies: ["Ingest", "Store", "CaptureMetadata", "Imaging", "TestSupport", "crackmon"]),
   ]
 )

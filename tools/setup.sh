@@ -9,6 +9,7 @@ packages=(
   libheif-dev        # HEIC/HEIF: EXIF and XMP blocks, and pixels
   libturbojpeg0-dev  # JPEG pixels (Sources/Imaging)
   libpng-dev         # PNG pixels: dataset images, masks, overlays
+  libdnnl-dev        # oneDNN: the CPU inference engine (Sources/Inference)
   libproj-dev        # CRS transforms (Sources/Georeference)
   proj-data          # EPSG database that PROJ resolves codes against
   libsqlite3-dev     # device store, through GRDB

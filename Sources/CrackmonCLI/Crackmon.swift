@@ -18,7 +18,7 @@ public struct Crackmon: ParsableCommand {
       """,
     subcommands: [
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
-      CapturesCommand.self,
+      CapturesCommand.self, SegmentCommand.self, EvalCommand.self, ModelCommand.self,
     ]
   )
 

@@ -1,0 +1,172 @@
+import ArgumentParser
+import CaptureMetadata
+import CrackGeometry
+import Foundation
+import Georeference
+import Imaging
+import Segmentation
+
+struct SegmentCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "segment",
+    abstract: "Find the cracks in photos and measure them.",
+    discussion: """
+      For each photo, prints the cracks found: polyline, length, maximum and mean width, orientation \\
+      and confidence, in pixels and, when the scale is known (DJI nadir shot or --distance-m), in \\
+      millimetres. Reads JPEG, PNG and HEIC/HEIF. Exits non-zero if any photo could not be read.
+      """)
+
+  @Argument(help: "Photo files.")
+  var photos: [String]
+  @Option(
+    help: ArgumentHelp("Write the crack mask (0/255 PNG, at the photo's upright size).", valueName: "out.png")
+  )
+  var mask: String?
+  @Option(
+    help: ArgumentHelp(
+      "Write the photo with the cracks drawn on it (PNG or JPEG by extension).", valueName: "out.png"))
+  var overlay: String?
+  @Option(
+    name: .customLong("distance-m"), help: "Camera-to-surface distance in metres, for the millimetre scale.")
+  var distance: Double?
+  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
+  var maxMegapixels: Double = 200
+  @OptionGroup var model: ModelOptions
+  @OptionGroup var output: FormatOption
+
+  func validate() throws {
+    if (mask != nil || overlay != nil) && photos.count != 1 {
+      throw ValidationError("--mask and --overlay take one photo at a time")
+    }
+    if let distance, !(distance > 0) { throw ValidationError("--distance-m must be above 0") }
+    guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
+  }
+
+  func run() throws {
+    let segmentationModel = try model.load()
+    let segmenter = try Segmenter(model: segmentationModel)
+    let decoder = ImageDecoder(maxPixels: Int(maxMegapixels * 1_000_000))
+    let extractor = CrackExtractor(threshold: segmentationModel.threshold)
+    var failures = 0
+    for path in photos {
+      let url = URL(fileURLWithPath: path)
+      do {
+        // Metadata gives orientation and scale; a PNG has neither, and that is fine.
+        let metadata = try? CaptureMetadata.read(url)
+        let image = try decoder.decode(url, orientation: metadata?.orientation)
+        let probability = try segmenter.probabilities(image)
+        let cracks = extractor.cracks(in: probability)
+        let gsd = metadata.map { GroundSampleDistance.estimate(for: $0, userDistance: distance) }
+        let result = PhotoCracks(path: path, image: image, gsd: gsd, cracks: cracks, model: segmentationModel)
+        switch output.format {
+        case .json: print(String(decoding: try jsonEncoder(pretty: false).encode(result), as: UTF8.self))
+        case .text: result.printText()
+        }
+        if let mask { try write(maskImage(probability, threshold: segmentationModel.threshold), to: mask) }
+        if let overlay {
+          try write(overlayImage(image, probability, threshold: segmentationModel.threshold), to: overlay)
+        }
+      } catch {
+        failures += 1
+        printError("\(error)")
+      }
+    }
+    if failures > 0 { throw ExitCode(1) }
+  }
+
+  private func maskImage(_ probability: ProbabilityMap, threshold: Float) -> GrayImage {
+    GrayImage(
+      width: probability.width, height: probability.height,
+      pixels: probability.values.map { $0 >= threshold ? 255 : 0 })
+  }
+
+  /// Crack pixels tinted red over the photo.
+  private func overlayImage(_ image: RGBImage, _ probability: ProbabilityMap, threshold: Float) -> RGBImage {
+    var pixels = image.pixels
+    for (i, p) in probability.values.enumerated() where p >= threshold {
+      pixels[3 * i] = 255
+      pixels[3 * i + 1] = UInt8(Double(pixels[3 * i + 1]) * 0.3)
+      pixels[3 * i + 2] = UInt8(Double(pixels[3 * i + 2]) * 0.3)
+    }
+    return RGBImage(width: image.width, height: image.height, pixels: pixels)
+  }
+
+  private func write(_ image: GrayImage, to path: String) throws {
+    try Data(PNGCodec.encode(image)).write(to: URL(fileURLWithPath: path))
+  }
+
+  private func write(_ image: RGBImage, to path: String) throws {
+    let lower = path.lowercased()
+    let bytes =
+      lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
+      ? try JPEGCodec.encode(image) : try PNGCodec.encode(image)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+  }
+}
+
+/// One photo's cracks as `crackmon segment` prints them.
+struct PhotoCracks: Encodable {
+  var path: String
+  var width: Int
+  var height: Int
+  var model: String
+  var threshold: Float
+  var gsdMmPerPx: Double?
+  var gsdMethod: String
+  var gsdNote: String?
+  var cracks: [CrackOutput]
+
+  init(path: String, image: RGBImage, gsd: GroundSampleDistance?, cracks: [Crack], model: SegmentationModel) {
+    self.path = path
+    width = image.width
+    height = image.height
+    self.model = "\(model.name) \(model.version)"
+    threshold = model.threshold
+    gsdMmPerPx = gsd?.millimetresPerPixel
+    gsdMethod = gsd?.method.rawValue ?? "unknown"
+    gsdNote = gsd?.note ?? "no readable metadata (PNG or unsupported): give --distance-m with a JPEG or HEIC"
+    self.cracks = cracks.map { CrackOutput($0, gsd: gsd?.millimetresPerPixel) }
+  }
+
+  struct CrackOutput: Encodable {
+    var polylinesPx: [[[Double]]]
+    var lengthPx: Double
+    var maxWidthPx: Double
+    var meanWidthPx: Double
+    var lengthMm: Double?
+    var maxWidthMm: Double?
+    var meanWidthMm: Double?
+    var orientationDeg: Double
+    var areaPx: Int
+    var confidence: Double
+
+    init(_ crack: Crack, gsd: Double?) {
+      polylinesPx = crack.polylines.map { $0.map { [$0.x, $0.y] } }
+      lengthPx = crack.lengthPx
+      maxWidthPx = crack.maxWidthPx
+      meanWidthPx = crack.meanWidthPx
+      if let gsd {
+        (lengthMm, maxWidthMm, meanWidthMm) = crack.inMillimetres(gsd: gsd)
+      }
+      orientationDeg = crack.orientationDeg
+      areaPx = crack.areaPx
+      confidence = crack.confidence
+    }
+  }
+
+  func printText() {
+    let scale = gsdMmPerPx.map { String(format: "%.3f mm/px (%@)", $0, gsdMethod) } ?? "scale unknown"
+    print("\(path): \(width)x\(height), \(cracks.count) cracks, \(scale)")
+    for (i, c) in cracks.enumerated() {
+      let mm =
+        c.lengthMm.map {
+          String(format: " = %.1f mm long, max %.2f mm, mean %.2f mm", $0, c.maxWidthMm!, c.meanWidthMm!)
+        } ?? ""
+      print(
+        String(
+          format: "  #%d  %.0f px long, max %.1f px, mean %.1f px wide, %.0f°, confidence %.2f", i + 1,
+          c.lengthPx,
+          c.maxWidthPx, c.meanWidthPx, c.orientationDeg, c.confidence) + mm)
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import ONNXModel
+
+/// Runs a segmentation model on fixed-size tiles. The one interface the rest of
+/// crackmon sees, so the engine behind it can be replaced.
+public protocol InferenceEngine {
+  /// Tile size the engine was built for.
+  var tileHeight: Int { get }
+  var tileWidth: Int { get }
+  /// `input`: 3 × tileHeight × tileWidth floats (RGB / 255, planar). Returns
+  /// tileHeight × tileWidth crack probabilities.
+  func run(_ input: [Float]) throws(InferenceError) -> [Float]
+}
+
+public enum InferenceError: Error, Equatable, CustomStringConvertible, Sendable {
+  case unsupportedGraph(String)
+  case engine(String)
+  case wrongInputSize(expected: Int, got: Int)
+
+  public var description: String {
+    switch self {
+    case .unsupportedGraph(let detail): "the model cannot run here: \(detail)"
+    case .engine(let detail): "inference engine error: \(detail)"
+    case .wrongInputSize(let expected, let got): "input has \(got) values, the engine expects \(expected)"
+    }
+  }
+}

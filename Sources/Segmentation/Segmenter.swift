@@ -1,0 +1,106 @@
+import CrackGeometry
+import Imaging
+import Inference
+import ONNXModel
+
+/// Photo pixels -> crack probability map, for photos of any size.
+///
+/// The photo is cut into overlapping tiles of the engine's fixed size (edges padded by
+/// reflection), each tile is run, and the tiles are blended back with weights that fall
+/// off towards tile edges, where a convolutional net sees the least context. The
+/// weights are separable, so their per-pixel sum needs no full-size buffer: peak memory
+/// is the RGB photo plus one float per pixel.
+public final class Segmenter {
+  public let model: SegmentationModel
+  public let tileSize: Int
+  public let overlap: Int
+  private let engine: any InferenceEngine
+
+  public init(model: SegmentationModel, tileSize: Int = 512, overlap: Int = 64) throws(InferenceError) {
+    precondition(tileSize % 16 == 0 && overlap < tileSize / 2)
+    self.model = model
+    self.tileSize = tileSize
+    self.overlap = overlap
+    engine = try OneDNNEngine(graph: model.graph, tileHeight: tileSize, tileWidth: tileSize)
+  }
+
+  /// Tiles run so far, for throughput figures.
+  public private(set) var tilesRun = 0
+
+  public func probabilities(_ image: RGBImage) throws(InferenceError) -> ProbabilityMap {
+    let xs = Self.tileStarts(length: image.width, tile: tileSize, overlap: overlap)
+    let ys = Self.tileStarts(length: image.height, tile: tileSize, overlap: overlap)
+    let ramp = tileWeights()
+    let weightX = Self.weightSums(starts: xs, length: image.width, ramp: ramp)
+    let weightY = Self.weightSums(starts: ys, length: image.height, ramp: ramp)
+    var accumulated = ProbabilityMap(width: image.width, height: image.height, repeating: 0)
+    var input = [Float](repeating: 0, count: 3 * tileSize * tileSize)
+    let plane = tileSize * tileSize
+    for y0 in ys {
+      for x0 in xs {
+        fillTile(&input, from: image, x0: x0, y0: y0, plane: plane)
+        let output = try engine.run(input)
+        tilesRun += 1
+        for ty in 0..<min(tileSize, image.height - y0) {
+          let y = y0 + ty
+          for tx in 0..<min(tileSize, image.width - x0) {
+            accumulated[x0 + tx, y] += output[ty * tileSize + tx] * ramp[ty] * ramp[tx]
+          }
+        }
+      }
+    }
+    for y in 0..<image.height {
+      for x in 0..<image.width {
+        accumulated[x, y] /= weightX[x] * weightY[y]
+      }
+    }
+    return accumulated
+  }
+
+  /// Copies one tile of the photo into planar RGB floats / 255, reflecting past the edges.
+  private func fillTile(_ input: inout [Float], from image: RGBImage, x0: Int, y0: Int, plane: Int) {
+    func reflect(_ i: Int, _ n: Int) -> Int {
+      guard n > 1 else { return 0 }
+      let period = 2 * (n - 1)
+      var j = i % period
+      if j < 0 { j += period }
+      return j < n ? j : period - j
+    }
+    image.pixels.withUnsafeBufferPointer { pixels in
+      for ty in 0..<tileSize {
+        let sy = reflect(y0 + ty, image.height)
+        for tx in 0..<tileSize {
+          let sx = reflect(x0 + tx, image.width)
+          let p = (sy * image.width + sx) * 3
+          let o = ty * tileSize + tx
+          input[o] = Float(pixels[p]) / 255
+          input[plane + o] = Float(pixels[p + 1]) / 255
+          input[2 * plane + o] = Float(pixels[p + 2]) / 255
+        }
+      }
+    }
+  }
+
+  /// Weight of each tile row/column: rises linearly over `overlap` pixels from each edge.
+  private func tileWeights() -> [Float] {
+    (0..<tileSize).map { i in
+      let edge = min(i, tileSize - 1 - i)
+      return overlap == 0 ? 1 : min(1, Float(edge + 1) / Float(overlap + 1))
+    }
+  }
+
+  static func tileStarts(length: Int, tile: Int, overlap: Int) -> [Int] {
+    guard length > tile else { return [0] }
+    var starts = Array(stride(from: 0, to: length - tile, by: tile - overlap))
+    starts.append(length - tile)
+    return starts
+  }
+
+  static func weightSums(starts: [Int], length: Int, ramp: [Float]) -> [Float] {
+    var sums = [Float](repeating: 0, count: length)
+    for s in starts {
+      for i in 0..<min(ramp.count, length - s) { sums[s + i] += ramp[i] }
+    }
+    return sums
+  }
+}

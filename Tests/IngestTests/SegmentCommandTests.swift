@@ -1,0 +1,107 @@
+import Foundation
+import Imaging
+import TestSupport
+import Testing
+
+/// `crackmon segment`, `eval` and `model info`, driven as a user would.
+struct SegmentCommandTests {
+  @Test func segmentsAPhotoAndWritesMaskAndOverlay() throws {
+    let directory = try TestPaths.temporaryDirectory()
+    let mask = directory.appendingPathComponent("mask.png").path
+    let overlay = directory.appendingPathComponent("overlay.jpg").path
+    let run = try runCrackmon([
+      "segment", TestPaths.fixture("photos/phone-gps.jpg").path, "--mask", mask, "--overlay", overlay,
+      "--distance-m", "1.5", "--format", "json",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+    // phone-gps.jpg is stored 96x64 with EXIF orientation 6: upright it is 64x96.
+    #expect(result["width"] as? Int == 64 && result["height"] as? Int == 96)
+    #expect(result["gsd_method"] as? String == "user_distance")
+    #expect(result["cracks"] is [Any])
+    let maskImage = try Data(contentsOf: URL(fileURLWithPath: mask)).withUnsafeBytes {
+      try PNGCodec.decodeGray($0, maxPixels: 1 << 20)
+    }
+    #expect(maskImage.width == 64 && maskImage.height == 96)
+    #expect(maskImage.pixels.allSatisfy { $0 == 0 || $0 == 255 })
+    #expect(FileManager.default.fileExists(atPath: overlay))
+  }
+
+  @Test func badPhotosGiveOneClearErrorEach() throws {
+    let run = try runCrackmon([
+      "segment", TestPaths.fixture("bad/truncated.jpg").path, TestPaths.fixture("bad/empty.jpg").path,
+      TestPaths.fixture("bad/text-named.jpg").path, TestPaths.fixture("photos/phone-no-gps.jpg").path,
+    ])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("truncated.jpg: cannot decode the picture"))
+    #expect(run.stderr.contains("empty.jpg: file is empty"))
+    #expect(run.stderr.contains("text-named.jpg: not an image"))
+    #expect(run.stdout.contains("phone-no-gps.jpg: 64x96"))  // the good one still ran, upright
+  }
+
+  @Test func photosOverThePixelLimitAreRefused() throws {
+    let run = try runCrackmon([
+      "segment", TestPaths.fixture("photos/phone-gps.jpg").path, "--max-megapixels", "0.001",
+    ])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("is over the limit of"))
+  }
+
+  @Test func aMissingModelFileIsNamed() throws {
+    let run = try runCrackmon([
+      "segment", TestPaths.fixture("photos/phone-gps.jpg").path, "--model", "/nonexistent/m.onnx",
+    ])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("model file /nonexistent/m.onnx does not exist"))
+  }
+
+  @Test func evalRefusesAMaskOfTheWrongSize() throws {
+    let directory = try TestPaths.temporaryDirectory()
+    let images = directory.appendingPathComponent("images")
+    let masks = directory.appendingPathComponent("masks")
+    try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: TestPaths.fixture("photos/phone-no-gps.jpg"), to: images.appendingPathComponent("a.jpg"))
+    let wrong = try PNGCodec.encode(
+      GrayImage(width: 10, height: 10, pixels: [UInt8](repeating: 0, count: 100)))
+    try Data(wrong).write(to: masks.appendingPathComponent("a.png"))
+    let run = try runCrackmon(["eval", "--images", images.path, "--masks", masks.path])
+    #expect(run.status != 0)
+    #expect(run.stderr.contains("a.png is 10x10 but its image a.jpg is 96x64"))
+  }
+
+  @Test func evalPrintsTheDocumentedKeys() throws {
+    let directory = try TestPaths.temporaryDirectory()
+    let images = directory.appendingPathComponent("images")
+    let masks = directory.appendingPathComponent("masks")
+    try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: TestPaths.fixture("photos/phone-no-gps.jpg"), to: images.appendingPathComponent("a.jpg"))
+    // The generator's crack: the diagonal y = 0.2 h + x / 2.
+    var truth = [UInt8](repeating: 0, count: 96 * 64)
+    for x in 0..<96 where Int(12.8 + Double(x) * 0.5) < 64 {
+      truth[Int(12.8 + Double(x) * 0.5) * 96 + x] = 255
+    }
+    try Data(try PNGCodec.encode(GrayImage(width: 96, height: 64, pixels: truth))).write(
+      to: masks.appendingPathComponent("a.png"))
+    let run = try runCrackmon(["eval", "--images", images.path, "--masks", masks.path, "--format", "json"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+    let keys = [
+      "images", "tolerance_px", "threshold", "precision", "recall", "f1", "f1_exact", "iou", "ods_f1",
+      "ods_threshold", "ois_f1",
+    ]
+    #expect(Set(report.keys) == Set(keys))
+    #expect(report["images"] as? Int == 1)
+  }
+
+  @Test func modelInfo() throws {
+    let run = try runCrackmon(["model", "info", "--format", "json"])
+    #expect(run.status == 0)
+    let info = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+    #expect((info["parameters"] as? Int ?? 0) > 100_000)
+    #expect((info["gflops_per512_tile"] as? Double ?? 99) < 5)
+  }
+}
