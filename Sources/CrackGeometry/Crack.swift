@@ -47,21 +47,24 @@ public struct CrackExtractor: Sendable {
   }
 
   /// Cracks of a binary mask; `probability` (same size), when given, sets each confidence.
+  ///
+  /// Each component is measured in its own bounding box, so memory stays in proportion
+  /// to the largest crack, not to the photo.
   public func cracks(in mask: Mask, probability: ProbabilityMap? = nil) -> [Crack] {
-    let distance = distanceTransform(mask)
-    return connectedComponents(mask).compactMap { pixels in
-      measure(pixels, mask: mask, distance: distance, probability: probability)
+    connectedComponents(mask).compactMap { pixels in
+      measure(pixels, imageWidth: mask.width, probability: probability)
     }.sorted { $0.lengthPx > $1.lengthPx }
   }
 
-  private func measure(_ pixels: [Int], mask: Mask, distance: Raster<Double>, probability: ProbabilityMap?)
-    -> Crack?
-  {
-    let (box, skeleton) = thin(pixels, width: mask.width)
-    let origin = Point(Double(box.x), Double(box.y))
-    let chains = traceSkeleton(skeleton).map { $0.map { Point($0.x + origin.x, $0.y + origin.y) } }
+  /// Measures one component in box coordinates, then moves the geometry to image coordinates.
+  private func measure(_ pixels: [Int], imageWidth: Int, probability: ProbabilityMap?) -> Crack? {
+    let (box, mask, skeleton) = thin(pixels, width: imageWidth)
+    // Other components never touch this one (they are 8-separated), so the box alone
+    // gives the exact distance to the crack's own edge.
+    let distance = distanceTransform(mask)
+    let chains = traceSkeleton(skeleton)
     let skeletonPoints = skeleton.values.indices.filter { skeleton.values[$0] }.map {
-      Point(Double($0 % box.width) + origin.x, Double($0 / box.width) + origin.y)
+      Point(Double($0 % box.width), Double($0 / box.width))
     }
     guard !skeletonPoints.isEmpty else { return nil }
 
@@ -74,16 +77,23 @@ public struct CrackExtractor: Sendable {
     }
     guard length >= minimumLengthPx else { return nil }
 
+    let tangents = localTangents(chains)
     let profile = skeletonPoints.map { p in
-      Crack.WidthSample(point: p, widthPx: ridgeWidth(at: p, chains: chains, distance: distance))
+      Crack.WidthSample(
+        point: p, widthPx: ridgeWidth(at: p, tangent: tangents[p] ?? Point(1, 0), distance: distance))
     }
     let widths = profile.map(\.widthPx)
     let confidence: Double =
       probability.map { map in pixels.reduce(0.0) { $0 + Double(map.values[$1]) } / Double(pixels.count) }
       ?? 1
 
+    let origin = Point(Double(box.x), Double(box.y))
+    func toImage(_ p: Point) -> Point { Point(p.x + origin.x, p.y + origin.y) }
     return Crack(
-      polylines: simplified, lengthPx: length, widthProfilePx: profile, maxWidthPx: widths.max() ?? 0,
+      polylines: simplified.map { $0.map(toImage) },
+      lengthPx: length,
+      widthProfilePx: profile.map { Crack.WidthSample(point: toImage($0.point), widthPx: $0.widthPx) },
+      maxWidthPx: widths.max() ?? 0,
       meanWidthPx: Double(pixels.count) / length, orientationDeg: principalAxis(skeletonPoints),
       areaPx: pixels.count, confidence: confidence)
   }
@@ -124,8 +134,7 @@ public struct CrackExtractor: Sendable {
   /// distance is a tent with slope 1; fitting it through the pixel and its two
   /// neighbours along the normal gives the ridge height h, and the width is 2h − 1
   /// (boundaries lie half a pixel inside the background centres).
-  private func ridgeWidth(at p: Point, chains: [[Point]], distance: Raster<Double>) -> Double {
-    let tangent = localTangent(at: p, chains: chains)
+  private func ridgeWidth(at p: Point, tangent: Point, distance: Raster<Double>) -> Double {
     let normal = Point(-tangent.y, tangent.x)
     let c = distance[Int(p.x), Int(p.y)]
     let a = bilinear(distance, p.x - normal.x, p.y - normal.y)
@@ -134,17 +143,20 @@ public struct CrackExtractor: Sendable {
     return max(1, 2 * (c + abs(offset)) - 1)
   }
 
-  private func localTangent(at p: Point, chains: [[Point]]) -> Point {
+  /// Direction of the skeleton at each of its pixels, from the chain 3 pixels either side.
+  private func localTangents(_ chains: [[Point]]) -> [Point: Point] {
+    var tangents: [Point: Point] = [:]
     for chain in chains {
-      guard let i = chain.firstIndex(of: p) else { continue }
-      let from = chain[max(0, i - 3)]
-      let to = chain[min(chain.count - 1, i + 3)]
-      let dx = to.x - from.x
-      let dy = to.y - from.y
-      let norm = (dx * dx + dy * dy).squareRoot()
-      if norm > 0 { return Point(dx / norm, dy / norm) }
+      for (i, p) in chain.enumerated() where tangents[p] == nil {
+        let from = chain[max(0, i - 3)]
+        let to = chain[min(chain.count - 1, i + 3)]
+        let dx = to.x - from.x
+        let dy = to.y - from.y
+        let norm = (dx * dx + dy * dy).squareRoot()
+        if norm > 0 { tangents[p] = Point(dx / norm, dy / norm) }
+      }
     }
-    return Point(1, 0)
+    return tangents
   }
 
   private func bilinear(_ raster: Raster<Double>, _ x: Double, _ y: Double) -> Double {

@@ -1,9 +1,12 @@
 /// Zhang–Suen thinning (Zhang & Suen, CACM 1984) of the pixels `indices` of a mask:
 /// a one-pixel-wide, 8-connected skeleton that keeps the component's topology.
 ///
-/// Works in the component's bounding box, so thinning many small cracks in a large
-/// photo costs in proportion to the cracks, not the photo.
-func thin(_ indices: [Int], width: Int) -> (box: (x: Int, y: Int, width: Int, height: Int), skeleton: Mask) {
+/// Works in the component's bounding box (plus a one-pixel margin), so thinning many
+/// small cracks in a large photo costs in proportion to the cracks, not the photo.
+/// Returns the box, the component alone in it, and its skeleton.
+func thin(_ indices: [Int], width: Int) -> (
+  box: (x: Int, y: Int, width: Int, height: Int), component: Mask, skeleton: Mask
+) {
   var minX = Int.max
   var minY = Int.max
   var maxX = Int.min
@@ -21,6 +24,7 @@ func thin(_ indices: [Int], width: Int) -> (box: (x: Int, y: Int, width: Int, he
   let bh = maxY - minY + 3
   var grid = Mask(width: bw, height: bh, repeating: false)
   for i in indices { grid[i % width - minX + 1, i / width - minY + 1] = true }
+  let component = grid
 
   var toClear: [Int] = []
   var changed = true
@@ -66,5 +70,5 @@ func thin(_ indices: [Int], width: Int) -> (box: (x: Int, y: Int, width: Int, he
       if corner { grid[x, y] = false }
     }
   }
-  return ((minX - 1, minY - 1, bw, bh), grid)
+  return ((minX - 1, minY - 1, bw, bh), component, grid)
 }
