@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
     guard !imageFiles.isEmpty else { throw ValidationError("no images in \(images)") }
 
     let segmentationModel = try model.load()
-    let segmenter = try Segmenter(model: segmentationModel)
+    let segmenter = try model.segmenter(segmentationModel)
     let decoder = ImageDecoder()
     var metrics = SegmentationMetrics(threshold: segmentationModel.threshold, tolerance: tolerance)
     var bar = ProgressBar(label: "eval")

@@ -9,7 +9,24 @@ struct ModelOptions: ParsableArguments {
     help: ArgumentHelp("ONNX model to use instead of the bundled one.", valueName: "path"))
   var path: String?
 
+  @Option(
+    name: .customLong("screen"),
+    help: ArgumentHelp(
+      "Skip tiles whose half-resolution preview stays below this crack probability (faster; see docs/benchmarks.md).",
+      valueName: "probability"))
+  var screenThreshold: Float?
+
+  func validate() throws {
+    if let screenThreshold, !(0...1).contains(screenThreshold) {
+      throw ValidationError("--screen \(screenThreshold) must be a probability between 0 and 1")
+    }
+  }
+
   func load() throws -> SegmentationModel {
     try SegmentationModel.load(path.map { URL(fileURLWithPath: $0) })
+  }
+
+  func segmenter(_ model: SegmentationModel) throws -> Segmenter {
+    try Segmenter(model: model, screenThreshold: screenThreshold)
   }
 }

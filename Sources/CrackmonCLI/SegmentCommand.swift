@@ -44,7 +44,7 @@ struct SegmentCommand: ParsableCommand {
 
   func run() throws {
     let segmentationModel = try model.load()
-    let segmenter = try Segmenter(model: segmentationModel)
+    let segmenter = try model.segmenter(segmentationModel)
     let decoder = ImageDecoder(maxPixels: Int(maxMegapixels * 1_000_000))
     let extractor = CrackExtractor(threshold: segmentationModel.threshold)
     var failures = 0

@@ -46,6 +46,20 @@ struct SegmenterTests {
     }
   }
 
+  @Test func screeningSkipsTilesBelowItsThresholdAndOnlyThose() throws {
+    let model = try SegmentationModel.load()
+    let image = Self.pattern(width: 900, height: 600)
+    let plain = try Segmenter(model: model).probabilities(image)
+    // A screen nothing passes: every tile is skipped and the map is all zero.
+    let closed = try Segmenter(model: model, screenThreshold: 1.01)
+    #expect(try closed.probabilities(image).values.allSatisfy { $0 == 0 })
+    #expect(closed.tilesRun == 0 && closed.tilesSkipped == 4)
+    // A screen everything passes changes nothing.
+    let open = try Segmenter(model: model, screenThreshold: 0)
+    #expect(try open.probabilities(image).values == plain.values)
+    #expect(open.tilesRun == 4 && open.tilesSkipped == 0)
+  }
+
   @Test func modelInfo() throws {
     let model = try SegmentationModel.load()
     #expect(model.graph.parameterCount < 2_000_000)
