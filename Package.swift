@@ -57,7 +57,7 @@ let package = Package(
     .target(
       name: "CrackmonCLI",
       dependencies: [
-        "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
+        "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation", "Inference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

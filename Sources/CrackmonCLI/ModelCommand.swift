@@ -1,10 +1,40 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Segmentation
 
 struct ModelCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "model", abstract: "About the crack segmentation model.", subcommands: [Info.self])
+    commandName: "model", abstract: "About the crack segmentation model.", subcommands: [Info.self, Bench.self])
+
+  struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Time the inference engine on this machine, per 512 x 512 tile.",
+      discussion: "Set OMP_NUM_THREADS to choose the number of threads oneDNN uses.")
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Tiles to time, after 3 warm-up tiles.")
+    var tiles: Int = 20
+
+    func validate() throws {
+      guard tiles > 0 else { throw ValidationError("--tiles must be at least 1") }
+    }
+
+    func run() throws {
+      let engine = try OneDNNEngine(graph: try model.load().graph, tileHeight: 512, tileWidth: 512)
+      var generator = SystemRandomNumberGenerator()
+      let input = (0..<(3 * 512 * 512)).map { _ in Float.random(in: 0...1, using: &generator) }
+      for _ in 0..<3 { _ = try engine.run(input) }
+      var times: [Double] = []
+      for _ in 0..<tiles {
+        let start = ContinuousClock.now
+        _ = try engine.run(input)
+        let elapsed = ContinuousClock.now - start
+        times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+      }
+      times.sort()
+      print(String(format: "oneDNN: median %.1f ms per 512x512 tile (min %.1f, max %.1f, %d tiles)", times[times.count / 2], times[0], times[times.count - 1], tiles))
+    }
+  }
 
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(

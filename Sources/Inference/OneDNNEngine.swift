@@ -20,6 +20,10 @@ public final class OneDNNEngine: InferenceEngine {
   private var inputMemory: OpaquePointer?
   private var outputBuffer: UnsafeMutableRawPointer?
 
+  /// Every activation is kept channels-last: the convolutions run fastest on it here,
+  /// and a skip concat then joins tensors of one layout instead of converting.
+  static let activationLayout = dnnl_nhwc
+
   private struct Value {
     var memory: OpaquePointer
     var md: dnnl_memory_desc_t
@@ -152,12 +156,12 @@ public final class OneDNNEngine: InferenceEngine {
       outW = (w + c.pads[1] + c.pads[3] - c.dilations[1] * (k[1] - 1) - 1) / c.strides[1] + 1
     }
     let dstDims = [1, outChannels, outH, outW]
-    var srcAny = try descriptor(source.dims, dnnl_format_tag_any)
+    var srcAny = try descriptor(source.dims, Self.activationLayout)
     // oneDNN's logical weight order is (out, in, kh, kw) for both; ONNX stores
     // ConvTranspose weights as (in, out, kh, kw), which is oneDNN's "iohw" layout.
     let weightDims = transposed ? [weights.shape[1], weights.shape[0], k[0], k[1]] : weights.shape
     var weightsAny = try descriptor(weightDims, dnnl_format_tag_any)
-    var dstAny = try descriptor(dstDims, dnnl_format_tag_any)
+    var dstAny = try descriptor(dstDims, Self.activationLayout)
     var biasMD = try descriptor([outChannels], dnnl_x)
     let strides = dims(c.strides)
     let dilates = dims(c.dilations.map { $0 - 1 })
@@ -210,7 +214,7 @@ public final class OneDNNEngine: InferenceEngine {
     let outW = (source.dims[3] + pads[1] + pads[3] - kernel[1]) / strides[1] + 1
     let dstDims = [source.dims[0], source.dims[1], outH, outW]
     var src = source.md
-    var dstAny = try descriptor(dstDims, dnnl_format_tag_any)
+    var dstAny = try descriptor(dstDims, Self.activationLayout)
     var desc = dnnl_pooling_desc_t()
     try check(
       dnnl_pooling_forward_desc_init(
@@ -244,8 +248,9 @@ public final class OneDNNEngine: InferenceEngine {
     var dstDims = first.dims
     dstDims[1] = sources.reduce(0) { $0 + $1.dims[1] }
     let mds = sources.map(\.md)
+    var dstMDWanted = try descriptor(dstDims, Self.activationLayout)
     var pd: OpaquePointer?
-    try check(dnnl_concat_primitive_desc_create(&pd, nil, Int32(mds.count), 1, mds, nil, engine), "concat")
+    try check(dnnl_concat_primitive_desc_create(&pd, &dstMDWanted, Int32(mds.count), 1, mds, nil, engine), "concat")
     defer { dnnl_primitive_desc_destroy(pd) }
     let dstMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
     let dst = try memory(dstMD, handle: try allocate(dstMD))
