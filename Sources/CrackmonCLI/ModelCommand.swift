@@ -5,7 +5,8 @@ import Segmentation
 
 struct ModelCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "model", abstract: "About the crack segmentation model.", subcommands: [Info.self, Bench.self])
+    commandName: "model", abstract: "About the crack segmentation model.",
+    subcommands: [Info.self, Bench.self])
 
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,10 +30,14 @@ struct ModelCommand: ParsableCommand {
         let start = ContinuousClock.now
         _ = try engine.run(input)
         let elapsed = ContinuousClock.now - start
-        times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        times.append(
+          Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
       }
       times.sort()
-      print(String(format: "oneDNN: median %.1f ms per 512x512 tile (min %.1f, max %.1f, %d tiles)", times[times.count / 2], times[0], times[times.count - 1], tiles))
+      print(
+        String(
+          format: "oneDNN: median %.1f ms per 512x512 tile (min %.1f, max %.1f, %d tiles)",
+          times[times.count / 2], times[0], times[times.count - 1], tiles))
     }
   }
 

@@ -78,6 +78,7 @@ public final class OneDNNEngine: InferenceEngine {
     var uses: [String: Int] = [:]
     for node in graph.nodes { for input in node.inputs { uses[input, default: 0] += 1 } }
     var fused = Set<Int>()
+    var pendingConcats: [String: [String]] = [:]
 
     for (index, node) in graph.nodes.enumerated() where !fused.contains(index) {
       func value(_ name: String) throws(InferenceError) -> Value {
@@ -108,9 +109,10 @@ public final class OneDNNEngine: InferenceEngine {
             output = graph.nodes[index + 1].outputs[0]
           }
         }
+        var sources: [Value] = []
+        for name in pendingConcats[node.inputs[0]] ?? [node.inputs[0]] { sources.append(try value(name)) }
         values[output] = try convolution(
-          node, c, transposed: transposed, source: try value(node.inputs[0]),
-          weights: try weight(node.inputs[1]),
+          node, c, transposed: transposed, sources: sources, weights: try weight(node.inputs[1]),
           bias: node.inputs.count > 2 ? try weight(node.inputs[2]) : nil, activation: activation)
       case .maxPool(let kernel, let strides, let pads):
         values[node.outputs[0]] = try maxPool(
@@ -119,6 +121,13 @@ public final class OneDNNEngine: InferenceEngine {
         let alg = node.op == .relu ? dnnl_eltwise_relu : dnnl_eltwise_logistic
         values[node.outputs[0]] = try eltwise(try value(node.inputs[0]), alg)
       case .concat(let axis):
+        // A channel concat read only by the next convolution is folded into it.
+        if axis == 1, uses[node.outputs[0]] == 1, index + 1 < graph.nodes.count,
+          case .conv = graph.nodes[index + 1].op, graph.nodes[index + 1].inputs.first == node.outputs[0]
+        {
+          pendingConcats[node.outputs[0]] = node.inputs
+          continue
+        }
         values[node.outputs[0]] = try concat(
           try node.inputs.map { name throws(InferenceError) in try value(name) }, axis: axis)
       }
@@ -135,15 +144,21 @@ public final class OneDNNEngine: InferenceEngine {
     try addReorder(from: result, to: userOutput)
   }
 
+  /// A convolution (or transposed convolution) node. With several `sources`, the node
+  /// consumed a channel concat: instead of copying the inputs together, one convolution
+  /// per input (with its slice of the weights) accumulates into the same output through
+  /// oneDNN's sum post-op, which gives the same result with no concat copy.
   private func convolution(
-    _ node: Node, _ c: Operator.Convolution, transposed: Bool, source: Value, weights: Tensor, bias: Tensor?,
+    _ node: Node, _ c: Operator.Convolution, transposed: Bool, sources: [Value], weights: Tensor,
+    bias: Tensor?,
     activation: dnnl_alg_kind_t?
   ) throws(InferenceError) -> Value {
     guard c.group == 1 else {
       throw .unsupportedGraph("node \(node.name): grouped convolutions are not supported")
     }
     guard weights.shape.count == 4 else { throw .unsupportedGraph("node \(node.name): weights must be 4-D") }
-    let (h, w) = (source.dims[2], source.dims[3])
+    let first = sources[0]
+    let (h, w) = (first.dims[2], first.dims[3])
     let outChannels = transposed ? weights.shape[1] : weights.shape[0]
     let k = c.kernel
     let outH: Int
@@ -156,54 +171,73 @@ public final class OneDNNEngine: InferenceEngine {
       outW = (w + c.pads[1] + c.pads[3] - c.dilations[1] * (k[1] - 1) - 1) / c.strides[1] + 1
     }
     let dstDims = [1, outChannels, outH, outW]
-    var srcAny = try descriptor(source.dims, Self.activationLayout)
-    // oneDNN's logical weight order is (out, in, kh, kw) for both; ONNX stores
-    // ConvTranspose weights as (in, out, kh, kw), which is oneDNN's "iohw" layout.
-    let weightDims = transposed ? [weights.shape[1], weights.shape[0], k[0], k[1]] : weights.shape
-    var weightsAny = try descriptor(weightDims, dnnl_format_tag_any)
-    var dstAny = try descriptor(dstDims, Self.activationLayout)
-    var biasMD = try descriptor([outChannels], dnnl_x)
-    let strides = dims(c.strides)
-    let dilates = dims(c.dilations.map { $0 - 1 })
-    let padL = dims([c.pads[0], c.pads[1]])
-    let padR = dims([c.pads[2], c.pads[3]])
-
-    var pd: OpaquePointer?
-    let attr = try attributes(activation)
-    defer { dnnl_primitive_attr_destroy(attr) }
-    if transposed {
-      var desc = dnnl_deconvolution_desc_t()
-      try check(
-        dnnl_dilated_deconvolution_forward_desc_init(
-          &desc, dnnl_forward_inference, dnnl_deconvolution_direct, &srcAny, &weightsAny, &biasMD, &dstAny,
-          strides,
-          dilates, padL, padR), "deconvolution \(node.name)")
-      try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "deconvolution \(node.name)")
-    } else {
-      var desc = dnnl_convolution_desc_t()
-      try check(
-        dnnl_dilated_convolution_forward_desc_init(
-          &desc, dnnl_forward_inference, dnnl_convolution_direct, &srcAny, &weightsAny, &biasMD, &dstAny,
-          strides,
-          dilates, padL, padR), "convolution \(node.name)")
-      try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "convolution \(node.name)")
-    }
-    defer { dnnl_primitive_desc_destroy(pd) }
-    let src = try conform(source, to: dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0).pointee)
-    let userWeightsMD = try descriptor(weightDims, transposed ? dnnl_iohw : dnnl_oihw)
-    let packedWeights = try constant(
-      weights.values, userWeightsMD, as: dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0).pointee)
-    let biasMemory = try constant(
-      bias?.values ?? [Float](repeating: 0, count: outChannels), biasMD, as: biasMD)
-    let dstMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
+    var dstMD = try descriptor(dstDims, Self.activationLayout)
     let dst = try memory(dstMD, handle: try allocate(dstMD))
-    try addPrimitive(
-      pd,
-      args: [
-        (crackmon_dnnl_arg_src, src), (crackmon_dnnl_arg_weights, packedWeights),
-        (crackmon_dnnl_arg_bias, biasMemory),
-        (crackmon_dnnl_arg_dst, dst),
-      ])
+    let biasValues = bias?.values ?? [Float](repeating: 0, count: outChannels)
+
+    var channelOffset = 0
+    for (index, source) in sources.enumerated() {
+      let inChannels = source.dims[1]
+      // ONNX Conv weights are (out, in, kh, kw): take this source's input channels.
+      var slice = weights.values
+      if sources.count > 1 {
+        let block = k[0] * k[1]
+        slice = []
+        slice.reserveCapacity(outChannels * inChannels * block)
+        for o in 0..<outChannels {
+          let from = (o * weights.shape[1] + channelOffset) * block
+          slice += weights.values[from..<(from + inChannels * block)]
+        }
+      }
+      channelOffset += inChannels
+      // oneDNN's logical weight order is (out, in, kh, kw) for both; ONNX stores
+      // ConvTranspose weights as (in, out, kh, kw), which is oneDNN's "iohw" layout.
+      let weightDims =
+        transposed
+        ? [weights.shape[1], weights.shape[0], k[0], k[1]] : [outChannels, inChannels, k[0], k[1]]
+      var srcMD = try descriptor(source.dims, Self.activationLayout)
+      var weightsAny = try descriptor(weightDims, dnnl_format_tag_any)
+      var biasMD = try descriptor([outChannels], dnnl_x)
+      let strides = dims(c.strides)
+      let dilates = dims(c.dilations.map { $0 - 1 })
+      let padL = dims([c.pads[0], c.pads[1]])
+      let padR = dims([c.pads[2], c.pads[3]])
+      let last = index == sources.count - 1
+      let attr = try attributes(sum: index > 0, activation: last ? activation : nil)
+      defer { dnnl_primitive_attr_destroy(attr) }
+      var pd: OpaquePointer?
+      if transposed {
+        var desc = dnnl_deconvolution_desc_t()
+        try check(
+          dnnl_dilated_deconvolution_forward_desc_init(
+            &desc, dnnl_forward_inference, dnnl_deconvolution_direct, &srcMD, &weightsAny, &biasMD, &dstMD,
+            strides,
+            dilates, padL, padR), "deconvolution \(node.name)")
+        try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "deconvolution \(node.name)")
+      } else {
+        var desc = dnnl_convolution_desc_t()
+        try check(
+          dnnl_dilated_convolution_forward_desc_init(
+            &desc, dnnl_forward_inference, dnnl_convolution_direct, &srcMD, &weightsAny, &biasMD, &dstMD,
+            strides,
+            dilates, padL, padR), "convolution \(node.name)")
+        try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "convolution \(node.name)")
+      }
+      defer { dnnl_primitive_desc_destroy(pd) }
+      let src = try conform(source, to: dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0).pointee)
+      let userWeightsMD = try descriptor(weightDims, transposed ? dnnl_iohw : dnnl_oihw)
+      let packedWeights = try constant(
+        slice, userWeightsMD, as: dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0).pointee)
+      // The bias is added once, by the first convolution.
+      let biasMemory = try constant(
+        index == 0 ? biasValues : [Float](repeating: 0, count: outChannels), biasMD, as: biasMD)
+      try addPrimitive(
+        pd,
+        args: [
+          (crackmon_dnnl_arg_src, src), (crackmon_dnnl_arg_weights, packedWeights),
+          (crackmon_dnnl_arg_bias, biasMemory), (crackmon_dnnl_arg_dst, dst),
+        ])
+    }
     return Value(memory: dst, md: dstMD, dims: dstDims)
   }
 
@@ -250,7 +284,8 @@ public final class OneDNNEngine: InferenceEngine {
     let mds = sources.map(\.md)
     var dstMDWanted = try descriptor(dstDims, Self.activationLayout)
     var pd: OpaquePointer?
-    try check(dnnl_concat_primitive_desc_create(&pd, &dstMDWanted, Int32(mds.count), 1, mds, nil, engine), "concat")
+    try check(
+      dnnl_concat_primitive_desc_create(&pd, &dstMDWanted, Int32(mds.count), 1, mds, nil, engine), "concat")
     defer { dnnl_primitive_desc_destroy(pd) }
     let dstMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
     let dst = try memory(dstMD, handle: try allocate(dstMD))
@@ -319,14 +354,17 @@ public final class OneDNNEngine: InferenceEngine {
     steps.append((primitive!, args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }))
   }
 
-  private func attributes(_ activation: dnnl_alg_kind_t?) throws(InferenceError) -> OpaquePointer? {
+  private func attributes(sum: Bool = false, activation: dnnl_alg_kind_t?) throws(InferenceError)
+    -> OpaquePointer?
+  {
     var attr: OpaquePointer?
     try check(dnnl_primitive_attr_create(&attr), "attributes")
-    guard let activation else { return attr }
+    guard sum || activation != nil else { return attr }
     var postOps: OpaquePointer?
     try check(dnnl_post_ops_create(&postOps), "post-ops")
     defer { dnnl_post_ops_destroy(postOps) }
-    try check(dnnl_post_ops_append_eltwise(postOps, 1, activation, 0, 0), "post-ops")
+    if sum { try check(dnnl_post_ops_append_sum(postOps, 1), "post-ops") }
+    if let activation { try check(dnnl_post_ops_append_eltwise(postOps, 1, activation, 0, 0), "post-ops") }
     try check(dnnl_primitive_attr_set_post_ops(attr, postOps), "post-ops")
     return attr
   }
