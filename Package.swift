@@ -57,8 +57,8 @@ let package = Package(
     .target(
       name: "CrackmonCLI",
       dependencies: [
-        "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation", "Inference",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
+        "Inference", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "crackmon", dependencies: ["CrackmonCLI"]),

@@ -111,8 +111,16 @@ public final class OneDNNEngine: InferenceEngine {
         }
         var sources: [Value] = []
         for name in pendingConcats[node.inputs[0]] ?? [node.inputs[0]] { sources.append(try value(name)) }
+        if transposed, c.kernel == [2, 2], c.strides == [2, 2], c.pads.allSatisfy({ $0 == 0 }),
+          c.dilations == [1, 1], c.group == 1, sources.count == 1
+        {
+          values[output] = try upsample2x(
+            sources[0], weights: try weight(node.inputs[1]),
+            bias: node.inputs.count > 2 ? try weight(node.inputs[2]) : nil, activation: activation)
+          continue
+        }
         values[output] = try convolution(
-          node, c, transposed: transposed, sources: sources, weights: try weight(node.inputs[1]),
+          node.name, c, transposed: transposed, sources: sources, weights: try weight(node.inputs[1]),
           bias: node.inputs.count > 2 ? try weight(node.inputs[2]) : nil, activation: activation)
       case .maxPool(let kernel, let strides, let pads):
         values[node.outputs[0]] = try maxPool(
@@ -149,14 +157,14 @@ public final class OneDNNEngine: InferenceEngine {
   /// per input (with its slice of the weights) accumulates into the same output through
   /// oneDNN's sum post-op, which gives the same result with no concat copy.
   private func convolution(
-    _ node: Node, _ c: Operator.Convolution, transposed: Bool, sources: [Value], weights: Tensor,
+    _ name: String, _ c: Operator.Convolution, transposed: Bool, sources: [Value], weights: Tensor,
     bias: Tensor?,
     activation: dnnl_alg_kind_t?
   ) throws(InferenceError) -> Value {
     guard c.group == 1 else {
-      throw .unsupportedGraph("node \(node.name): grouped convolutions are not supported")
+      throw .unsupportedGraph("node \(name): grouped convolutions are not supported")
     }
-    guard weights.shape.count == 4 else { throw .unsupportedGraph("node \(node.name): weights must be 4-D") }
+    guard weights.shape.count == 4 else { throw .unsupportedGraph("node \(name): weights must be 4-D") }
     let first = sources[0]
     let (h, w) = (first.dims[2], first.dims[3])
     let outChannels = transposed ? weights.shape[1] : weights.shape[0]
@@ -212,16 +220,16 @@ public final class OneDNNEngine: InferenceEngine {
           dnnl_dilated_deconvolution_forward_desc_init(
             &desc, dnnl_forward_inference, dnnl_deconvolution_direct, &srcMD, &weightsAny, &biasMD, &dstMD,
             strides,
-            dilates, padL, padR), "deconvolution \(node.name)")
-        try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "deconvolution \(node.name)")
+            dilates, padL, padR), "deconvolution \(name)")
+        try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "deconvolution \(name)")
       } else {
         var desc = dnnl_convolution_desc_t()
         try check(
           dnnl_dilated_convolution_forward_desc_init(
             &desc, dnnl_forward_inference, dnnl_convolution_direct, &srcMD, &weightsAny, &biasMD, &dstMD,
             strides,
-            dilates, padL, padR), "convolution \(node.name)")
-        try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "convolution \(node.name)")
+            dilates, padL, padR), "convolution \(name)")
+        try check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "convolution \(name)")
       }
       defer { dnnl_primitive_desc_destroy(pd) }
       let src = try conform(source, to: dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0).pointee)
@@ -238,6 +246,55 @@ public final class OneDNNEngine: InferenceEngine {
           (crackmon_dnnl_arg_bias, biasMemory), (crackmon_dnnl_arg_dst, dst),
         ])
     }
+    return Value(memory: dst, md: dstMD, dims: dstDims)
+  }
+
+  /// A 2 x 2, stride-2 transposed convolution, run as a 1 x 1 convolution to 4 x the
+  /// channels followed by a reorder that moves each pixel's four outputs into their
+  /// 2 x 2 block. Same result; oneDNN's direct deconvolution is several times slower on
+  /// the few-channel, full-resolution layers of a U-Net decoder.
+  private func upsample2x(_ source: Value, weights: Tensor, bias: Tensor?, activation: dnnl_alg_kind_t?)
+    throws(InferenceError) -> Value
+  {
+    let (inC, outC) = (weights.shape[0], weights.shape[1])
+    let (h, w) = (source.dims[2], source.dims[3])
+    // ONNX (in, out, dy, dx) -> 1 x 1 conv weights (4 * out, in), output channel (dy * 2 + dx) * out + o.
+    var pointwise = [Float](repeating: 0, count: 4 * outC * inC)
+    for i in 0..<inC {
+      for o in 0..<outC {
+        for d in 0..<4 { pointwise[(d * outC + o) * inC + i] = weights.values[(i * outC + o) * 4 + d] }
+      }
+    }
+    let biasValues = bias?.values ?? [Float](repeating: 0, count: outC)
+    let expanded = try convolution(
+      "upsample (1 x 1 part)",
+      Operator.Convolution(
+        kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1),
+      transposed: false, sources: [source], weights: Tensor(shape: [4 * outC, inC, 1, 1], values: pointwise),
+      bias: Tensor(shape: [4 * outC], values: Array((0..<4).map { _ in biasValues }.joined())),
+      activation: activation)
+    // Channels-last, the 1 x 1 output is [y][x][dy][dx][o]; the upsampled tensor is
+    // [y][dy][x][dx][o]. Describe both as (y, dy, x, dx, o) with their own strides.
+    let shape = dims([h, 2, w, 2, outC])
+    var from = dnnl_memory_desc_t()
+    var to = dnnl_memory_desc_t()
+    try check(
+      dnnl_memory_desc_init_by_strides(
+        &from, 5, shape, dnnl_f32, dims([w * 4 * outC, 2 * outC, 4 * outC, outC, 1])),
+      "upsample view")
+    try check(
+      dnnl_memory_desc_init_by_strides(
+        &to, 5, shape, dnnl_f32, dims([4 * w * outC, 2 * w * outC, 2 * outC, outC, 1])),
+      "upsample view")
+    let dstDims = [1, outC, 2 * h, 2 * w]
+    let dstMD = try descriptor(dstDims, Self.activationLayout)
+    let buffer = try allocate(dstMD)
+    let dst = try memory(dstMD, handle: buffer)
+    var expandedBuffer: UnsafeMutableRawPointer?
+    try check(dnnl_memory_get_data_handle(expanded.memory, &expandedBuffer), "upsample view")
+    let fromView = try memory(from, handle: expandedBuffer)
+    let toView = try memory(to, handle: buffer)
+    try addReorder(from: Value(memory: fromView, md: from, dims: [h, 2, w, 2, outC]), to: toView)
     return Value(memory: dst, md: dstMD, dims: dstDims)
   }
 

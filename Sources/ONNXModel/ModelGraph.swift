@@ -43,6 +43,14 @@ public enum Operator: Sendable, Equatable {
     public var pads: [Int]
     public var dilations: [Int]
     public var group: Int
+
+    public init(kernel: [Int], strides: [Int], pads: [Int], dilations: [Int], group: Int) {
+      self.kernel = kernel
+      self.strides = strides
+      self.pads = pads
+      self.dilations = dilations
+      self.group = group
+    }
   }
 }
 
