@@ -1,7 +1,5 @@
 import ArgumentParser
-import CrackGeometry
 import Foundation
-import Imaging
 import Segmentation
 
 struct EvalCommand: ParsableCommand {
@@ -20,6 +18,11 @@ struct EvalCommand: ParsableCommand {
   var images: String
   @Option(help: "Folder of masks with the same file stems.")
   var masks: String
+  @Option(
+    help: ArgumentHelp(
+      "Only the images whose file stems this file lists, one per line (a split such as CFD's test_073-118.txt).",
+      valueName: "list"))
+  var only: String?
   @Option(help: "Tolerance in pixels for the tolerance-based scores.")
   var tolerance: Double = 2
   @OptionGroup var model: ModelOptions
@@ -30,38 +33,15 @@ struct EvalCommand: ParsableCommand {
   }
 
   func run() throws {
-    let fm = FileManager.default
-    let imageFiles = try fm.contentsOfDirectory(atPath: images).filter { !$0.hasPrefix(".") }.sorted()
-    let maskFiles = Dictionary(
-      try fm.contentsOfDirectory(atPath: masks).filter { !$0.hasPrefix(".") }.map {
-        (URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent, $0)
-      }, uniquingKeysWith: { a, _ in a })
-    guard !imageFiles.isEmpty else { throw ValidationError("no images in \(images)") }
-
-    let segmentationModel = try model.load()
-    let segmenter = try model.segmenter(segmentationModel)
-    let decoder = ImageDecoder()
-    var metrics = SegmentationMetrics(threshold: segmentationModel.threshold, tolerance: tolerance)
-    var bar = ProgressBar(label: "eval")
-    for (i, name) in imageFiles.enumerated() {
-      let stem = URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
-      guard let maskName = maskFiles[stem] else { throw ValidationError("no mask for \(name) in \(masks)") }
-      let image = try decoder.decode(URL(fileURLWithPath: images).appendingPathComponent(name))
-      let maskPath = URL(fileURLWithPath: masks).appendingPathComponent(maskName)
-      let maskData = try Data(contentsOf: maskPath)
-      let truth = try maskData.withUnsafeBytes { try PNGCodec.decodeGray($0, maxPixels: 200_000_000) }
-      guard truth.width == image.width, truth.height == image.height else {
-        throw ValidationError(
-          "\(maskPath.path) is \(truth.width)x\(truth.height) but its image \(name) is \(image.width)x\(image.height)"
-        )
-      }
-      let probability = try segmenter.probabilities(image)
-      metrics.add(
-        probability: probability,
-        truth: Mask(width: truth.width, height: truth.height, values: truth.pixels.map { $0 > 127 }))
-      bar.update(i + 1, of: imageFiles.count)
+    let stems = try only.map {
+      Set(try String(contentsOfFile: $0, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init))
     }
-    let report = metrics.report
+    let segmentationModel = try model.load()
+    var bar = ProgressBar(label: "eval")
+    let report = try SegmentationMetrics.evaluate(
+      images: URL(fileURLWithPath: images), masks: URL(fileURLWithPath: masks), stems: stems,
+      segmenter: try model.segmenter(segmentationModel), tolerance: tolerance
+    ) { done, total in bar.update(done, of: total) }
     switch output.format {
     case .json: try printJSON(report)
     case .text:

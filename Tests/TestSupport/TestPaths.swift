@@ -18,6 +18,11 @@ public enum TestPaths {
 
   public static let exifCorpus = sharedDatasets.appendingPathComponent("exif")
 
+  public static var hasCrackDatasets: Bool {
+    FileManager.default.fileExists(
+      atPath: sharedDatasets.appendingPathComponent("cracks/uav75/val/images").path)
+  }
+
   public static var hasExifCorpus: Bool {
     FileManager.default.fileExists(atPath: exifCorpus.appendingPathComponent("exiftool-reference.json").path)
   }

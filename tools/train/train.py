@@ -171,6 +171,11 @@ def main():
         rng = state["rng"]
         torch.set_rng_state(state["torch_rng"])
         print(f"resuming {args.run} at epoch {start_epoch}", flush=True)
+        # A resumed run may change the schedule (--epochs): keep every command in the record.
+        record = json.loads((run_dir / "run.json").read_text())
+        record.setdefault("resumed", []).append(
+            {"at_epoch": start_epoch, "command": " ".join([sys.executable.split("/")[-1]] + sys.argv)})
+        (run_dir / "run.json").write_text(json.dumps(record, indent=1))
     else:
         (run_dir / "run.json").write_text(json.dumps({
             "command": " ".join([sys.executable.split("/")[-1]] + sys.argv),
