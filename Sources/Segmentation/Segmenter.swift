@@ -48,7 +48,7 @@ public final class Segmenter {
     let ramp = tileWeights()
     let weightX = Self.weightSums(starts: xs, length: image.width, ramp: ramp)
     let weightY = Self.weightSums(starts: ys, length: image.height, ramp: ramp)
-    var accumulated = ProbabilityMap(width: image.width, height: image.height, repeating: 0)
+    var accumulated = [Float](repeating: 0, count: image.width * image.height)
     var input = [Float](repeating: 0, count: 3 * tileSize * tileSize)
     let plane = tileSize * tileSize
     for y0 in ys {
@@ -63,20 +63,27 @@ public final class Segmenter {
         }
         let output = try engine.run(input)
         tilesRun += 1
-        for ty in 0..<min(tileSize, image.height - y0) {
-          let y = y0 + ty
-          for tx in 0..<min(tileSize, image.width - x0) {
-            accumulated[x0 + tx, y] += output[ty * tileSize + tx] * ramp[ty] * ramp[tx]
+        let rows = min(tileSize, image.height - y0)
+        let columns = min(tileSize, image.width - x0)
+        accumulated.withUnsafeMutableBufferPointer { acc in
+          output.withUnsafeBufferPointer { out in
+            for ty in 0..<rows {
+              let row = (y0 + ty) * image.width + x0
+              let weight = ramp[ty]
+              for tx in 0..<columns { acc[row + tx] += out[ty * tileSize + tx] * weight * ramp[tx] }
+            }
           }
         }
       }
     }
-    for y in 0..<image.height {
-      for x in 0..<image.width {
-        accumulated[x, y] /= weightX[x] * weightY[y]
+    accumulated.withUnsafeMutableBufferPointer { acc in
+      for y in 0..<image.height {
+        let row = y * image.width
+        let wy = weightY[y]
+        for x in 0..<image.width { acc[row + x] /= weightX[x] * wy }
       }
     }
-    return accumulated
+    return ProbabilityMap(width: image.width, height: image.height, values: accumulated)
   }
 
   /// Copies one tile of the photo into planar RGB floats / 255, reflecting past the edges.
@@ -88,16 +95,20 @@ public final class Segmenter {
       if j < 0 { j += period }
       return j < n ? j : period - j
     }
+    let size = tileSize
+    // Source column of each tile column, computed once per tile rather than per pixel.
+    let columns = (0..<size).map { reflect(x0 + $0, image.width) }
     image.pixels.withUnsafeBufferPointer { pixels in
-      for ty in 0..<tileSize {
-        let sy = reflect(y0 + ty, image.height)
-        for tx in 0..<tileSize {
-          let sx = reflect(x0 + tx, image.width)
-          let p = (sy * image.width + sx) * 3
-          let o = ty * tileSize + tx
-          input[o] = Float(pixels[p]) / 255
-          input[plane + o] = Float(pixels[p + 1]) / 255
-          input[2 * plane + o] = Float(pixels[p + 2]) / 255
+      input.withUnsafeMutableBufferPointer { out in
+        for ty in 0..<size {
+          let rowStart = reflect(y0 + ty, image.height) * image.width
+          let o = ty * size
+          for tx in 0..<size {
+            let p = (rowStart + columns[tx]) * 3
+            out[o + tx] = Float(pixels[p]) / 255
+            out[plane + o + tx] = Float(pixels[p + 1]) / 255
+            out[2 * plane + o + tx] = Float(pixels[p + 2]) / 255
+          }
         }
       }
     }

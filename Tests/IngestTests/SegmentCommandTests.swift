@@ -56,13 +56,7 @@ struct SegmentCommandTests {
   }
 
   @Test func evalRefusesAMaskOfTheWrongSize() throws {
-    let directory = try TestPaths.temporaryDirectory()
-    let images = directory.appendingPathComponent("images")
-    let masks = directory.appendingPathComponent("masks")
-    try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(
-      at: TestPaths.fixture("photos/phone-no-gps.jpg"), to: images.appendingPathComponent("a.jpg"))
+    let (images, masks) = try evalFolders()
     let wrong = try PNGCodec.encode(
       GrayImage(width: 10, height: 10, pixels: [UInt8](repeating: 0, count: 100)))
     try Data(wrong).write(to: masks.appendingPathComponent("a.png"))
@@ -72,13 +66,7 @@ struct SegmentCommandTests {
   }
 
   @Test func evalPrintsTheDocumentedKeys() throws {
-    let directory = try TestPaths.temporaryDirectory()
-    let images = directory.appendingPathComponent("images")
-    let masks = directory.appendingPathComponent("masks")
-    try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(
-      at: TestPaths.fixture("photos/phone-no-gps.jpg"), to: images.appendingPathComponent("a.jpg"))
+    let (images, masks) = try evalFolders()
     // The generator's crack: the diagonal y = 0.2 h + x / 2.
     var truth = [UInt8](repeating: 0, count: 96 * 64)
     for x in 0..<96 where Int(12.8 + Double(x) * 0.5) < 64 {
@@ -95,6 +83,18 @@ struct SegmentCommandTests {
     ]
     #expect(Set(report.keys) == Set(keys))
     #expect(report["images"] as? Int == 1)
+  }
+
+  /// images/a.jpg (a 96x64 fixture) and an empty masks/ folder.
+  func evalFolders() throws -> (images: URL, masks: URL) {
+    let directory = try TestPaths.temporaryDirectory()
+    let images = directory.appendingPathComponent("images")
+    let masks = directory.appendingPathComponent("masks")
+    try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: TestPaths.fixture("photos/phone-no-gps.jpg"), to: images.appendingPathComponent("a.jpg"))
+    return (images, masks)
   }
 
   @Test func modelInfo() throws {
