@@ -36,6 +36,8 @@ def parse_args():
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=20261122)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning), relative to runs/")
+    p.add_argument("--mix", default="uav75=0.40,cfd=0.25,khanh=0.35", help="share of patches from each source")
     return p.parse_args()
 
 
@@ -43,14 +45,14 @@ class Sampler:
     """Random training patches: positives near cracks, random crops, and UAV75
     formwork-joint ("planking") crops as hard negatives."""
 
-    def __init__(self, split, patch, rng):
+    def __init__(self, split, patch, rng, mix):
         self.patch, self.rng = patch, rng
         self.sources = {
             "uav75": [self._load(p, planking=True) for p in split["train_uav75"]],
             "cfd": [self._load(p) for p in split["train_cfd"]],
             "khanh": [self._load(p) for p in split["train_khanh"]],
         }
-        self.weights = {"uav75": 0.40, "cfd": 0.25, "khanh": 0.35}
+        self.weights = mix
 
     @staticmethod
     def _load(pair, planking=False):
@@ -149,6 +151,8 @@ def main():
     rng = np.random.default_rng(args.seed)
 
     model = CrackUNet()
+    if args.init:
+        model.load_state_dict(torch.load(HERE / "runs" / args.init, weights_only=False)["model"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = args.patches_per_epoch // args.batch
     total_steps = args.epochs * steps_per_epoch
@@ -186,7 +190,8 @@ def main():
             "splits": {k: [str(i.relative_to(data.ROOT)) for i, _ in v] for k, v in split.items()},
         }, indent=1))
 
-    sampler = Sampler(split, args.patch, rng)
+    mix = {k: float(v) for k, v in (part.split("=") for part in args.mix.split(","))}
+    sampler = Sampler(split, args.patch, rng, mix)
     model.train()
     for epoch in range(start_epoch, args.epochs):
         t0, total = time.time(), 0.0
