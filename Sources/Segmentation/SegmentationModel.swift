@@ -13,11 +13,35 @@ public struct SegmentationModel: Sendable {
   /// Probability at or above which a pixel is crack; chosen on held-out data (see the model card).
   public var threshold: Float { graph.metadata["threshold"].flatMap(Float.init) ?? 0.5 }
 
-  /// The model shipped with crackmon (Sources/Segmentation/Resources/crackunet.onnx).
-  public static var bundledURL: URL? { Bundle.module.url(forResource: "crackunet", withExtension: "onnx") }
+  /// The model shipped with crackmon (Sources/Segmentation/Resources/crackunet.onnx):
+  /// `$CRACKMON_MODEL` if set, else the resource folder SwiftPM puts beside the binary.
+  ///
+  /// Looked up by hand rather than through `Bundle.module`, whose accessor stops the
+  /// process when the folder is missing (a binary copied elsewhere); here that case is
+  /// a clear "model file does not exist" error instead.
+  public static var bundledURL: URL? {
+    let fm = FileManager.default
+    if let path = ProcessInfo.processInfo.environment["CRACKMON_MODEL"], !path.isEmpty {
+      return URL(fileURLWithPath: path)
+    }
+    let executables = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])].compactMap {
+      $0
+    }
+    for executable in executables {
+      let candidate = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("crackmon_Segmentation.resources/crackunet.onnx")
+      if fm.fileExists(atPath: candidate.path) { return candidate }
+    }
+    return nil
+  }
 
   public static func load(_ url: URL? = nil) throws(ModelError) -> SegmentationModel {
-    guard let url = url ?? bundledURL else { throw .missingFile(path: "crackunet.onnx (bundled model)") }
+    guard let url = url ?? bundledURL else {
+      throw .missingFile(
+        path:
+          "crackunet.onnx (no crackmon_Segmentation.resources folder beside the binary; set CRACKMON_MODEL or --model)"
+      )
+    }
     let graph = try ModelGraph.load(url)
     let bytes = (try? Data(contentsOf: url)) ?? Data()
     let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

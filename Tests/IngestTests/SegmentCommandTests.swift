@@ -55,6 +55,21 @@ struct SegmentCommandTests {
     #expect(run.stderr.contains("model file /nonexistent/m.onnx does not exist"))
   }
 
+  @Test func aBinaryCopiedAwayFromItsModelSaysSoAndTakesCRACKMON_MODEL() throws {
+    let directory = try TestPaths.temporaryDirectory()
+    let copy = directory.appendingPathComponent("crackmon")
+    try FileManager.default.copyItem(at: TestPaths.crackmonBinary, to: copy)
+    let photo = TestPaths.fixture("photos/phone-gps.jpg").path
+    let lost = try runCrackmon(["segment", photo], environment: ["CRACKMON_MODEL": ""], binary: copy)
+    #expect(lost.status != 0)
+    #expect(lost.stderr.contains("set CRACKMON_MODEL or --model"))
+    let model = TestPaths.repositoryRoot.appendingPathComponent(
+      "Sources/Segmentation/Resources/crackunet.onnx"
+    ).path
+    let found = try runCrackmon(["segment", photo], environment: ["CRACKMON_MODEL": model], binary: copy)
+    #expect(found.status == 0, "\(found.stderr)")
+  }
+
   @Test func evalRefusesAMaskOfTheWrongSize() throws {
     let (images, masks) = try evalFolders()
     let wrong = try PNGCodec.encode(

@@ -53,11 +53,13 @@ public enum TestPaths {
 }
 
 /// Runs `crackmon` with arguments and returns its exit status, stdout and stderr.
-public func runCrackmon(_ arguments: [String], environment: [String: String] = [:]) throws -> (
+public func runCrackmon(
+  _ arguments: [String], environment: [String: String] = [:], binary: URL = TestPaths.crackmonBinary
+) throws -> (
   status: Int32, stdout: String, stderr: String
 ) {
   let process = Process()
-  process.executableURL = TestPaths.crackmonBinary
+  process.executableURL = binary
   process.arguments = arguments
   var env = ProcessInfo.processInfo.environment
   env.merge(environment) { $1 }
