@@ -120,7 +120,9 @@ extension CaptureMetadata {
         }
         metadata.width = heif.width
         metadata.height = heif.height
-        if let exif = heif.exif { exifTags = exif.withUnsafeBytes { ExifReader.read($0) } }
+        if let tiff = heif.exifTIFF {
+          exifTags = (JPEGSegments.exifHeader + tiff).withUnsafeBytes { ExifReader.read($0) }
+        }
         xmp = heif.xmp
       }
       return .success(())

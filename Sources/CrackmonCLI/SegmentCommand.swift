@@ -51,9 +51,11 @@ struct SegmentCommand: ParsableCommand {
     for path in photos {
       let url = URL(fileURLWithPath: path)
       do {
-        // Metadata gives orientation and scale; a PNG has neither, and that is fine.
-        let metadata = try? CaptureMetadata.read(url)
-        let image = try decoder.decode(url, orientation: metadata?.orientation)
+        // One mapped read serves metadata and pixels. Metadata gives orientation and
+        // scale; a PNG has neither, and that is fine.
+        let data = try decoder.read(url)
+        let metadata = try? CaptureMetadata.read(data, path: path)
+        let image = try decoder.decode(data, path: path, orientation: metadata?.orientation)
         let probability = try segmenter.probabilities(image)
         let cracks = extractor.cracks(in: probability)
         let gsd = metadata.map { GroundSampleDistance.estimate(for: $0, userDistance: distance) }

@@ -8,8 +8,8 @@ public enum HEIFImage {
   public struct Metadata: Sendable {
     public var width: Int
     public var height: Int
-    /// EXIF block with an `Exif\0\0` header prepended, as libexif expects.
-    public var exif: [UInt8]?
+    /// The EXIF block's TIFF structure (byte-order mark onwards).
+    public var exifTIFF: [UInt8]?
     public var xmp: Data?
   }
 
@@ -25,7 +25,7 @@ public enum HEIFImage {
         // ISO/IEC 23008-12 A.2.1: a 4-byte big-endian offset from the end of this field to the TIFF header.
         let skip = Int(block[0]) << 24 | Int(block[1]) << 16 | Int(block[2]) << 8 | Int(block[3])
         if skip >= 0, 4 + skip < block.count {
-          result.exif = Array("Exif\0\0".utf8) + block[(4 + skip)...]
+          result.exifTIFF = Array(block[(4 + skip)...])
         }
       }
       if let block = metadataBlock(handle, type: "mime", contentType: "application/rdf+xml") {

@@ -35,13 +35,16 @@ public struct ImageDecoder: Sendable {
   }
 
   public func decode(_ url: URL, orientation: Int? = nil) throws(ImageError) -> RGBImage {
-    let data: Data
+    try decode(try read(url), path: url.path, orientation: orientation)
+  }
+
+  /// The file's bytes, memory-mapped, so a caller can also read its metadata from them.
+  public func read(_ url: URL) throws(ImageError) -> Data {
     do {
-      data = try Data(contentsOf: url, options: .alwaysMapped)
+      return try Data(contentsOf: url, options: .alwaysMapped)
     } catch {
       throw .unreadable(path: url.path, reason: (error as NSError).localizedFailureReason ?? "\(error)")
     }
-    return try decode(data, path: url.path, orientation: orientation)
   }
 
   /// `orientation` is the EXIF orientation (1–8) to apply to JPEGs; HEIF files carry

@@ -98,15 +98,28 @@ public enum ModelError: Error, Equatable, CustomStringConvertible, Sendable {
 extension ModelGraph {
   /// Reads and checks an ONNX file.
   public static func load(_ url: URL) throws(ModelError) -> ModelGraph {
-    let path = url.path
-    guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+    try ModelGraph(bytes: try read(url), path: url.path)
+  }
+
+  /// The bytes of a model file, for callers that also hash them.
+  public static func read(_ url: URL) throws(ModelError) -> Data {
+    guard FileManager.default.fileExists(atPath: url.path) else { throw .missingFile(path: url.path) }
+    do {
+      return try Data(contentsOf: url)
+    } catch {
+      throw .notONNX(path: url.path, detail: "\(error)")
+    }
+  }
+
+  /// Parses and checks ONNX bytes; `path` is for error messages.
+  public init(bytes: Data, path: String) throws(ModelError) {
     let model: Onnx_ModelProto
     do {
-      model = try Onnx_ModelProto(serializedBytes: Data(contentsOf: url))
+      model = try Onnx_ModelProto(serializedBytes: bytes)
     } catch {
       throw .notONNX(path: path, detail: "\(error)")
     }
-    return try ModelGraph(model, path: path)
+    try self.init(model, path: path)
   }
 
   init(_ model: Onnx_ModelProto, path: String) throws(ModelError) {

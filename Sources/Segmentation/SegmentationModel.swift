@@ -42,8 +42,9 @@ public struct SegmentationModel: Sendable {
           "crackunet.onnx (no crackmon_Segmentation.resources folder beside the binary; set CRACKMON_MODEL or --model)"
       )
     }
-    let graph = try ModelGraph.load(url)
-    let bytes = (try? Data(contentsOf: url)) ?? Data()
+    // One read serves both the parse and the hash.
+    let bytes = try ModelGraph.read(url)
+    let graph = try ModelGraph(bytes: bytes, path: url.path)
     let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     return SegmentationModel(url: url, graph: graph, sha256: digest)
   }
