@@ -37,6 +37,8 @@ def parse_args():
     p.add_argument("--seed", type=int, default=20261122)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning), relative to runs/")
+    p.add_argument("--select", choices=["ods", "ods+exact"], default="ods",
+                   help="keep the checkpoint with the best select-set ODS F1 (2 px), or ODS F1 + exact-pixel F1")
     p.add_argument("--mix", default="uav75=0.40,cfd=0.25,khanh=0.35", help="share of patches from each source")
     return p.parse_args()
 
@@ -206,12 +208,13 @@ def main():
         select = evaluate(model, split["select"])
         record = {"epoch": epoch + 1, "loss": total / steps_per_epoch, "lr": scheduler.get_last_lr()[0],
                   "select_ods_f1": select["ods_f1"], "select_ods_threshold": select["ods_threshold"],
-                  "select_f1_at_0.5": select["f1"], "seconds": time.time() - t0}
+                  "select_f1_at_0.5": select["f1"], "select_f1_exact_at_0.5": select["f1_exact"], "seconds": time.time() - t0}
         print(json.dumps(record), flush=True)
         with open(run_dir / "log.jsonl", "a") as log:
             log.write(json.dumps(record) + "\n")
-        if select["ods_f1"] > best:
-            best = select["ods_f1"]
+        score = select["ods_f1"] + (select["f1_exact"] if args.select == "ods+exact" else 0.0)
+        if score > best:
+            best = score
             torch.save({"model": model.state_dict(), "epoch": epoch + 1, "select": select}, run_dir / "best.pt")
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "best": best,
