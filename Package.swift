@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     // C libraries, each wrapped by exactly one Swift file.
@@ -53,12 +54,30 @@ let package = Package(
       name: "Store",
       dependencies: ["CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift")]
     ),
-    .target(name: "Ingest", dependencies: ["CaptureMetadata", "Georeference", "Store"]),
+    // Crack (pixels) + capture -> crack observation: mm, ground placement, severity.
+    .target(
+      name: "Observations", dependencies: ["CaptureMetadata", "CrackGeometry", "Georeference", "Store"]),
+    .target(
+      name: "Ingest",
+      dependencies: [
+        "CaptureMetadata", "Georeference", "Imaging", "Inference", "Segmentation", "CrackGeometry",
+        "Observations",
+        "Store",
+      ]),
+    // Observations across cycles -> crack tracks, growth series and alerts.
+    .target(name: "Growth", dependencies: ["Observations", "Store"]),
+    // Growth report as JSON, CSV and self-contained HTML.
+    .target(
+      name: "Reports",
+      dependencies: [
+        "Growth", "Observations", "Store", "Imaging", .product(name: "Mustache", package: "swift-mustache"),
+      ]),
     .target(
       name: "CrackmonCLI",
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
-        "Inference", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Inference", "Observations", "Growth", "Reports",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "crackmon", dependencies: ["CrackmonCLI"]),
@@ -79,6 +98,8 @@ let package = Package(
         "Store", "CaptureMetadata", "Georeference", "TestSupport",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
+    .testTarget(
+      name: "GrowthTests", dependencies: ["Growth", "Observations", "Imaging", "TestSupport", "crackmon"]),
     .testTarget(
       name: "IngestTests",
       dependencies: ["Ingest", "Store", "CaptureMetadata", "Imaging", "TestSupport", "crackmon"]),

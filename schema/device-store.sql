@@ -6,17 +6,6 @@ CREATE TABLE device (
   created_at TEXT NOT NULL
 );
 
-CREATE TABLE sync_outbox (
-  device_id TEXT NOT NULL REFERENCES device(id),
-  seq INTEGER NOT NULL CHECK (seq > 0),
-  entity TEXT NOT NULL
-    CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track')),
-  entity_key TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  pushed_at TEXT,
-  PRIMARY KEY (device_id, seq)
-);
-
 CREATE TABLE asset (
   id TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),
   name TEXT NOT NULL,
@@ -117,7 +106,7 @@ CREATE TABLE crack_observation (
   model_version TEXT NOT NULL,
   created_at TEXT NOT NULL,
   device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
+  seq INTEGER NOT NULL, crack_index INTEGER NOT NULL DEFAULT 0, area_mm2 REAL, epsg INTEGER, easting REAL, northing REAL, latitude REAL, longitude REAL, bearing_deg REAL,
   UNIQUE (device_id, seq)
 );
 
@@ -132,3 +121,58 @@ CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
 BEGIN
   SELECT RAISE(ABORT, 'captures are immutable');
 END;
+
+CREATE TABLE "sync_outbox" (
+  device_id TEXT NOT NULL REFERENCES device(id),
+  seq INTEGER NOT NULL CHECK (seq > 0),
+  entity TEXT NOT NULL
+    CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track',
+                      'track_override')),
+  entity_key TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  pushed_at TEXT,
+  PRIMARY KEY (device_id, seq)
+);
+
+CREATE TABLE track_override (
+  observation_id TEXT NOT NULL REFERENCES crack_observation(id),
+  action TEXT NOT NULL CHECK (action IN ('link', 'unlink')),
+  track_id TEXT,
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq),
+  CHECK ((action = 'link') = (track_id IS NOT NULL))
+);
+
+CREATE TABLE crack_track_member (
+  observation_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_observation(id),
+  track_id TEXT NOT NULL REFERENCES crack_track(id),
+  assigned_by TEXT NOT NULL CHECK (assigned_by IN ('matching', 'inspector', 'new')),
+  match_cost REAL
+);
+
+CREATE INDEX crack_track_member_by_track ON crack_track_member(track_id);
+
+CREATE TABLE tracking_event (
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  cycle_label TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('new', 'not_seen', 'split', 'merge')),
+  track_id TEXT NOT NULL,
+  observation_id TEXT,
+  other_track_id TEXT
+);
+
+CREATE INDEX tracking_event_by_asset ON tracking_event(asset_id, cycle_label);
+
+CREATE TABLE growth_alert (
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  track_id TEXT NOT NULL,
+  cycle_label TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('severity_crossed', 'width_rate', 'length_rate')),
+  value REAL,
+  limit_value REAL,
+  message TEXT NOT NULL
+);
+
+CREATE INDEX growth_alert_by_asset ON growth_alert(asset_id);

@@ -17,3 +17,20 @@ set -x
 "$crackmon" cycle add pier-17 2026-Q4 --date 2026-11-20
 "$crackmon" ingest fixtures/photos --asset pier-17 --cycle 2026-Q4
 "$crackmon" captures --asset pier-17
+"$crackmon" cracks --asset pier-17
+set +x
+
+# Growth over four yearly cycles of a synthetic asset whose cracks grow by known amounts
+# (tools/synth/make_cycles.py writes the photos and truth.json): ingest, track, report.
+export CRACKMON_STORE=out/growth.sqlite
+rm -rf out/synth "$CRACKMON_STORE" "$CRACKMON_STORE-wal" "$CRACKMON_STORE-shm"
+python3 tools/synth/make_cycles.py --out out/synth --cycles 4
+set -x
+"$crackmon" init
+"$crackmon" asset add bern --name "Bern test bridge" --kind bridge --lat 46.948 --lon 7.4474
+for year in 2023 2024 2025 2026; do
+  "$crackmon" cycle add bern "$year" --date "$year-06-01"
+  "$crackmon" ingest "out/synth/$year" --asset bern --cycle "$year"
+done
+"$crackmon" track --asset bern
+"$crackmon" report growth --asset bern --out out/growth-report.html

@@ -15,6 +15,7 @@ packages=(
   libsqlite3-dev     # device store, through GRDB
   libxml2-dev        # FoundationXML's XML parser, used for XMP
   pkg-config
+  python3-numpy python3-scipy python3-pil  # tools/synth: the synthetic multi-cycle photos
 )
 
 missing=()

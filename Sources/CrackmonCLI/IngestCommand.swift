@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ingest
+import Observations
 import Store
 
 struct IngestCommand: ParsableCommand {
@@ -15,6 +16,11 @@ struct IngestCommand: ParsableCommand {
 
       Scale comes from DJI RelativeAltitude for nadir drone shots. For oblique or facade shots, \
       give the stand-off distance with --distance-m.
+
+      Each new photo is segmented and one crack observation is stored per crack (see `crackmon \
+      cracks`), placed on the ground through the photo's footprint for nadir drone shots, at the \
+      camera position for other shots with GPS, and on the asset only without GPS. --no-segment \
+      stores the captures only.
       """)
 
   @Argument(help: "Photo files or directories (walked recursively).")
@@ -27,6 +33,17 @@ struct IngestCommand: ParsableCommand {
     name: .customLong("distance-m"),
     help: "Camera-to-surface distance in metres, for every photo in this run.")
   var distance: Double?
+  @Flag(name: .customLong("no-segment"), help: "Store the captures without looking for cracks.")
+  var noSegment = false
+  @Option(
+    name: .customLong("severity-scheme"),
+    help: ArgumentHelp(
+      "Severity scheme: \(SeverityScheme.allCases.map(\.rawValue).joined(separator: ", ")).",
+      valueName: "scheme"))
+  var scheme: String = SeverityScheme.default.rawValue
+  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
+  var maxMegapixels: Double = 200
+  @OptionGroup var model: ModelOptions
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption
 
@@ -34,11 +51,26 @@ struct IngestCommand: ParsableCommand {
     if let distance, !(distance > 0 && distance < 10_000) {
       throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
     }
+    guard SeverityScheme(rawValue: scheme) != nil else {
+      throw ValidationError(
+        "--severity-scheme \(scheme) is not one of \(SeverityScheme.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
+    }
+    guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
   }
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    let ingestor = try Ingestor(store: store, asset: asset, cycle: cycle, userDistance: distance)
+    var finding: CrackFinding?
+    if !noSegment {
+      let segmentationModel = try model.load()
+      finding = CrackFinding(
+        segmenter: try model.segmenter(segmentationModel),
+        scheme: SeverityScheme(rawValue: scheme) ?? .default,
+        maxPixels: Int(maxMegapixels * 1_000_000))
+    }
+    let ingestor = try Ingestor(
+      store: store, asset: asset, cycle: cycle, userDistance: distance, finding: finding)
     var bar = ProgressBar(label: "ingest")
     let report = try ingestor.run(photos) { done, total in bar.update(done, of: total) }
 
@@ -53,6 +85,10 @@ struct IngestCommand: ParsableCommand {
     print("Ingested \(report.ingested.count) into \(asset) / \(cycle)")
     print("Already ingested (skipped): \(report.duplicates.count)")
     print("Without usable GPS: \(report.withoutGPS)")
+    if !noSegment {
+      let placed = report.ingested.reduce(0) { $0 + $1.placedOnGround }
+      print("Crack observations: \(report.cracks) (\(placed) placed on the ground through a nadir footprint)")
+    }
     print("Failed: \(report.failed.count)")
     for failure in report.failed { print("  \(failure.message)") }
     for duplicate in report.duplicates where duplicate.assetId != asset || duplicate.cycleLabel != cycle {

@@ -6,6 +6,10 @@ public struct IngestReport: Encodable, Sendable {
     public var gpsStatus: String
     public var gsdMmPerPx: Double?
     public var gsdMethod: String
+    /// Crack observations stored; nil when segmentation was off.
+    public var cracks: Int?
+    /// Of those, placed through the photo's ground footprint.
+    public var placedOnGround: Int = 0
   }
 
   public struct Duplicate: Encodable, Sendable {
@@ -28,12 +32,15 @@ public struct IngestReport: Encodable, Sendable {
 
   /// Ingested captures whose GPS is absent or invalid: stored, but tied to the asset only.
   public var withoutGPS: Int { ingested.filter { $0.gpsStatus != "valid" }.count }
+  /// Crack observations stored in this run.
+  public var cracks: Int { ingested.reduce(0) { $0 + ($1.cracks ?? 0) } }
   /// Every file was ingested or recognised as already ingested.
   public var allHandled: Bool { failed.isEmpty }
 
   enum CodingKeys: String, CodingKey {
     case ingested, duplicates, failed
     case withoutGPS = "without_gps"
+    case cracks
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -41,6 +48,7 @@ public struct IngestReport: Encodable, Sendable {
     try c.encode(ingested, forKey: .ingested)
     try c.encode(duplicates, forKey: .duplicates)
     try c.encode(withoutGPS, forKey: .withoutGPS)
+    try c.encode(cracks, forKey: .cracks)
     try c.encode(failed, forKey: .failed)
   }
 }

@@ -1,27 +1,45 @@
 import CaptureMetadata
 import Foundation
 import Georeference
+import Imaging
+import Inference
+import Observations
 import Store
 
-/// The ingest pipeline: photo file -> capture metadata -> georeference -> device store.
+/// The ingest pipeline: photo file -> capture metadata -> georeference -> segmentation ->
+/// crack observations -> device store.
 ///
-/// Files are read in parallel batches; each capture is written in its own transaction,
-/// so a failure leaves no partial row and does not stop the other files.
+/// Metadata is read in parallel batches; segmentation runs one photo at a time. Each
+/// capture is written with its observations in one transaction, so a failure leaves no
+/// partial rows and does not stop the other files.
 public final class Ingestor {
   public let store: DeviceStore
   public let asset: Asset
   public let cycle: InspectionCycle
   /// Stand-off distance the user measured, for oblique and facade shots.
   public let userDistance: Double?
+  /// Segmentation, or nil to store captures only (`--no-segment`).
+  public let finding: CrackFinding?
   private let transform: CoordinateTransform
+  private let builder: CrackObservationBuilder?
   private let batchSize = 32
 
-  public init(store: DeviceStore, asset: String, cycle: String, userDistance: Double? = nil) throws {
+  public init(
+    store: DeviceStore, asset: String, cycle: String, userDistance: Double? = nil,
+    finding: CrackFinding? = nil
+  ) throws {
     self.store = store
     self.asset = try store.asset(asset)
     self.cycle = try store.cycle(asset: asset, label: cycle)
     self.userDistance = userDistance
-    transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
+    self.finding = finding
+    let transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
+    self.transform = transform
+    builder = finding.map {
+      CrackObservationBuilder(
+        transform: transform, scheme: $0.scheme,
+        modelName: $0.segmenter.model.name, modelVersion: $0.segmenter.model.version)
+    }
   }
 
   /// Ingests files and directories. `progress` is called after each file with (done, total).
@@ -65,13 +83,35 @@ public final class Ingestor {
       return
     }
     let record = makeRecord(metadata)
-    switch try store.insert(record) {
+    var observations: [CrackObservation] = []
+    // Segmentation is the slow stage: skip it for a file that is already stored.
+    if let finding, let builder, try !store.hasCapture(id: record.id) {
+      do {
+        let (cracks, width, height) = try finding.cracks(
+          path: metadata.path, orientation: metadata.orientation)
+        let footprint = builder.footprint(
+          capture: record, yawDegrees: metadata.drone?.gimbalYaw ?? metadata.drone?.flightYaw,
+          imageWidth: width, imageHeight: height)
+        observations = cracks.enumerated().map {
+          builder.observation(of: $1, index: $0, capture: record, footprint: footprint)
+        }
+      } catch let error as ImageError {
+        report.failed.append(.init(path: metadata.path, error: "undecodable", message: error.description))
+        return
+      } catch {
+        report.failed.append(
+          .init(path: metadata.path, error: "segmentation", message: "\(metadata.path): \(error)"))
+        return
+      }
+    }
+    switch try store.insert(record, observations: observations) {
     case .inserted:
       report.ingested.append(
         .init(
           path: metadata.path, captureId: record.id, gpsStatus: record.gpsStatus,
           gsdMmPerPx: record.gsdMmPerPx,
-          gsdMethod: record.gsdMethod))
+          gsdMethod: record.gsdMethod, cracks: finding == nil ? nil : observations.count,
+          placedOnGround: observations.filter { $0.georefMethod == "footprint" }.count))
     case .alreadyIngested(let assetId, let cycleLabel):
       report.duplicates.append(
         .init(path: metadata.path, captureId: record.id, assetId: assetId, cycleLabel: cycleLabel))

@@ -139,7 +139,11 @@ public final class DeviceStore: Sendable {
 
   /// Inserts a capture and its outbox entry in one transaction; a capture already
   /// stored is left as it is.
-  public func insert(_ capture: CaptureRecord) throws(StoreError) -> CaptureInsertion {
+  /// Inserts a capture, its crack observations and their outbox entries in one
+  /// transaction; a capture already stored is left as it is, and so are its observations.
+  public func insert(_ capture: CaptureRecord, observations: [CrackObservation] = []) throws(StoreError)
+    -> CaptureInsertion
+  {
     try write { db in
       if let existing = try CaptureRecord.fetchOne(db, key: capture.id) {
         return .alreadyIngested(assetId: existing.assetId, cycleLabel: existing.cycleLabel)
@@ -147,6 +151,12 @@ public final class DeviceStore: Sendable {
       var row = capture
       try row.stamp(device: deviceID, in: db)
       try row.insert(db)
+      for observation in observations {
+        var crack = observation
+        crack.captureId = row.id
+        try crack.stamp(device: deviceID, in: db)
+        try crack.insert(db)
+      }
       return .inserted(row)
     }
   }

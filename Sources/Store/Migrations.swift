@@ -10,6 +10,9 @@ enum Migrations {
     migrator.registerMigration("v1 device store") { db in
       try db.execute(sql: v1)
     }
+    migrator.registerMigration("v2 crack records and tracks") { db in
+      try db.execute(sql: v2)
+    }
     return migrator
   }
 
@@ -148,5 +151,78 @@ enum Migrations {
     BEGIN
       SELECT RAISE(ABORT, 'captures are immutable');
     END;
+    """
+
+  private static let v2 = """
+    -- Inspector overrides are synced too: the outbox's entity list grows by one.
+    CREATE TABLE sync_outbox_v2 (
+      device_id TEXT NOT NULL REFERENCES device(id),
+      seq INTEGER NOT NULL CHECK (seq > 0),
+      entity TEXT NOT NULL
+        CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track',
+                          'track_override')),
+      entity_key TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      pushed_at TEXT,
+      PRIMARY KEY (device_id, seq)
+    );
+    INSERT INTO sync_outbox_v2 SELECT * FROM sync_outbox;
+    DROP TABLE sync_outbox;
+    ALTER TABLE sync_outbox_v2 RENAME TO sync_outbox;
+
+    -- Where an observation sits: its place among the capture's cracks, its centroid in the
+    -- asset's CRS and in WGS84, and its direction on the ground (footprint only).
+    ALTER TABLE crack_observation ADD COLUMN crack_index INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE crack_observation ADD COLUMN area_mm2 REAL;
+    ALTER TABLE crack_observation ADD COLUMN epsg INTEGER;
+    ALTER TABLE crack_observation ADD COLUMN easting REAL;
+    ALTER TABLE crack_observation ADD COLUMN northing REAL;
+    ALTER TABLE crack_observation ADD COLUMN latitude REAL;
+    ALTER TABLE crack_observation ADD COLUMN longitude REAL;
+    ALTER TABLE crack_observation ADD COLUMN bearing_deg REAL;
+
+    -- An inspector's word on tracking: `link` puts an observation on a track, `unlink`
+    -- takes it off whatever track matching would give it. The latest per observation
+    -- (highest rowid) wins, and re-tracking always applies it.
+    CREATE TABLE track_override (
+      observation_id TEXT NOT NULL REFERENCES crack_observation(id),
+      action TEXT NOT NULL CHECK (action IN ('link', 'unlink')),
+      track_id TEXT,
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      UNIQUE (device_id, seq),
+      CHECK ((action = 'link') = (track_id IS NOT NULL))
+    );
+
+    -- Derived by `crackmon track` from observations and overrides; rebuilt, never synced.
+    CREATE TABLE crack_track_member (
+      observation_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_observation(id),
+      track_id TEXT NOT NULL REFERENCES crack_track(id),
+      assigned_by TEXT NOT NULL CHECK (assigned_by IN ('matching', 'inspector', 'new')),
+      match_cost REAL
+    );
+    CREATE INDEX crack_track_member_by_track ON crack_track_member(track_id);
+
+    CREATE TABLE tracking_event (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      cycle_label TEXT NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('new', 'not_seen', 'split', 'merge')),
+      track_id TEXT NOT NULL,
+      observation_id TEXT,
+      other_track_id TEXT
+    );
+    CREATE INDEX tracking_event_by_asset ON tracking_event(asset_id, cycle_label);
+
+    CREATE TABLE growth_alert (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      track_id TEXT NOT NULL,
+      cycle_label TEXT NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('severity_crossed', 'width_rate', 'length_rate')),
+      value REAL,
+      limit_value REAL,
+      message TEXT NOT NULL
+    );
+    CREATE INDEX growth_alert_by_asset ON growth_alert(asset_id);
     """
 }

@@ -6,6 +6,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
   case assetExists(String)
   case unknownCycle(asset: String, label: String)
   case cycleExists(asset: String, label: String)
+  case unknownObservation(String)
+  case unknownTrack(String, asset: String)
   case invalid(field: String, reason: String)
   case database(String)
 
@@ -18,6 +20,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     case .unknownCycle(let asset, let label):
       "asset \"\(asset)\" has no inspection cycle \"\(label)\"; add it with `crackmon cycle add \(asset) \(label)`"
     case .cycleExists(let asset, let label): "asset \"\(asset)\" already has an inspection cycle \"\(label)\""
+    case .unknownObservation(let id):
+      "no crack observation \"\(id)\"; list them with `crackmon cracks --asset ...`"
+    case .unknownTrack(let id, let asset):
+      "asset \"\(asset)\" has no crack track \"\(id)\"; run `crackmon track --asset \(asset)` and pick one it lists"
     case .invalid(let field, let reason): "\(field): \(reason)"
     case .database(let message): "store error: \(message)"
     }

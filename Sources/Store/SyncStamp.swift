@@ -41,3 +41,8 @@ extension CaptureRecord: SyncStamped {
   static let syncEntity = "capture"
   var syncKey: String { id }
 }
+
+extension CrackObservation: SyncStamped {
+  static let syncEntity = "crack_observation"
+  var syncKey: String { id }
+}

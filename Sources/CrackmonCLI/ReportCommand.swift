@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Growth
+import Reports
+import Store
+
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report", abstract: "Write reports.", subcommands: [Growth.self])
+
+  struct Growth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "growth",
+      abstract:
+        "Write an asset's crack growth report: which cracks grew, how fast, which crossed a threshold.",
+      discussion: """
+        Rebuilds the tracks first (as `crackmon track`), so the report always matches the store. \\
+        html: one self-contained file that works offline. csv: one row per track per cycle. \\
+        json: the schema in schema/growth-report.schema.json.
+        """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case html, csv, json }
+
+    @Option(help: "Asset id.")
+    var asset: String
+    @Option(help: "html, csv or json.")
+    var format: Format = .html
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var out: String?
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+      let store = try DeviceStore(opening: storeOptions.path)
+      let summary = try AssetTracking(store: store).run(asset: asset)
+      let report = GrowthReport(summary)
+      let bytes: Data
+      switch format {
+      case .json: bytes = try report.json()
+      case .csv: bytes = Data(report.csv().utf8)
+      case .html: bytes = Data(try GrowthReportPage(report: report, store: store).render().utf8)
+      }
+      if let out {
+        // Written beside the target and moved into place: a failed run leaves no half file.
+        let url = URL(fileURLWithPath: out)
+        try bytes.write(to: url, options: .atomic)
+        printError("wrote \(out): \(report.tracks.count) tracks, \(report.asset.alerts) alerts")
+      } else {
+        FileHandle.standardOutput.write(bytes)
+      }
+    }
+  }
+}

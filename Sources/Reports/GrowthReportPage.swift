@@ -1,0 +1,133 @@
+import Foundation
+import Mustache
+import Store
+
+/// The growth report as one self-contained HTML page: summary, tracks by urgency, an
+/// inline SVG chart per track and the crack drawn on its latest photo (embedded JPEG).
+/// Nothing is fetched from the network; the page has no scripts.
+public struct GrowthReportPage {
+  public let report: GrowthReport
+  private let photos: [String: (path: String, orientation: Int?, polyline: String)]
+
+  /// `store` supplies each observation's photo and polyline for the overlays.
+  public init(report: GrowthReport, store: DeviceStore) throws {
+    self.report = report
+    var photos: [String: (String, Int?, String)] = [:]
+    let orientations = Dictionary(
+      try store.captures(asset: report.asset.id).map { ($0.id, $0.orientation) },
+      uniquingKeysWith: { a, _ in a })
+    for row in try store.observations(asset: report.asset.id) {
+      photos[row.observation.id] = (
+        row.sourcePath, orientations[row.observation.captureId] ?? nil, row.observation.polylinePx
+      )
+    }
+    self.photos = photos
+  }
+
+  public func render() throws -> String {
+    let template = try MustacheTemplate(string: Self.template)
+    return template.render(context())
+  }
+
+  private func number(_ v: Double?, _ digits: Int = 2) -> String {
+    v.map { String(format: "%.\(digits)f", $0) } ?? "–"
+  }
+
+  private func context() -> [String: Any] {
+    let tracks: [[String: Any]] = report.tracks.map { track in
+      let latest = track.points.last
+      var overlay: String?
+      if let id = latest?.observationId, let photo = photos[id],
+        let branches = try? JSONDecoder().decode([[[Double]]].self, from: Data(photo.polyline.utf8)),
+        let jpeg = CrackOverlay.jpeg(photo: photo.path, orientation: photo.orientation, branches: branches)
+      {
+        overlay = "data:image/jpeg;base64," + jpeg.base64EncodedString()
+      }
+      return [
+        "id": track.id,
+        "severity": latest?.severity ?? "–",
+        "scheme": track.severityScheme ?? "",
+        "urgent": !track.alerts.isEmpty,
+        "cycles": track.points.count,
+        "length": number(latest?.lengthMm, 1),
+        "maxWidth": number(latest?.maxWidthMm),
+        "widthRate": number(track.maxWidthMmPerYear),
+        "lengthRate": number(track.lengthMmPerYear, 1),
+        "noRate": track.noRateReason ?? "",
+        "georef": track.georefMethod,
+        "alerts": track.alerts.map { ["cycle": $0.cycle, "message": $0.message] },
+        "widthChart": GrowthChart.svg(
+          title: "Width", unit: "mm", points: track.points,
+          lines: [
+            .init(name: "max width", colour: "#c0392b", values: track.points.map(\.maxWidthMm)),
+            .init(name: "mean width", colour: "#e67e22", values: track.points.map(\.meanWidthMm)),
+          ]),
+        "lengthChart": GrowthChart.svg(
+          title: "Length", unit: "mm", points: track.points,
+          lines: [.init(name: "length", colour: "#2c3e50", values: track.points.map(\.lengthMm))]),
+        "overlay": overlay ?? "",
+        "photo": latest.flatMap { photos[$0.observationId]?.path } ?? "",
+      ]
+    }
+    return [
+      "asset": [
+        "id": report.asset.id, "name": report.asset.name, "kind": report.asset.kind,
+        "epsg": report.asset.epsg,
+        "tracks": report.asset.tracks, "observations": report.asset.observations,
+        "alerts": report.asset.alerts,
+      ],
+      "generatedAt": report.generatedAt,
+      "cycles": report.asset.cycles.map {
+        [
+          "label": $0.label, "date": $0.date ?? "no date", "observations": $0.observations,
+          "new": $0.newTracks, "notSeen": $0.notSeen,
+        ]
+      },
+      "oneCycle": report.asset.cycles.count < 2,
+      "tracks": tracks,
+      "events": report.events.filter { $0.kind == "split" || $0.kind == "merge" }.map {
+        ["cycle": $0.cycle, "kind": $0.kind, "track": $0.trackId, "other": $0.otherTrackId ?? ""]
+      },
+    ]
+  }
+
+  static let template = """
+    <!doctype html>
+    <html lang="en"><head><meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>Crack growth: {{asset.name}}</title>
+    <style>
+    body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
+    table{border-collapse:collapse;margin:8px 0 16px}
+    th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+    .urgent{background:#fdecea}.muted{color:#777}.alert{color:#b03a2e;font-weight:600}
+    .track{border:1px solid #ccc;border-radius:6px;padding:12px;margin:12px 0;display:flex;flex-wrap:wrap;gap:16px}
+    svg .axis{stroke:#999}svg .t{font-size:11px;font-weight:600}svg .l{font-size:9px;fill:#555}
+    img{max-width:360px;border:1px solid #999}
+    </style></head><body>
+    <h1>Crack growth: {{asset.name}} <span class="muted">({{asset.id}}, {{asset.kind}})</span></h1>
+    <p>{{asset.tracks}} crack tracks from {{asset.observations}} observations; <span class="alert">{{asset.alerts}} alerts</span>.
+    Positions in EPSG:{{asset.epsg}}. Generated {{generatedAt}} by crackmon.</p>
+    {{#oneCycle}}<p class="alert">Only one inspection cycle: growth rates need two dated cycles, so none are given.</p>{{/oneCycle}}
+    <h2>Cycles</h2>
+    <table><tr><th>cycle</th><th>date</th><th>observations</th><th>new cracks</th><th>not seen again</th></tr>
+    {{#cycles}}<tr><td>{{label}}</td><td>{{date}}</td><td>{{observations}}</td><td>{{new}}</td><td>{{notSeen}}</td></tr>
+    {{/cycles}}</table>
+    <h2>Tracks, most urgent first</h2>
+    <table><tr><th>track</th><th>severity</th><th>max width mm</th><th>length mm</th><th>width mm/yr</th><th>length mm/yr</th><th>cycles</th><th>alerts</th></tr>
+    {{#tracks}}<tr{{#urgent}} class="urgent"{{/urgent}}><td><a href="#{{id}}">{{id}}</a></td><td>{{severity}}</td><td>{{maxWidth}}</td><td>{{length}}</td><td>{{widthRate}}</td><td>{{lengthRate}}</td><td>{{cycles}}</td><td>{{#alerts}}<div class="alert">{{cycle}}: {{message}}</div>{{/alerts}}</td></tr>
+    {{/tracks}}</table>
+    {{#events.count}}<h2>Splits and merges</h2><table><tr><th>cycle</th><th>event</th><th>track</th><th>other track</th></tr>
+    {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/events.count}}
+    <h2>Track details</h2>
+    {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
+    <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}.</p>
+    {{#noRate}}<p class="muted">No growth rate: {{noRate}}.</p>{{/noRate}}
+    {{#alerts}}<p class="alert">{{cycle}}: {{message}}</p>{{/alerts}}</div>
+    <div>{{{widthChart}}}</div><div>{{{lengthChart}}}</div>
+    <div>{{#overlay}}<img alt="crack {{id}} on its latest photo" src="{{{overlay}}}">{{/overlay}}{{^overlay}}<p class="muted">Photo not available on this machine ({{photo}}).</p>{{/overlay}}</div>
+    </section>
+    {{/tracks}}
+    </body></html>
+    """
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// One crack seen in one capture: an immutable fact, stored and synced once.
+///
+/// Geometry is always in image pixels; in millimetres when the capture's scale is known;
+/// in the asset's projected CRS and WGS84 when the capture could be placed on the ground
+/// (`georefMethod`). Polylines are JSON: a list of branches, each a list of points.
+public struct CrackObservation: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  /// How an observation was placed, from best to worst.
+  public enum GeorefMethod: String, Codable, Sendable {
+    /// Nadir shot: every pixel placed through the photo's ground footprint.
+    case footprint
+    /// Oblique shot: placed at the camera position, image geometry kept.
+    case cameraPosition = "camera-position"
+    /// No usable GPS: tied to the asset only.
+    case asset
+  }
+
+  /// SHA-256 of (capture id, model name and version, crack index): the same photo run
+  /// through the same model gives the same ids on every device.
+  public var id: String
+  public var captureId: String
+  public var crackIndex: Int
+  /// `[[[x, y], ...], ...]`: one simplified skeleton polyline per branch.
+  public var polylinePx: String
+  /// `[[x, y, width], ...]` along the skeleton.
+  public var widthProfilePx: String
+  public var lengthPx: Double
+  public var maxWidthPx: Double
+  public var meanWidthPx: Double
+  /// Degrees counter-clockwise from the image x axis, in [0, 180).
+  public var orientationDeg: Double
+  public var areaPx: Double
+  public var lengthMm: Double?
+  public var maxWidthMm: Double?
+  public var meanWidthMm: Double?
+  public var areaMm2: Double?
+  /// `[[[easting, northing], ...], ...]` in `epsg`, footprint only.
+  public var polylineProjected: String?
+  /// `[[[longitude, latitude], ...], ...]`, footprint only.
+  public var polylineWgs84: String?
+  public var epsg: Int?
+  /// Centroid of the skeleton (footprint) or the camera position (camera-position).
+  public var easting: Double?
+  public var northing: Double?
+  public var latitude: Double?
+  public var longitude: Double?
+  /// Direction on the ground, clockwise from grid north, in [0, 180); footprint only.
+  public var bearingDeg: Double?
+  public var georefMethod: String
+  /// Horizontal uncertainty of the placement, metres (1 sigma).
+  public var georefUncertaintyM: Double?
+  public var severityScheme: String?
+  public var severity: String?
+  public var confidence: Double
+  public var modelName: String
+  public var modelVersion: String
+  public var createdAt: String
+  public var deviceId: String = ""
+  public var seq: Int64 = 0
+
+  public static let databaseTableName = "crack_observation"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+  public init(
+    id: String, captureId: String, crackIndex: Int, polylinePx: String, widthProfilePx: String,
+    lengthPx: Double, maxWidthPx: Double, meanWidthPx: Double, orientationDeg: Double, areaPx: Double,
+    lengthMm: Double? = nil, maxWidthMm: Double? = nil, meanWidthMm: Double? = nil, areaMm2: Double? = nil,
+    polylineProjected: String? = nil, polylineWgs84: String? = nil, epsg: Int? = nil,
+    easting: Double? = nil, northing: Double? = nil, latitude: Double? = nil, longitude: Double? = nil,
+    bearingDeg: Double? = nil, georefMethod: GeorefMethod, georefUncertaintyM: Double? = nil,
+    severityScheme: String? = nil, severity: String? = nil, confidence: Double, modelName: String,
+    modelVersion: String
+  ) {
+    self.id = id
+    self.captureId = captureId
+    self.crackIndex = crackIndex
+    self.polylinePx = polylinePx
+    self.widthProfilePx = widthProfilePx
+    self.lengthPx = lengthPx
+    self.maxWidthPx = maxWidthPx
+    self.meanWidthPx = meanWidthPx
+    self.orientationDeg = orientationDeg
+    self.areaPx = areaPx
+    self.lengthMm = lengthMm
+    self.maxWidthMm = maxWidthMm
+    self.meanWidthMm = meanWidthMm
+    self.areaMm2 = areaMm2
+    self.polylineProjected = polylineProjected
+    self.polylineWgs84 = polylineWgs84
+    self.epsg = epsg
+    self.easting = easting
+    self.northing = northing
+    self.latitude = latitude
+    self.longitude = longitude
+    self.bearingDeg = bearingDeg
+    self.georefMethod = georefMethod.rawValue
+    self.georefUncertaintyM = georefUncertaintyM
+    self.severityScheme = severityScheme
+    self.severity = severity
+    self.confidence = confidence
+    self.modelName = modelName
+    self.modelVersion = modelVersion
+    createdAt = Timestamp.now()
+  }
+
+  /// The projected polyline as points, when the observation has one.
+  public var projectedBranches: [[[Double]]]? {
+    polylineProjected.flatMap { try? JSONDecoder().decode([[[Double]]].self, from: Data($0.utf8)) }
+  }
+}
+
+/// An observation with the capture facts that tracking and reports need beside it.
+public struct ObservationInCycle: Sendable, Equatable {
+  public var observation: CrackObservation
+  public var cycleLabel: String
+  public var sourcePath: String
+  public var takenAt: String?
+}

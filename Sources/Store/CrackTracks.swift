@@ -1,0 +1,211 @@
+import GRDB
+
+/// An observation's place on a track, as `crackmon track` last derived it.
+public struct TrackMember: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public var observationId: String
+  public var trackId: String
+  /// "matching", "inspector" or "new".
+  public var assignedBy: String
+  public var matchCost: Double?
+
+  public init(observationId: String, trackId: String, assignedBy: String, matchCost: Double?) {
+    self.observationId = observationId
+    self.trackId = trackId
+    self.assignedBy = assignedBy
+    self.matchCost = matchCost
+  }
+
+  public static let databaseTableName = "crack_track_member"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+/// Something tracking noticed in one cycle: a new crack, one no longer seen, a split, a merge.
+public struct TrackingEvent: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public var assetId: String
+  public var cycleLabel: String
+  /// "new", "not_seen", "split" or "merge".
+  public var kind: String
+  public var trackId: String
+  public var observationId: String?
+  public var otherTrackId: String?
+
+  public init(
+    assetId: String, cycleLabel: String, kind: String, trackId: String, observationId: String?,
+    otherTrackId: String?
+  ) {
+    self.assetId = assetId
+    self.cycleLabel = cycleLabel
+    self.kind = kind
+    self.trackId = trackId
+    self.observationId = observationId
+    self.otherTrackId = otherTrackId
+  }
+
+  public static let databaseTableName = "tracking_event"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+/// A stored growth alert: queryable with `crackmon alerts`.
+public struct GrowthAlertRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public var assetId: String
+  public var trackId: String
+  public var cycleLabel: String
+  public var kind: String
+  public var value: Double?
+  public var limitValue: Double?
+  public var message: String
+
+  public init(
+    assetId: String, trackId: String, cycleLabel: String, kind: String, value: Double?, limitValue: Double?,
+    message: String
+  ) {
+    self.assetId = assetId
+    self.trackId = trackId
+    self.cycleLabel = cycleLabel
+    self.kind = kind
+    self.value = value
+    self.limitValue = limitValue
+    self.message = message
+  }
+
+  public static let databaseTableName = "growth_alert"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+/// A track id as stored in `crack_track`, stamped for sync when first made.
+struct CrackTrackRow: Codable, FetchableRecord, PersistableRecord, SyncStamped {
+  var id: String
+  var assetId: String
+  var createdAt: String
+  var deviceId: String = ""
+  var seq: Int64 = 0
+
+  static let databaseTableName = "crack_track"
+  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+  static let syncEntity = "crack_track"
+  var syncKey: String { id }
+}
+
+/// An inspector's link or unlink, as stored (append-only; the latest per observation wins).
+struct TrackOverrideRow: Codable, FetchableRecord, PersistableRecord, SyncStamped {
+  var observationId: String
+  var action: String
+  var trackId: String?
+  var createdAt: String
+  var deviceId: String = ""
+  var seq: Int64 = 0
+
+  static let databaseTableName = "track_override"
+  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+  static let syncEntity = "track_override"
+  var syncKey: String { "\(observationId)/\(seq)" }
+}
+
+extension DeviceStore {
+  /// The inspector's latest word per observation of an asset: (link, track id) or (unlink, nil).
+  public func trackOverrides(asset: String) throws(StoreError) -> [String: String?] {
+    try read { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT t.observation_id, t.action, t.track_id FROM track_override t
+          JOIN crack_observation o ON o.id = t.observation_id JOIN capture c ON c.id = o.capture_id
+          WHERE c.asset_id = ? ORDER BY t.rowid
+          """, arguments: [asset])
+      var latest: [String: String?] = [:]
+      for row in rows {
+        let action: String = row["action"]
+        latest[row["observation_id"]] = action == "link" ? .some(row["track_id"]) : .some(nil)
+      }
+      return latest
+    }
+  }
+
+  /// Records an inspector's link (`trackId` set) or unlink (`trackId` nil) of an
+  /// observation. The track must exist on the observation's asset; the override is kept
+  /// through every later re-tracking.
+  public func overrideTrack(observation: String, trackId: String?) throws(StoreError) {
+    try write { db in
+      // Lists show ids shortened: a unique prefix is enough.
+      let matches = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT o.id, c.asset_id FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+          WHERE substr(o.id, 1, length(?1)) = ?1 LIMIT 2
+          """,
+        arguments: [observation])
+      guard matches.count == 1, !observation.isEmpty else { throw StoreError.unknownObservation(observation) }
+      let observation: String = matches[0]["id"]
+      let asset: String = matches[0]["asset_id"]
+      if let trackId {
+        let trackAsset = try String.fetchOne(
+          db, sql: "SELECT asset_id FROM crack_track WHERE id = ?", arguments: [trackId])
+        guard trackAsset == asset else { throw StoreError.unknownTrack(trackId, asset: asset) }
+      }
+      var row = TrackOverrideRow(
+        observationId: observation, action: trackId == nil ? "unlink" : "link", trackId: trackId,
+        createdAt: Timestamp.now())
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+    }
+  }
+
+  /// Replaces an asset's derived tracking (members, events, alerts) in one transaction.
+  /// Track ids not stored before are added (and queued for sync); none are deleted, so
+  /// an id an inspector linked to stays valid.
+  public func replaceTracking(
+    asset: String, trackIds: [String], members: [TrackMember], events: [TrackingEvent],
+    alerts: [GrowthAlertRecord]
+  ) throws(StoreError) {
+    try write { db in
+      try db.execute(
+        sql: """
+          DELETE FROM crack_track_member WHERE track_id IN (SELECT id FROM crack_track WHERE asset_id = ?)
+          """, arguments: [asset])
+      try db.execute(sql: "DELETE FROM tracking_event WHERE asset_id = ?", arguments: [asset])
+      try db.execute(sql: "DELETE FROM growth_alert WHERE asset_id = ?", arguments: [asset])
+      let known = Set(
+        try String.fetchAll(db, sql: "SELECT id FROM crack_track WHERE asset_id = ?", arguments: [asset]))
+      let now = Timestamp.now()
+      for id in trackIds where !known.contains(id) {
+        var row = CrackTrackRow(id: id, assetId: asset, createdAt: now)
+        try row.stamp(device: deviceID, in: db)
+        try row.insert(db)
+      }
+      for member in members { try member.insert(db) }
+      for event in events { try event.insert(db) }
+      for alert in alerts { try alert.insert(db) }
+    }
+  }
+
+  /// The current track of each observation of an asset.
+  public func trackMembers(asset: String) throws(StoreError) -> [TrackMember] {
+    try read { db in
+      try TrackMember.fetchAll(
+        db,
+        sql: """
+          SELECT m.* FROM crack_track_member m JOIN crack_track t ON t.id = m.track_id
+          WHERE t.asset_id = ? ORDER BY m.track_id, m.observation_id
+          """, arguments: [asset])
+    }
+  }
+
+  public func trackingEvents(asset: String) throws(StoreError) -> [TrackingEvent] {
+    try read { try TrackingEvent.filter(Column("asset_id") == asset).order(Column("rowid")).fetchAll($0) }
+  }
+
+  /// Growth alerts of an asset, optionally of one cycle, in the order tracking raised them.
+  public func growthAlerts(asset: String, cycle: String? = nil) throws(StoreError) -> [GrowthAlertRecord] {
+    _ = try self.asset(asset)
+    return try read { db in
+      var request = GrowthAlertRecord.filter(Column("asset_id") == asset)
+      if let cycle { request = request.filter(Column("cycle_label") == cycle) }
+      return try request.order(Column("rowid")).fetchAll(db)
+    }
+  }
+}

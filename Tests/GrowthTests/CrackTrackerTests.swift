@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+@testable import Growth
+
+/// Tracking on hand-placed observations whose right answer is plain.
+@Suite struct CrackTrackerTests {
+  /// A straight crack of `length` metres from (e, n) along `bearing` degrees.
+  func crack(
+    _ id: String, cycle: Int, e: Double, n: Double, bearing: Double = 45, length: Double = 0.05,
+    uncertainty: Double = 0.05
+  ) -> TrackableObservation {
+    let r = bearing * .pi / 180
+    let end = (e + length * sin(r), n + length * cos(r))
+    return TrackableObservation(
+      id: id, cycle: cycle, position: ((e + end.0) / 2, (n + end.1) / 2), branches: [[(e, n), end]],
+      bearingDeg: bearing, uncertaintyM: uncertainty, lengthPx: 500)
+  }
+
+  @Test func followsEachCrackAcrossCyclesOneToOne() {
+    let observations = [
+      crack("a1", cycle: 0, e: 0, n: 0), crack("b1", cycle: 0, e: 0.3, n: 0, bearing: 120),
+      crack("a2", cycle: 1, e: 0.01, n: 0.005), crack("b2", cycle: 1, e: 0.31, n: -0.01, bearing: 118),
+      crack("a3", cycle: 2, e: -0.01, n: 0.0), crack("b3", cycle: 2, e: 0.29, n: 0.01, bearing: 125),
+    ]
+    let result = CrackTracker().track(observations, cycles: 3)
+    #expect(result.trackIds.count == 2)
+    let a = result.members["a1"]!.trackId
+    let b = result.members["b1"]!.trackId
+    #expect(a != b)
+    #expect(["a2", "a3"].map { result.members[$0]!.trackId } == [a, a])
+    #expect(["b2", "b3"].map { result.members[$0]!.trackId } == [b, b])
+    #expect(a == CrackTracker.trackId(startingWith: "a1"))
+    // Same input in another order: same result.
+    #expect(CrackTracker().track(observations.reversed(), cycles: 3) == result)
+  }
+
+  @Test func directionKeepsCrossingCracksApart() {
+    // Two cracks through the same point at right angles: only the bearing tells them apart.
+    let observations = [
+      crack("h1", cycle: 0, e: -0.025, n: 0, bearing: 90), crack("v1", cycle: 0, e: 0, n: -0.025, bearing: 0),
+      crack("v2", cycle: 1, e: 0, n: -0.025, bearing: 2), crack("h2", cycle: 1, e: -0.025, n: 0, bearing: 88),
+    ]
+    let result = CrackTracker().track(observations, cycles: 2)
+    #expect(result.members["h2"]!.trackId == result.members["h1"]!.trackId)
+    #expect(result.members["v2"]!.trackId == result.members["v1"]!.trackId)
+  }
+
+  @Test func reportsNewNotSeenSplitAndMerge() {
+    let observations = [
+      crack("a1", cycle: 0, e: 0, n: 0), crack("far1", cycle: 0, e: 50, n: 50),
+      // Cycle 1: a1 continues and a second crack appears right beside it (a split); far is gone.
+      crack("a2", cycle: 1, e: 0, n: 0), crack("a2b", cycle: 1, e: 0.02, n: 0.0),
+      crack("new2", cycle: 1, e: -40, n: 10),
+    ]
+    let result = CrackTracker().track(observations, cycles: 2)
+    let events = result.events.filter { $0.cycle == 1 }
+    #expect(events.contains { $0.kind == .notSeen && $0.trackId == result.members["far1"]!.trackId })
+    #expect(events.contains { $0.kind == .new && $0.observationId == "new2" })
+    #expect(
+      events.contains {
+        $0.kind == .split && $0.observationId == "a2b" && $0.otherTrackId == result.members["a1"]!.trackId
+      })
+
+    // Two tracks, then one crack where both were: one continues, the other merged into it.
+    let merging = [
+      crack("p1", cycle: 0, e: 0, n: 0), crack("q1", cycle: 0, e: 0.03, n: 0.0),
+      crack("pq2", cycle: 1, e: 0.015, n: 0),
+    ]
+    let merged = CrackTracker().track(merging, cycles: 2)
+    #expect(merged.events.contains { $0.kind == .merge && $0.observationId == "pq2" })
+  }
+
+  @Test func inspectorOverridesBeatMatching() {
+    let observations = [
+      crack("a1", cycle: 0, e: 0, n: 0), crack("b1", cycle: 0, e: 0.3, n: 0),
+      crack("a2", cycle: 1, e: 0, n: 0), crack("b2", cycle: 1, e: 0.3, n: 0),
+    ]
+    let a = CrackTracker.trackId(startingWith: "a1")
+    let b = CrackTracker.trackId(startingWith: "b1")
+    // The inspector says a2 is really crack b, and b2 is a crack of its own.
+    let result = CrackTracker().track(
+      observations, cycles: 2, overrides: ["a2": .link(trackId: b), "b2": .unlink])
+    #expect(result.members["a2"] == .init(trackId: b, assignedBy: "inspector", cost: nil))
+    #expect(result.members["b2"]!.trackId == "trk_ub2")
+    #expect(result.events.contains { $0.kind == .notSeen && $0.trackId == a })
+  }
+
+  @Test func observationsWithoutPositionStartTracksOfTheirOwn() {
+    let placed = crack("a1", cycle: 0, e: 0, n: 0)
+    var unplaced = crack("x2", cycle: 1, e: 0, n: 0)
+    unplaced.position = nil
+    unplaced.branches = []
+    let result = CrackTracker().track([placed, unplaced], cycles: 2)
+    #expect(result.members["x2"]!.trackId != result.members["a1"]!.trackId)
+  }
+
+  @Test func hausdorffDistanceOfKnownShapes() {
+    // A segment and the same segment lifted 3 m, 1 m longer at one end.
+    let d = CrackTracker.hausdorff([[(0, 0), (10, 0)]], [[(0, 3), (11, 3)]])
+    #expect(abs(d - (1 + 9.0).squareRoot()) < 1e-9)
+  }
+}

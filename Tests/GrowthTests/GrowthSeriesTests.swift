@@ -1,0 +1,65 @@
+import Observations
+import Testing
+
+@testable import Growth
+
+@Suite struct GrowthSeriesTests {
+  func point(_ cycle: String, _ date: String?, length: Double?, width: Double?, severity: String? = nil)
+    -> GrowthSeries.Point
+  {
+    .init(
+      cycle: cycle, date: date, observationId: cycle, lengthMm: length, maxWidthMm: width, meanWidthMm: width,
+      severity: severity)
+  }
+
+  @Test func ratesAreLeastSquaresSlopesPerYear() throws {
+    // Exactly 0.1 mm/year of width and 5 mm/year of length over three cycles.
+    let dates = ["2023-06-01", "2024-06-01", "2025-06-01"]
+    let t0 = try #require(GrowthSeries.years(dates[0]))
+    let points = try dates.map { date in
+      let t = try #require(GrowthSeries.years(date)) - t0
+      return point(date, date, length: 100 + 5 * t, width: 0.2 + 0.1 * t)
+    }
+    let series = GrowthSeries(points: points)
+    #expect(abs(try #require(series.maxWidthMmPerYear) - 0.1) < 1e-9)
+    #expect(abs(try #require(series.lengthMmPerYear) - 5) < 1e-9)
+    #expect(series.noRateReason == nil)
+    #expect(abs(try #require(GrowthSeries.years("2024-06-01")) - t0 - 1) < 0.01)
+  }
+
+  @Test func oneCycleGivesNoRateAndSaysWhy() {
+    let series = GrowthSeries(points: [point("a", "2023-06-01", length: 100, width: 0.2)])
+    #expect(series.maxWidthMmPerYear == nil)
+    #expect(series.noRateReason == "seen in one cycle only")
+    let undated = GrowthSeries(points: [
+      point("a", nil, length: 1, width: 1), point("b", nil, length: 2, width: 2),
+    ])
+    #expect(undated.noRateReason?.contains("date") == true)
+  }
+
+  @Test func alertsFireAtTheCycleWhereTheyHappen() {
+    let scheme = SeverityScheme.aashtoMBEI1130
+    let series = GrowthSeries(points: [
+      point("2023", "2023-06-01", length: 50, width: 0.25, severity: "CS1"),
+      point("2024", "2024-06-01", length: 52, width: 0.35, severity: "CS2"),
+      point("2025", "2025-06-01", length: 300, width: 0.70, severity: "CS2"),
+    ])
+    let alerts = AlertRules(maxWidthMmPerYear: 0.2, maxLengthMmPerYear: 100).alerts(
+      trackId: "t", series: series
+    ) {
+      scheme.rank(of: $0)
+    }
+    #expect(
+      alerts.map { "\($0.cycle) \($0.kind.rawValue)" } == [
+        "2024 severity_crossed", "2025 width_rate", "2025 length_rate",
+      ])
+  }
+
+  @Test func severitySchemesClassifyByMaximumWidth() {
+    #expect(SeverityScheme.aashtoMBEI1130.classify(maxWidthMm: 0.29).name == "CS1")
+    #expect(SeverityScheme.aashtoMBEI1130.classify(maxWidthMm: 0.3).name == "CS2")
+    #expect(SeverityScheme.aashtoMBEI1130.classify(maxWidthMm: 1.31).name == "CS3")
+    #expect(SeverityScheme.aci224RDeicing.classify(maxWidthMm: 0.2).name == "exceeds")
+    #expect(SeverityScheme.aci224RDryAir.classify(maxWidthMm: 0.2).name == "within")
+  }
+}
