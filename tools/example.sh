@@ -24,7 +24,8 @@ set +x
 # (tools/synth/make_cycles.py writes the photos and truth.json): ingest, track, report.
 export CRACKMON_STORE=out/growth.sqlite
 rm -rf out/synth "$CRACKMON_STORE" "$CRACKMON_STORE-wal" "$CRACKMON_STORE-shm"
-python3 tools/synth/make_cycles.py --out out/synth --cycles 4
+# Debian's python3, which sees the python3-numpy/-scipy/-pil that setup.sh installs.
+/usr/bin/python3 tools/synth/make_cycles.py --out out/synth --cycles 4
 set -x
 "$crackmon" init
 "$crackmon" asset add bern --name "Bern test bridge" --kind bridge --lat 46.948 --lon 7.4474

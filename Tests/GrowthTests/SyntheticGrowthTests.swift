@@ -55,15 +55,17 @@ import Testing
 
   static let generator = TestPaths.repositoryRoot.appendingPathComponent("tools/synth/make_cycles.py")
 
-  /// The generator needs python3 with numpy, scipy and Pillow (tools/setup.sh installs them).
+  /// The generator needs Debian's python3 with numpy, scipy and Pillow (tools/setup.sh
+  /// installs python3-numpy, python3-scipy and python3-pil); a python3 earlier on the PATH
+  /// (pyenv, a virtualenv) may not have them.
   static var canGenerate: Bool {
     (try? python(["-c", "import numpy, scipy, PIL"]).status) == 0
   }
 
   static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
