@@ -60,9 +60,7 @@ let package = Package(
     .target(
       name: "Ingest",
       dependencies: [
-        "CaptureMetadata", "Georeference", "Imaging", "Inference", "Segmentation", "CrackGeometry",
-        "Observations",
-        "Store",
+        "CaptureMetadata", "Georeference", "Imaging", "Segmentation", "Observations", "Store",
       ]),
     // Observations across cycles -> crack tracks, growth series and alerts.
     .target(name: "Growth", dependencies: ["Observations", "Store"]),

@@ -6,16 +6,13 @@ struct AlertsCommand: ParsableCommand {
     commandName: "alerts",
     abstract: "List the growth alerts that the last `crackmon track` raised for an asset.")
 
-  @Option(help: "Asset id.")
-  var asset: String
-  @Option(help: "Only alerts raised at this inspection cycle.")
-  var cycle: String?
+  @OptionGroup var scope: AssetScope
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    let alerts = try store.growthAlerts(asset: asset, cycle: cycle)
+    let alerts = try store.growthAlerts(asset: scope.asset, cycle: scope.cycle)
     switch output.format {
     case .json: try printJSON(alerts)
     case .text:

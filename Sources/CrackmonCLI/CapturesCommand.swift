@@ -7,17 +7,13 @@ struct CapturesCommand: ParsableCommand {
     commandName: "captures",
     abstract: "List the captures of an asset, oldest first.")
 
-  @Option(help: "Asset id.")
-  var asset: String
-  @Option(help: "Only this inspection cycle.")
-  var cycle: String?
+  @OptionGroup var scope: AssetScope
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    if let cycle { _ = try store.cycle(asset: asset, label: cycle) }
-    let captures = try store.captures(asset: asset, cycle: cycle)
+    let captures = try store.captures(asset: scope.asset, cycle: scope.cycle)
     switch output.format {
     case .json:
       try printJSON(captures)

@@ -14,7 +14,11 @@ public struct Crackmon: ParsableCommand {
           --lat 52.52 --lon 13.40
         crackmon cycle add pier-17 2026-Q4 --date 2026-11-20
         crackmon ingest photos/ --asset pier-17 --cycle 2026-Q4
-        crackmon captures --asset pier-17
+        crackmon cracks --asset pier-17
+
+      After later cycles:
+        crackmon track --asset pier-17
+        crackmon report growth --asset pier-17 --out pier-17.html
       """,
     subcommands: [
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
@@ -47,4 +51,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 struct FormatOption: ParsableArguments {
   @Option(help: "Output format: text for people, json for scripts.")
   var format: OutputFormat = .text
+}
+
+/// `--asset ID [--cycle LABEL]`: what the listing commands (captures, cracks, alerts) show.
+struct AssetScope: ParsableArguments {
+  @Option(help: "Asset id.")
+  var asset: String
+  @Option(help: "Only this inspection cycle.")
+  var cycle: String?
 }

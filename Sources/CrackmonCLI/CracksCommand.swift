@@ -7,21 +7,18 @@ struct CracksCommand: ParsableCommand {
     commandName: "cracks",
     abstract: "List the crack observations of an asset, by cycle and photo.",
     discussion: """
-      Lengths and widths are in millimetres where the photo's scale is known, else in pixels. \\
-      "placed" says how the crack was put on the map: footprint (nadir shot, every point placed), \\
+      Lengths and widths are in millimetres where the photo's scale is known, else in pixels. \
+      "placed" says how the crack was put on the map: footprint (nadir shot, every point placed), \
       camera-position (the photo's position only) or asset (no GPS).
       """)
 
-  @Option(help: "Asset id.")
-  var asset: String
-  @Option(help: "Only this inspection cycle.")
-  var cycle: String?
+  @OptionGroup var scope: AssetScope
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    let rows = try store.observations(asset: asset, cycle: cycle)
+    let rows = try store.observations(asset: scope.asset, cycle: scope.cycle)
     switch output.format {
     case .json:
       try printJSON(rows.map { CrackRow($0) })
@@ -68,8 +65,7 @@ struct CrackRow: Encodable {
       ("polyline_px", observation.polylinePx), ("width_profile_px", observation.widthProfilePx),
       ("polyline_projected", observation.polylineProjected), ("polyline_wgs84", observation.polylineWgs84),
     ] {
-      let value = text.flatMap { try? JSONDecoder().decode([[[Double]]].self, from: Data($0.utf8)) }
-      try c.encode(value, forKey: Key(name))
+      try c.encode(CrackObservation.branches(text), forKey: Key(name))
     }
   }
 

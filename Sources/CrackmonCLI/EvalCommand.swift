@@ -7,10 +7,10 @@ struct EvalCommand: ParsableCommand {
     commandName: "eval",
     abstract: "Score the model against ground-truth crack masks.",
     discussion: """
-      Pairs each image with the mask of the same file stem (0 = background, 255 = crack). Prints \\
-      precision, recall and F1 at the model's threshold, with the tolerance and at exact pixels; \\
-      the best single threshold for the whole set (ODS) and per image (OIS); and crack-class IoU. \\
-      Predictions are not thinned. JSON keys: images, tolerance_px, threshold, precision, recall, \\
+      Pairs each image with the mask of the same file stem (0 = background, 255 = crack). Prints \
+      precision, recall and F1 at the model's threshold, with the tolerance and at exact pixels; \
+      the best single threshold for the whole set (ODS) and per image (OIS); and crack-class IoU. \
+      Predictions are not thinned. JSON keys: images, tolerance_px, threshold, precision, recall, \
       f1, f1_exact, iou, ods_f1, ods_threshold, ois_f1.
       """)
 

@@ -35,12 +35,8 @@ struct IngestCommand: ParsableCommand {
   var distance: Double?
   @Flag(name: .customLong("no-segment"), help: "Store the captures without looking for cracks.")
   var noSegment = false
-  @Option(
-    name: .customLong("severity-scheme"),
-    help: ArgumentHelp(
-      "Severity scheme: \(SeverityScheme.allCases.map(\.rawValue).joined(separator: ", ")).",
-      valueName: "scheme"))
-  var scheme: String = SeverityScheme.default.rawValue
+  @Option(name: .customLong("severity-scheme"), help: "How crack widths map to severity classes.")
+  var scheme: SeverityScheme = .default
   @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
   var maxMegapixels: Double = 200
   @OptionGroup var model: ModelOptions
@@ -51,26 +47,15 @@ struct IngestCommand: ParsableCommand {
     if let distance, !(distance > 0 && distance < 10_000) {
       throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
     }
-    guard SeverityScheme(rawValue: scheme) != nil else {
-      throw ValidationError(
-        "--severity-scheme \(scheme) is not one of \(SeverityScheme.allCases.map(\.rawValue).joined(separator: ", "))"
-      )
-    }
     guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
   }
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    var finding: CrackFinding?
-    if !noSegment {
-      let segmentationModel = try model.load()
-      finding = CrackFinding(
-        segmenter: try model.segmenter(segmentationModel),
-        scheme: SeverityScheme(rawValue: scheme) ?? .default,
-        maxPixels: Int(maxMegapixels * 1_000_000))
-    }
+    let finder = try noSegment ? nil : model.finder(maxPixels: Int(maxMegapixels * 1_000_000))
     let ingestor = try Ingestor(
-      store: store, asset: asset, cycle: cycle, userDistance: distance, finding: finding)
+      store: store, asset: asset, cycle: cycle, userDistance: distance, finder: finder,
+      scheme: scheme)
     var bar = ProgressBar(label: "ingest")
     let report = try ingestor.run(photos) { done, total in bar.update(done, of: total) }
 
@@ -96,3 +81,5 @@ struct IngestCommand: ParsableCommand {
     }
   }
 }
+
+extension SeverityScheme: ExpressibleByArgument {}

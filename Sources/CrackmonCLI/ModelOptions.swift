@@ -29,4 +29,9 @@ struct ModelOptions: ParsableArguments {
   func segmenter(_ model: SegmentationModel) throws -> Segmenter {
     try Segmenter(model: model, screenThreshold: screenThreshold)
   }
+
+  /// The chosen model's whole photo -> cracks stage.
+  func finder(maxPixels: Int) throws -> CrackFinder {
+    CrackFinder(segmenter: try segmenter(load()), maxPixels: maxPixels)
+  }
 }

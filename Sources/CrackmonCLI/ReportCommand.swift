@@ -14,8 +14,8 @@ struct ReportCommand: ParsableCommand {
       abstract:
         "Write an asset's crack growth report: which cracks grew, how fast, which crossed a threshold.",
       discussion: """
-        Rebuilds the tracks first (as `crackmon track`), so the report always matches the store. \\
-        html: one self-contained file that works offline. csv: one row per track per cycle. \\
+        Rebuilds the tracks first (as `crackmon track`), so the report always matches the store. \
+        html: one self-contained file that works offline. csv: one row per track per cycle. \
         json: the schema in schema/growth-report.schema.json.
         """)
 
@@ -23,7 +23,7 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Asset id.")
     var asset: String
-    @Option(help: "html, csv or json.")
+    @Option(help: "Report format.")
     var format: Format = .html
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var out: String?
@@ -37,7 +37,8 @@ struct ReportCommand: ParsableCommand {
       switch format {
       case .json: bytes = try report.json()
       case .csv: bytes = Data(report.csv().utf8)
-      case .html: bytes = Data(try GrowthReportPage(report: report, store: store).render().utf8)
+      case .html:
+        bytes = Data(try GrowthReportPage(report: report, observations: summary.observations).render().utf8)
       }
       if let out {
         // Written beside the target and moved into place: a failed run leaves no half file.

@@ -11,8 +11,8 @@ struct SegmentCommand: ParsableCommand {
     commandName: "segment",
     abstract: "Find the cracks in photos and measure them.",
     discussion: """
-      For each photo, prints the cracks found: polyline, length, maximum and mean width, orientation \\
-      and confidence, in pixels and, when the scale is known (DJI nadir shot or --distance-m), in \\
+      For each photo, prints the cracks found: polyline, length, maximum and mean width, orientation \
+      and confidence, in pixels and, when the scale is known (DJI nadir shot or --distance-m), in \
       millimetres. Reads JPEG, PNG and HEIC/HEIF. Exits non-zero if any photo could not be read.
       """)
 
@@ -43,23 +43,21 @@ struct SegmentCommand: ParsableCommand {
   }
 
   func run() throws {
-    let segmentationModel = try model.load()
-    let segmenter = try model.segmenter(segmentationModel)
-    let decoder = ImageDecoder(maxPixels: Int(maxMegapixels * 1_000_000))
-    let extractor = CrackExtractor(threshold: segmentationModel.threshold)
+    let finder = try model.finder(maxPixels: Int(maxMegapixels * 1_000_000))
+    let segmentationModel = finder.segmenter.model
     var failures = 0
     for path in photos {
       let url = URL(fileURLWithPath: path)
       do {
         // One mapped read serves metadata and pixels. Metadata gives orientation and
         // scale; a PNG has neither, and that is fine.
-        let data = try decoder.read(url)
+        let data = try finder.decoder.read(url)
         let metadata = try? CaptureMetadata.read(data, path: path)
-        let image = try decoder.decode(data, path: path, orientation: metadata?.orientation)
-        let probability = try segmenter.probabilities(image)
-        let cracks = extractor.cracks(in: probability)
+        let found = try finder.find(in: data, path: path, orientation: metadata?.orientation)
+        let (image, probability) = (found.image, found.probability)
         let gsd = metadata.map { GroundSampleDistance.estimate(for: $0, userDistance: distance) }
-        let result = PhotoCracks(path: path, image: image, gsd: gsd, cracks: cracks, model: segmentationModel)
+        let result = PhotoCracks(
+          path: path, image: image, gsd: gsd, cracks: found.cracks, model: segmentationModel)
         switch output.format {
         case .json: print(String(decoding: try jsonEncoder(pretty: false).encode(result), as: UTF8.self))
         case .text: result.printText()

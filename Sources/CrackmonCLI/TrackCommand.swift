@@ -8,10 +8,10 @@ struct TrackCommand: ParsableCommand {
     commandName: "track",
     abstract: "Follow each crack across an asset's inspection cycles, and compute its growth.",
     discussion: """
-      Matches each cycle's crack observations to the tracks of earlier cycles by position (Hausdorff \\
-      distance between centrelines in the asset's CRS, within 3 sigma of the placement uncertainty) \\
-      and by direction (within 30°), one to one, cheapest pairs first. Reports new cracks, cracks not \\
-      seen again, splits and merges. Inspector links and unlinks (`crackmon track link|unlink`) \\
+      Matches each cycle's crack observations to the tracks of earlier cycles by position (Hausdorff \
+      distance between centrelines in the asset's CRS, within 3 sigma of the placement uncertainty) \
+      and by direction (within 30°), one to one, cheapest pairs first. Reports new cracks, cracks not \
+      seen again, splits and merges. Inspector links and unlinks (`crackmon track link|unlink`) \
       always win and survive re-tracking. Re-running gives the same result.
       """,
     subcommands: [Build.self, Link.self, Unlink.self], defaultSubcommand: Build.self)
@@ -27,6 +27,9 @@ struct TrackCommand: ParsableCommand {
     var widthRate: Double = AlertRules().maxWidthMmPerYear
     @Option(name: .customLong("alert-length-rate"), help: "Alert when length grows faster (mm/year).")
     var lengthRate: Double = AlertRules().maxLengthMmPerYear
+    @Flag(
+      help: "Print the seconds spent reading the store, tracking, and writing the store (for benchmarks).")
+    var timings = false
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: FormatOption
 
@@ -39,17 +42,25 @@ struct TrackCommand: ParsableCommand {
       let tracking = AssetTracking(
         store: store, rules: AlertRules(maxWidthMmPerYear: widthRate, maxLengthMmPerYear: lengthRate))
       let summary = try tracking.run(asset: asset)
+      if timings {
+        let s = summary.seconds
+        printError(
+          String(
+            format: "timings: read %.3f s, track + growth %.3f s, write %.3f s", s.read, s.compute, s.write))
+      }
       switch output.format {
       case .json: try printJSON(TrackingOutput(summary))
       case .text:
         let events = Dictionary(grouping: summary.events, by: \.kind)
         print(
-          "\(summary.tracks.count) tracks from \(summary.observations) observations in \(summary.cycles.count) cycles"
+          "\(summary.tracks.count) tracks from \(summary.observations.count) observations in \(summary.cycles.count) cycles"
         )
         for kind in ["new", "not_seen", "split", "merge"] { print("  \(kind): \(events[kind]?.count ?? 0)") }
         let alerts = summary.tracks.flatMap(\.alerts)
         print("\(alerts.count) alerts")
-        for alert in alerts { print("  \(alert.trackId) \(alert.cycle): \(alert.message)") }
+        // A large asset can raise thousands: show the first, point to the full list.
+        for alert in alerts.prefix(20) { print("  \(alert.trackId) \(alert.cycle): \(alert.message)") }
+        if alerts.count > 20 { print("  ... \(alerts.count - 20) more: crackmon alerts --asset \(asset)") }
       }
     }
   }

@@ -9,7 +9,15 @@ public struct TrackableObservation: Sendable, Equatable {
   /// the observation is tied to the asset only.
   public var position: (easting: Double, northing: Double)?
   /// Centreline branches, points in projected metres (footprint only).
-  public var branches: [[(Double, Double)]]
+  public var branches: [[(Double, Double)]] {
+    didSet { centreline = Centreline(branches) }
+  }
+  private(set) var centreline: Centreline
+  /// The farthest centreline vertex from `position` (0 without either).
+  var reach: Double {
+    guard let p = position else { return 0 }
+    return centreline.reach(from: p)
+  }
   /// Ground bearing in [0, 180), footprint only.
   public var bearingDeg: Double?
   /// 1-sigma placement uncertainty, metres.
@@ -24,6 +32,7 @@ public struct TrackableObservation: Sendable, Equatable {
     self.cycle = cycle
     self.position = position
     self.branches = branches.filter { !$0.isEmpty }
+    centreline = Centreline(self.branches)
     self.bearingDeg = bearingDeg
     self.uncertaintyM = uncertaintyM
     self.lengthPx = lengthPx
@@ -94,73 +103,97 @@ public struct CrackTracker: Sendable {
     _ observations: [TrackableObservation], cycles: Int, overrides: [String: TrackOverride] = [:]
   ) -> TrackingResult {
     var result = TrackingResult()
-    var latest: [String: TrackableObservation] = [:]  // track id -> its latest observation
-    func open(_ trackId: String, with o: TrackableObservation, by: String, cost: Double? = nil) {
-      if latest[trackId] == nil && !result.trackIds.contains(trackId) { result.trackIds.append(trackId) }
-      latest[trackId] = o
+    // Tracks by number (creation order) inside; ids only at the edges.
+    var latest: [TrackableObservation] = []  // track number -> its latest observation
+    var number: [String: Int] = [:]  // track id -> track number
+    var reach: [Double] = []  // track number -> its latest observation's reach
+    func open(_ trackId: String, with o: TrackableObservation, by: String, cost: Double? = nil) -> Int {
+      let t: Int
+      if let known = number[trackId] {
+        t = known
+        latest[t] = o
+        reach[t] = o.reach
+      } else {
+        t = latest.count
+        number[trackId] = t
+        result.trackIds.append(trackId)
+        latest.append(o)
+        reach.append(o.reach)
+      }
       result.members[o.id] = .init(trackId: trackId, assignedBy: by, cost: cost)
+      return t
     }
     let byCycle = Dictionary(grouping: observations, by: \.cycle)
     for cycle in 0..<cycles {
       let here = (byCycle[cycle] ?? []).sorted { $0.id < $1.id }
-      let previous = latest.keys.sorted()
-      var takenTracks = Set<String>()
+      let previous = latest.count  // tracks 0..<previous existed before this cycle
+      var taken = Set<Int>()
       var free: [TrackableObservation] = []
       var forcedNew: [TrackableObservation] = []
       for o in here {
         switch overrides[o.id] {
-        case .link(let trackId):
-          takenTracks.insert(trackId)
-          open(trackId, with: o, by: "inspector")
+        case .link(let trackId): taken.insert(open(trackId, with: o, by: "inspector"))
         case .unlink: forcedNew.append(o)
         case nil: free.append(o)
         }
       }
-      // Candidate pairs within the gate, cheapest first.
-      var pairs: [(cost: Double, track: String, obs: Int)] = []
-      var withinGate: [String: [Int]] = [:]
-      for trackId in previous where !takenTracks.contains(trackId) {
-        guard let last = latest[trackId] else { continue }
-        for (i, o) in free.enumerated() {
-          if let cost = cost(last, o) {
-            pairs.append((cost, trackId, i))
-            withinGate[trackId, default: []].append(i)
+      // Candidate pairs within the gate, cheapest first (ties: older track, then
+      // observation id). The grid hands each observation only the tracks near enough to
+      // possibly pass the gate.
+      let grid = TrackGrid(
+        tracks: (0..<previous).compactMap { t in
+          guard !taken.contains(t), let position = latest[t].position else { return nil }
+          return (t, position, latest[t].uncertaintyM, reach[t])
+        }, gateSigmas: gateSigmas)
+      var pairs: [(cost: Double, track: Int, obs: Int)] = []
+      var gatesOf: [[Int]] = Array(repeating: [], count: free.count)  // observation -> tracks it passed
+      for (i, o) in free.enumerated() {
+        for t in grid.candidates(near: o) {
+          if let cost = cost(latest[t], o) {
+            pairs.append((cost, t, i))
+            gatesOf[i].append(t)
           }
         }
       }
-      pairs.sort { ($0.cost, $0.track, free[$0.obs].id) < ($1.cost, $1.track, free[$1.obs].id) }
-      var matchedObs: [Int: String] = [:]
-      for pair in pairs where !takenTracks.contains(pair.track) && matchedObs[pair.obs] == nil {
-        takenTracks.insert(pair.track)
-        matchedObs[pair.obs] = pair.track
-        open(pair.track, with: free[pair.obs], by: "matching", cost: pair.cost)
+      pairs.sort { ($0.cost, $0.track, $0.obs) < ($1.cost, $1.track, $1.obs) }
+      var matchedTrack: [Int: Int] = [:]  // observation -> track
+      for pair in pairs where !taken.contains(pair.track) && matchedTrack[pair.obs] == nil {
+        taken.insert(pair.track)
+        matchedTrack[pair.obs] = pair.track
+        _ = open(result.trackIds[pair.track], with: free[pair.obs], by: "matching", cost: pair.cost)
       }
-      for (i, o) in free.enumerated() where matchedObs[i] == nil {
+      var gatedBy: [Int: [Int]] = [:]  // track -> observations that passed its gate
+      for (i, tracks) in gatesOf.enumerated() {
+        for t in tracks { gatedBy[t, default: []].append(i) }
+      }
+      for (i, o) in free.enumerated() where matchedTrack[i] == nil {
         let trackId = Self.trackId(startingWith: o.id)
-        open(trackId, with: o, by: "new")
+        _ = open(trackId, with: o, by: "new")
         result.events.append(.init(cycle: cycle, kind: .new, trackId: trackId, observationId: o.id))
         // A new crack within the gate of a track that matched something else: a split.
-        if let parent = withinGate.filter({ $0.value.contains(i) }).keys.sorted().first(where: {
-          takenTracks.contains($0)
-        }) {
+        if let parent = gatesOf[i].filter({ taken.contains($0) }).min() {
           result.events.append(
-            .init(cycle: cycle, kind: .split, trackId: trackId, observationId: o.id, otherTrackId: parent))
+            .init(
+              cycle: cycle, kind: .split, trackId: trackId, observationId: o.id,
+              otherTrackId: result.trackIds[parent]))
         }
       }
       for o in forcedNew {
         // Not trackId(startingWith:): the observation may be the first of the track it
         // was taken off, whose id is derived from it.
         let trackId = "trk_u" + o.id.prefix(15)
-        open(trackId, with: o, by: "new")
+        _ = open(trackId, with: o, by: "new")
         result.events.append(.init(cycle: cycle, kind: .new, trackId: trackId, observationId: o.id))
       }
-      for trackId in previous where !takenTracks.contains(trackId) {
+      for t in 0..<previous where !taken.contains(t) {
+        let trackId = result.trackIds[t]
         result.events.append(.init(cycle: cycle, kind: .notSeen, trackId: trackId))
         // Its candidates went to another track: the two cracks have grown together.
-        if let i = withinGate[trackId]?.first(where: { matchedObs[$0] != nil }), let other = matchedObs[i] {
+        if let i = gatedBy[t]?.first(where: { matchedTrack[$0] != nil }), let other = matchedTrack[i] {
           result.events.append(
             .init(
-              cycle: cycle, kind: .merge, trackId: trackId, observationId: free[i].id, otherTrackId: other))
+              cycle: cycle, kind: .merge, trackId: trackId, observationId: free[i].id,
+              otherTrackId: result.trackIds[other]))
         }
       }
     }
@@ -173,10 +206,12 @@ public struct CrackTracker: Sendable {
     guard let a = last.position, let b = o.position else { return nil }
     let sigma = max(
       (last.uncertaintyM * last.uncertaintyM + o.uncertaintyM * o.uncertaintyM).squareRoot(), 1e-3)
+    let gate = gateSigmas * sigma
     let distance =
-      !last.branches.isEmpty && !o.branches.isEmpty
-      ? Self.hausdorff(last.branches, o.branches) : hypot(a.easting - b.easting, a.northing - b.northing)
-    guard distance <= gateSigmas * sigma else { return nil }
+      !last.centreline.isEmpty && !o.centreline.isEmpty
+      ? last.centreline.hausdorff(o.centreline, limit: gate)
+      : hypot(a.easting - b.easting, a.northing - b.northing)
+    guard distance <= gate else { return nil }
     var angle = 0.0
     if let p = last.bearingDeg, let q = o.bearingDeg, last.lengthPx >= minLengthForBearingPx,
       o.lengthPx >= minLengthForBearingPx
@@ -191,30 +226,6 @@ public struct CrackTracker: Sendable {
   /// Symmetric Hausdorff distance between two centrelines (each a list of branches; a
   /// one-point branch is a point), measured from each one's vertices to the other's segments.
   static func hausdorff(_ a: [[(Double, Double)]], _ b: [[(Double, Double)]]) -> Double {
-    max(directed(a, b), directed(b, a))
-  }
-
-  private static func directed(_ from: [[(Double, Double)]], _ to: [[(Double, Double)]]) -> Double {
-    var worst = 0.0
-    for p in from.joined() {
-      var best = Double.infinity
-      for branch in to {
-        if branch.count == 1 { best = min(best, hypot(p.0 - branch[0].0, p.1 - branch[0].1)) }
-        for k in 0..<max(0, branch.count - 1) {
-          best = min(best, segmentDistance(p, branch[k], branch[k + 1]))
-        }
-      }
-      worst = max(worst, best)
-    }
-    return worst
-  }
-
-  private static func segmentDistance(_ p: (Double, Double), _ a: (Double, Double), _ b: (Double, Double))
-    -> Double
-  {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1)
-    let lengthSquared = dx * dx + dy * dy
-    let t = lengthSquared == 0 ? 0 : max(0, min(1, ((p.0 - a.0) * dx + (p.1 - a.1) * dy) / lengthSquared))
-    return hypot(p.0 - a.0 - t * dx, p.1 - a.1 - t * dy)
+    Centreline(a).hausdorff(Centreline(b))
   }
 }

@@ -50,19 +50,39 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
     }
   }
 
-  /// Years since 1970 for a YYYY-MM-DD date.
+  /// Years since 1970 for a YYYY-MM-DD date (Gregorian, at 00:00 UTC), nil if it is not one.
+  ///
+  /// Plain arithmetic (days from civil date, as in H. Hinnant's algorithms) rather than a
+  /// DateFormatter: growth calls this for every point of every track, and a formatter
+  /// parse costs microseconds each. Check value: 1970-01-01 -> 0, 2000-03-01 -> 11017 days.
   public static func years(_ date: String) -> Double? {
-    guard let day = Self.dayFormat.date(from: date) else { return nil }
-    return day.timeIntervalSince1970 / (365.2425 * 86_400)
+    // Digits straight from the UTF-8 bytes: no substrings, no allocation.
+    var digits: [Int] = []
+    digits.reserveCapacity(8)
+    for (i, byte) in date.utf8.enumerated() {
+      if i == 4 || i == 7 {
+        guard byte == UInt8(ascii: "-") else { return nil }
+      } else {
+        guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), i < 10 else { return nil }
+        digits.append(Int(byte - UInt8(ascii: "0")))
+      }
+    }
+    guard digits.count == 8 else { return nil }
+    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+    let month = digits[4] * 10 + digits[5]
+    let day = digits[6] * 10 + digits[7]
+    guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+    return Double(daysSince1970(year: year, month: month, day: day)) / 365.2425
   }
 
-  private static let dayFormat: DateFormatter = {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = "yyyy-MM-dd"
-    return f
-  }()
+  static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146_097 + dayOfEra - 719_468
+  }
 
   /// Rate between two points, mm/year, when both are dated, scaled and apart in time.
   public static func rate(_ a: Point, _ b: Point, _ value: KeyPath<Point, Double?>) -> Double? {

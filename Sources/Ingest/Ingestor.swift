@@ -2,8 +2,8 @@ import CaptureMetadata
 import Foundation
 import Georeference
 import Imaging
-import Inference
 import Observations
+import Segmentation
 import Store
 
 /// The ingest pipeline: photo file -> capture metadata -> georeference -> segmentation ->
@@ -19,26 +19,27 @@ public final class Ingestor {
   /// Stand-off distance the user measured, for oblique and facade shots.
   public let userDistance: Double?
   /// Segmentation, or nil to store captures only (`--no-segment`).
-  public let finding: CrackFinding?
+  public let finder: CrackFinder?
   private let transform: CoordinateTransform
   private let builder: CrackObservationBuilder?
   private let batchSize = 32
 
+  /// `scheme` classifies the severity of the cracks `finder` finds.
   public init(
     store: DeviceStore, asset: String, cycle: String, userDistance: Double? = nil,
-    finding: CrackFinding? = nil
+    finder: CrackFinder? = nil, scheme: SeverityScheme = .default
   ) throws {
     self.store = store
     self.asset = try store.asset(asset)
     self.cycle = try store.cycle(asset: asset, label: cycle)
     self.userDistance = userDistance
-    self.finding = finding
+    self.finder = finder
     let transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
     self.transform = transform
-    builder = finding.map {
+    builder = finder.map {
       CrackObservationBuilder(
-        transform: transform, scheme: $0.scheme,
-        modelName: $0.segmenter.model.name, modelVersion: $0.segmenter.model.version)
+        transform: transform, scheme: scheme, modelName: $0.segmenter.model.name,
+        modelVersion: $0.segmenter.model.version)
     }
   }
 
@@ -85,14 +86,13 @@ public final class Ingestor {
     let record = makeRecord(metadata)
     var observations: [CrackObservation] = []
     // Segmentation is the slow stage: skip it for a file that is already stored.
-    if let finding, let builder, try !store.hasCapture(id: record.id) {
+    if let finder, let builder, try !store.hasCapture(id: record.id) {
       do {
-        let (cracks, width, height) = try finding.cracks(
-          path: metadata.path, orientation: metadata.orientation)
+        let found = try finder.find(path: metadata.path, orientation: metadata.orientation)
         let footprint = builder.footprint(
           capture: record, yawDegrees: metadata.drone?.gimbalYaw ?? metadata.drone?.flightYaw,
-          imageWidth: width, imageHeight: height)
-        observations = cracks.enumerated().map {
+          imageWidth: found.image.width, imageHeight: found.image.height)
+        observations = found.cracks.enumerated().map {
           builder.observation(of: $1, index: $0, capture: record, footprint: footprint)
         }
       } catch let error as ImageError {
@@ -110,8 +110,10 @@ public final class Ingestor {
         .init(
           path: metadata.path, captureId: record.id, gpsStatus: record.gpsStatus,
           gsdMmPerPx: record.gsdMmPerPx,
-          gsdMethod: record.gsdMethod, cracks: finding == nil ? nil : observations.count,
-          placedOnGround: observations.filter { $0.georefMethod == "footprint" }.count))
+          gsdMethod: record.gsdMethod, cracks: finder == nil ? nil : observations.count,
+          placedOnGround: observations.filter {
+            $0.georefMethod == CrackObservation.GeorefMethod.footprint.rawValue
+          }.count))
     case .alreadyIngested(let assetId, let cycleLabel):
       report.duplicates.append(
         .init(path: metadata.path, captureId: record.id, assetId: assetId, cycleLabel: cycleLabel))

@@ -7,21 +7,13 @@ import Store
 /// Nothing is fetched from the network; the page has no scripts.
 public struct GrowthReportPage {
   public let report: GrowthReport
-  private let photos: [String: (path: String, orientation: Int?, polyline: String)]
+  private let photos: [String: ObservationInCycle]
 
-  /// `store` supplies each observation's photo and polyline for the overlays.
-  public init(report: GrowthReport, store: DeviceStore) throws {
+  /// `observations` (from `AssetTracking.Summary`) give each track's photo and polyline
+  /// for the overlays.
+  public init(report: GrowthReport, observations: [ObservationInCycle]) {
     self.report = report
-    var photos: [String: (String, Int?, String)] = [:]
-    let orientations = Dictionary(
-      try store.captures(asset: report.asset.id).map { ($0.id, $0.orientation) },
-      uniquingKeysWith: { a, _ in a })
-    for row in try store.observations(asset: report.asset.id) {
-      photos[row.observation.id] = (
-        row.sourcePath, orientations[row.observation.captureId] ?? nil, row.observation.polylinePx
-      )
-    }
-    self.photos = photos
+    photos = Dictionary(observations.map { ($0.observation.id, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
   public func render() throws -> String {
@@ -38,8 +30,9 @@ public struct GrowthReportPage {
       let latest = track.points.last
       var overlay: String?
       if let id = latest?.observationId, let photo = photos[id],
-        let branches = try? JSONDecoder().decode([[[Double]]].self, from: Data(photo.polyline.utf8)),
-        let jpeg = CrackOverlay.jpeg(photo: photo.path, orientation: photo.orientation, branches: branches)
+        let branches = CrackObservation.branches(photo.observation.polylinePx),
+        let jpeg = CrackOverlay.jpeg(
+          photo: photo.sourcePath, orientation: photo.orientation, branches: branches)
       {
         overlay = "data:image/jpeg;base64," + jpeg.base64EncodedString()
       }
@@ -66,7 +59,7 @@ public struct GrowthReportPage {
           title: "Length", unit: "mm", points: track.points,
           lines: [.init(name: "length", colour: "#2c3e50", values: track.points.map(\.lengthMm))]),
         "overlay": overlay ?? "",
-        "photo": latest.flatMap { photos[$0.observationId]?.path } ?? "",
+        "photo": latest.flatMap { photos[$0.observationId]?.sourcePath } ?? "",
       ]
     }
     return [

@@ -106,9 +106,60 @@ public struct CrackObservation: Codable, Sendable, Equatable, FetchableRecord, P
     createdAt = Timestamp.now()
   }
 
+  /// The table's columns in the order `init(row:at:)` reads them.
+  static let columns = [
+    "id", "capture_id", "crack_index", "polyline_px", "width_profile_px", "length_px", "max_width_px",
+    "mean_width_px", "orientation_deg", "area_px", "length_mm", "max_width_mm", "mean_width_mm", "area_mm2",
+    "polyline_projected", "polyline_wgs84", "epsg", "easting", "northing", "latitude", "longitude",
+    "bearing_deg",
+    "georef_method", "georef_uncertainty_m", "severity_scheme", "severity", "confidence", "model_name",
+    "model_version", "created_at", "device_id", "seq",
+  ]
+
+  /// Reads `columns` by position from index `i` on: tracking reads every observation of
+  /// an asset, and positional reads skip the by-name lookup (which lowercases every
+  /// name) and the synthesized `Decodable` path, several times faster over 100,000 rows.
+  init(row: Row, at i: Int) {
+    id = row[i]
+    captureId = row[i + 1]
+    crackIndex = row[i + 2]
+    polylinePx = row[i + 3]
+    widthProfilePx = row[i + 4]
+    lengthPx = row[i + 5]
+    maxWidthPx = row[i + 6]
+    meanWidthPx = row[i + 7]
+    orientationDeg = row[i + 8]
+    areaPx = row[i + 9]
+    lengthMm = row[i + 10]
+    maxWidthMm = row[i + 11]
+    meanWidthMm = row[i + 12]
+    areaMm2 = row[i + 13]
+    polylineProjected = row[i + 14]
+    polylineWgs84 = row[i + 15]
+    epsg = row[i + 16]
+    easting = row[i + 17]
+    northing = row[i + 18]
+    latitude = row[i + 19]
+    longitude = row[i + 20]
+    bearingDeg = row[i + 21]
+    georefMethod = row[i + 22]
+    georefUncertaintyM = row[i + 23]
+    severityScheme = row[i + 24]
+    severity = row[i + 25]
+    confidence = row[i + 26]
+    modelName = row[i + 27]
+    modelVersion = row[i + 28]
+    createdAt = row[i + 29]
+    deviceId = row[i + 30]
+    seq = row[i + 31]
+  }
+
   /// The projected polyline as points, when the observation has one.
-  public var projectedBranches: [[[Double]]]? {
-    polylineProjected.flatMap { try? JSONDecoder().decode([[[Double]]].self, from: Data($0.utf8)) }
+  public var projectedBranches: [[[Double]]]? { Self.branches(polylineProjected) }
+
+  /// A stored polyline or profile column (JSON text) as branches of number lists.
+  public static func branches(_ json: String?) -> [[[Double]]]? {
+    json.flatMap { try? JSONDecoder().decode([[[Double]]].self, from: Data($0.utf8)) }
   }
 }
 
@@ -118,4 +169,6 @@ public struct ObservationInCycle: Sendable, Equatable {
   public var cycleLabel: String
   public var sourcePath: String
   public var takenAt: String?
+  /// The photo's EXIF orientation: the polyline is in its upright pixels.
+  public var orientation: Int?
 }

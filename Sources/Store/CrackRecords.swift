@@ -12,8 +12,10 @@ extension DeviceStore {
     _ = try self.asset(asset)
     if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
     return try read { db in
+      // Capture columns first, then the observation's in `CrackObservation.columns` order.
       var sql = """
-        SELECT o.*, c.cycle_label AS c_cycle, c.source_path AS c_path, c.taken_at AS c_taken
+        SELECT c.cycle_label, c.source_path, c.taken_at, c.orientation,
+          \(CrackObservation.columns.map { "o." + $0 }.joined(separator: ", "))
         FROM crack_observation o JOIN capture c ON c.id = o.capture_id
         WHERE c.asset_id = ?
         """
@@ -25,8 +27,9 @@ extension DeviceStore {
       sql += " ORDER BY c.cycle_label, c.source_path, o.crack_index"
       return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
         ObservationInCycle(
-          observation: try CrackObservation(row: row), cycleLabel: row["c_cycle"], sourcePath: row["c_path"],
-          takenAt: row["c_taken"])
+          observation: CrackObservation(row: row, at: 4), cycleLabel: row[0], sourcePath: row[1],
+          takenAt: row[2],
+          orientation: row[3])
       }
     }
   }

@@ -177,8 +177,24 @@ extension DeviceStore {
         try row.stamp(device: deviceID, in: db)
         try row.insert(db)
       }
-      for member in members { try member.insert(db) }
-      for event in events { try event.insert(db) }
+      // One prepared statement per table: a re-track rewrites every member row of the asset.
+      let insertMember = try db.makeStatement(
+        sql:
+          "INSERT INTO crack_track_member (observation_id, track_id, assigned_by, match_cost) VALUES (?, ?, ?, ?)"
+      )
+      for m in members {
+        try insertMember.execute(arguments: [m.observationId, m.trackId, m.assignedBy, m.matchCost])
+      }
+      let insertEvent = try db.makeStatement(
+        sql: """
+          INSERT INTO tracking_event (asset_id, cycle_label, kind, track_id, observation_id, other_track_id)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """)
+      for e in events {
+        try insertEvent.execute(arguments: [
+          e.assetId, e.cycleLabel, e.kind, e.trackId, e.observationId, e.otherTrackId,
+        ])
+      }
       for alert in alerts { try alert.insert(db) }
     }
   }
@@ -202,6 +218,7 @@ extension DeviceStore {
   /// Growth alerts of an asset, optionally of one cycle, in the order tracking raised them.
   public func growthAlerts(asset: String, cycle: String? = nil) throws(StoreError) -> [GrowthAlertRecord] {
     _ = try self.asset(asset)
+    if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
     return try read { db in
       var request = GrowthAlertRecord.filter(Column("asset_id") == asset)
       if let cycle { request = request.filter(Column("cycle_label") == cycle) }

@@ -169,6 +169,7 @@ public final class DeviceStore: Sendable {
   /// Captures of an asset, optionally of one cycle, oldest first.
   public func captures(asset: String, cycle: String? = nil) throws(StoreError) -> [CaptureRecord] {
     _ = try self.asset(asset)
+    if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
     return try read { db in
       var request = CaptureRecord.filter(Column("asset_id") == asset)
       if let cycle { request = request.filter(Column("cycle_label") == cycle) }

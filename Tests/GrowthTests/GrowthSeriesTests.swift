@@ -1,3 +1,4 @@
+import Foundation
 import Observations
 import Testing
 
@@ -61,5 +62,21 @@ import Testing
     #expect(SeverityScheme.aashtoMBEI1130.classify(maxWidthMm: 1.31).name == "CS3")
     #expect(SeverityScheme.aci224RDeicing.classify(maxWidthMm: 0.2).name == "exceeds")
     #expect(SeverityScheme.aci224RDryAir.classify(maxWidthMm: 0.2).name == "within")
+  }
+}
+
+@Suite struct CalendarArithmeticTests {
+  @Test func daysFromCivilDatesMatchFoundation() throws {
+    #expect(GrowthSeries.daysSince1970(year: 1970, month: 1, day: 1) == 0)
+    #expect(GrowthSeries.daysSince1970(year: 2000, month: 3, day: 1) == 11_017)
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+    for (y, m, d) in [(1969, 12, 31), (2024, 2, 29), (2026, 11, 23), (2100, 3, 1), (1900, 2, 28)] {
+      let date = try #require(calendar.date(from: DateComponents(year: y, month: m, day: d)))
+      #expect(
+        GrowthSeries.daysSince1970(year: y, month: m, day: d) == Int(date.timeIntervalSince1970 / 86_400))
+    }
+    #expect(GrowthSeries.years("2026-13-01") == nil)
+    #expect(GrowthSeries.years("not a date") == nil)
   }
 }

@@ -63,16 +63,8 @@ import Testing
   }
 
   static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let run = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), arguments)
+    return (run.status, run.stdout + run.stderr)
   }
 
   func crackmon(_ arguments: [String], store: URL) throws -> String {

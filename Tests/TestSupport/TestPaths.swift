@@ -58,8 +58,17 @@ public func runCrackmon(
 ) throws -> (
   status: Int32, stdout: String, stderr: String
 ) {
+  try runProcess(binary, arguments, environment: environment)
+}
+
+/// Runs a program with arguments and returns its exit status, stdout and stderr.
+public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws
+  -> (
+    status: Int32, stdout: String, stderr: String
+  )
+{
   let process = Process()
-  process.executableURL = binary
+  process.executableURL = executable
   process.arguments = arguments
   var env = ProcessInfo.processInfo.environment
   env.merge(environment) { $1 }
