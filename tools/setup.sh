@@ -16,6 +16,7 @@ packages=(
   libxml2-dev        # FoundationXML's XML parser, used for XMP
   pkg-config
   python3-numpy python3-scipy python3-pil  # tools/synth: the synthetic multi-cycle photos
+  chromium           # only for the test that renders the HTML growth report headless
 )
 
 missing=()

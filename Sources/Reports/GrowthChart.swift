@@ -15,7 +15,8 @@ enum GrowthChart {
   static func svg(title: String, unit: String, points: [GrowthSeries.Point], lines: [Line]) -> String {
     let width = 300.0
     let height = 150.0
-    let (left, right, top, bottom) = (44.0, 10.0, 18.0, 30.0)
+    // Room on the right for half of the last date label, which is centred on its point.
+    let (left, right, top, bottom) = (44.0, 32.0, 18.0, 30.0)
     let times = points.map { $0.date.flatMap(GrowthSeries.years) }
     let xs: [Double] =
       times.allSatisfy({ $0 != nil }) && Set(times.compactMap { $0 }).count > 1

@@ -36,7 +36,7 @@ public struct GrowthReportPage {
       {
         overlay = "data:image/jpeg;base64," + jpeg.base64EncodedString()
       }
-      return [
+      var row: [String: Any] = [
         "id": track.id,
         "severity": latest?.severity ?? "–",
         "scheme": track.severityScheme ?? "",
@@ -46,7 +46,6 @@ public struct GrowthReportPage {
         "maxWidth": number(latest?.maxWidthMm),
         "widthRate": number(track.maxWidthMmPerYear),
         "lengthRate": number(track.lengthMmPerYear, 1),
-        "noRate": track.noRateReason ?? "",
         "georef": track.georefMethod,
         "alerts": track.alerts.map { ["cycle": $0.cycle, "message": $0.message] },
         "widthChart": GrowthChart.svg(
@@ -58,9 +57,13 @@ public struct GrowthReportPage {
         "lengthChart": GrowthChart.svg(
           title: "Length", unit: "mm", points: track.points,
           lines: [.init(name: "length", colour: "#2c3e50", values: track.points.map(\.lengthMm))]),
-        "overlay": overlay ?? "",
         "photo": latest.flatMap { photos[$0.observationId]?.sourcePath } ?? "",
       ]
+      // Absent keys, not "" or nil: to the template an empty string or a boxed nil is a
+      // value and would open the section.
+      if let reason = track.noRateReason { row["noRate"] = reason }
+      if let overlay { row["overlay"] = overlay }
+      return row
     }
     return [
       "asset": [

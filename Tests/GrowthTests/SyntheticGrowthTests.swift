@@ -161,6 +161,7 @@ import Testing
     #expect(csv.split(separator: "\n").count == 1 + total)
     let html = try crackmon(["report", "growth", "--asset", "bern", "--format", "html"], store: store)
     #expect(html.contains("<svg") && html.contains("data:image/jpeg;base64,"))
+    #expect(!html.contains("No growth rate"), "every track has rates: no reason for none is shown")
     #expect(!html.contains("http://") || !html.contains("src=\"http"))
   }
 }
