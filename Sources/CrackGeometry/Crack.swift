@@ -62,10 +62,10 @@ public struct CrackExtractor: Sendable {
     // Other components never touch this one (they are 8-separated), so the box alone
     // gives the exact distance to the crack's own edge.
     let distance = distanceTransform(mask)
-    let chains = traceSkeleton(skeleton)
-    let skeletonPoints = skeleton.values.indices.filter { skeleton.values[$0] }.map {
-      Point(Double($0 % box.width), Double($0 / box.width))
-    }
+    // Spurs off, then the knots they leave untied, then the twigs those leave.
+    let chains = pruneSpurs(
+      untieKnots(pruneSpurs(traceSkeleton(skeleton), distance: distance)), distance: distance)
+    let skeletonPoints = Array(Set(chains.joined())).sorted { ($0.y, $0.x) < ($1.y, $1.x) }
     guard !skeletonPoints.isEmpty else { return nil }
 
     let simplified = chains.map { simplify($0, epsilon: simplifyEpsilonPx) }
@@ -96,6 +96,64 @@ public struct CrackExtractor: Sendable {
       maxWidthPx: widths.max() ?? 0,
       meanWidthPx: Double(pixels.count) / length, orientationDeg: principalAxis(skeletonPoints),
       areaPx: pixels.count, confidence: confidence)
+  }
+
+  /// Drops spurs: chains from a junction to a free end that are shorter than the crack
+  /// is wide there (2 × the distance transform at the junction). Thinning a wide or
+  /// ragged mask grows such a twig at every bump of its edge; counted as branches, they
+  /// add up to a large share of a wide crack's length and none of it is crack.
+  private func pruneSpurs(_ chains: [[Point]], distance: Raster<Double>) -> [[Point]] {
+    var ends: [Point: Int] = [:]
+    for chain in chains where chain.count > 1 && chain.first != chain.last {
+      ends[chain.first!, default: 0] += 1
+      ends[chain.last!, default: 0] += 1
+    }
+    return chains.filter { chain in
+      guard chain.count > 1, let first = chain.first, let last = chain.last, first != last else {
+        return true
+      }
+      let junction: Point
+      if ends[first] == 1 && (ends[last] ?? 0) >= 3 {
+        junction = last
+      } else if ends[last] == 1 && (ends[first] ?? 0) >= 3 {
+        junction = first
+      } else {
+        return true
+      }
+      return polylineLength(chain) >= 3 * distance[Int(junction.x), Int(junction.y)]
+    }
+  }
+
+  /// Zhang–Suen leaves each junction as a knot of 2–4 pixels, traced as one-step chains
+  /// between them that close small triangles and squares: counted as length, each knot
+  /// adds 3–5 px. Keeps every longer chain (so real loops of cracks stay loops) and only
+  /// those one-step links that join parts not yet joined, shortest first (Kruskal).
+  private func untieKnots(_ chains: [[Point]]) -> [[Point]] {
+    var parent: [Point: Point] = [:]
+    func root(_ p: Point) -> Point {
+      var r = p
+      while let q = parent[r], q != r { r = q }
+      parent[p] = r
+      return r
+    }
+    func join(_ a: Point, _ b: Point) -> Bool {
+      let (ra, rb) = (root(a), root(b))
+      if ra == rb { return false }
+      parent[ra] = rb
+      return true
+    }
+    let isLink = { (chain: [Point]) in chain.count == 2 }
+    var kept: [[Point]] = []
+    for chain in chains where !isLink(chain) {
+      if let first = chain.first, let last = chain.last { _ = join(first, last) }
+      kept.append(chain)
+    }
+    let links = chains.filter(isLink).sorted {
+      (polylineLength($0), $0[0].y, $0[0].x, $0[1].y, $0[1].x)
+        < (polylineLength($1), $1[0].y, $1[0].x, $1[1].y, $1[1].x)
+    }
+    for link in links where join(link[0], link[1]) { kept.append(link) }
+    return kept
   }
 
   /// Tips of the crack: chain ends not shared with another chain, each with the unit

@@ -24,6 +24,7 @@ func thin(_ indices: [Int], width: Int) -> (
   let bh = maxY - minY + 3
   var grid = Mask(width: bw, height: bh, repeating: false)
   for i in indices { grid[i % width - minX + 1, i / width - minY + 1] = true }
+  fillSmallHoles(&grid, maxArea: max(16, indices.count / 20))
   let component = grid
 
   var toClear: [Int] = []
@@ -71,4 +72,39 @@ func thin(_ indices: [Int], width: Int) -> (
     }
   }
   return ((minX - 1, minY - 1, bw, bh), component, grid)
+}
+
+/// Fills background pockets enclosed by the mask and no larger than `maxArea` pixels.
+///
+/// A segmented wide crack has pinholes (a pale grain, a pore in its floor); thinning
+/// would run round each one, turning a single crack into a ladder of parallel branches
+/// and counting its length twice there. Pockets larger than `maxArea` (a twentieth of
+/// the crack's area) are real concrete enclosed by a loop of cracks, and are kept.
+func fillSmallHoles(_ mask: inout Mask, maxArea: Int) {
+  let (w, h) = (mask.width, mask.height)
+  var seen = [Bool](repeating: false, count: w * h)
+  var stack: [Int] = []
+  for start in 0..<(w * h) where !mask.values[start] && !seen[start] {
+    // One 4-connected background region; it is a hole unless it reaches the box edge.
+    var region: [Int] = []
+    var touchesEdge = false
+    seen[start] = true
+    stack.append(start)
+    while let i = stack.popLast() {
+      region.append(i)
+      let (x, y) = (i % w, i / w)
+      if x == 0 || y == 0 || x == w - 1 || y == h - 1 { touchesEdge = true }
+      for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
+      where nx >= 0 && ny >= 0 && nx < w && ny < h {
+        let j = ny * w + nx
+        if !mask.values[j] && !seen[j] {
+          seen[j] = true
+          stack.append(j)
+        }
+      }
+    }
+    if !touchesEdge && region.count <= maxArea {
+      for i in region { mask.values[i] = true }
+    }
+  }
 }

@@ -98,6 +98,47 @@ struct SyntheticCrackTests {
     #expect(abs(crack.meanWidthPx - 3) <= 0.5, "mean width \(crack.meanWidthPx)")
   }
 
+  @Test func pinholesInAWideCrackDoNotDoubleItsLength() throws {
+    // A 16 px wide crack with pale grains in its floor: thinning would run round each.
+    var mask = Mask(width: 300, height: 100, repeating: false)
+    Draw.line(into: &mask, cx: 150, cy: 50, length: 240, width: 16, angle: 0)
+    let rasterWidth = Double(mask.values.filter { $0 }.count) / 240
+    for x in stride(from: 50, to: 250, by: 25) {
+      mask[x, 48] = false
+      mask[x + 1, 48] = false
+      mask[x, 49] = false
+    }
+    let crack = try #require(extractor.cracks(in: mask).first)
+    #expect(abs(crack.lengthPx - 240) / 240 < 0.02, "length \(crack.lengthPx)")
+    #expect(abs(crack.meanWidthPx - rasterWidth) <= 0.5, "mean width \(crack.meanWidthPx) vs \(rasterWidth)")
+
+    // A loop of cracks round a large patch of concrete stays a loop: both sides count.
+    var loop = Mask(width: 200, height: 200, repeating: false)
+    Draw.line(into: &loop, cx: 100, cy: 40, length: 120, width: 3, angle: 0)
+    Draw.line(into: &loop, cx: 100, cy: 160, length: 120, width: 3, angle: 0)
+    Draw.line(into: &loop, cx: 40, cy: 100, length: 120, width: 3, angle: 90)
+    Draw.line(into: &loop, cx: 160, cy: 100, length: 120, width: 3, angle: 90)
+    let square = try #require(extractor.cracks(in: loop).first)
+    #expect(abs(square.lengthPx - 480) / 480 < 0.03, "loop length \(square.lengthPx)")
+  }
+
+  @Test func bumpsOnAWideCrackEdgeAreNotBranches() throws {
+    // A 12 px wide crack whose edges carry 3 x 7 px bumps: each grows a twig when thinned.
+    var mask = Mask(width: 300, height: 100, repeating: false)
+    Draw.line(into: &mask, cx: 150, cy: 50, length: 240, width: 12, angle: 0)
+    for x in stride(from: 50, to: 250, by: 20) {
+      for dx in 0..<3 {
+        for dy in 0..<7 {
+          mask[x + dx, 44 - dy] = true
+          mask[x + 10 + dx, 56 + dy] = true
+        }
+      }
+    }
+    let crack = try #require(extractor.cracks(in: mask).first)
+    #expect(
+      abs(crack.lengthPx - 240) / 240 < 0.02, "length \(crack.lengthPx), \(crack.polylines.count) polylines")
+  }
+
   @Test func specksAreDroppedAndCracksSeparated() {
     var mask = Mask(width: 200, height: 100, repeating: false)
     Draw.line(into: &mask, cx: 50, cy: 50, length: 60, width: 2, angle: 90)
