@@ -176,3 +176,16 @@ CREATE TABLE growth_alert (
 );
 
 CREATE INDEX growth_alert_by_asset ON growth_alert(asset_id);
+
+CREATE TABLE track_growth (
+  track_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_track(id),
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  cycles_seen INTEGER NOT NULL CHECK (cycles_seen > 0),
+  latest_observation_id TEXT NOT NULL REFERENCES crack_observation(id),
+  length_mm_per_year REAL,
+  max_width_mm_per_year REAL,
+  mean_width_mm_per_year REAL,
+  no_rate_reason TEXT
+);
+
+CREATE INDEX track_growth_by_asset ON track_growth(asset_id);

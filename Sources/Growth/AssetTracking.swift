@@ -48,7 +48,17 @@ public struct AssetTracking {
     var summary = try compute(asset: assetId)
     let start = ContinuousClock.now
     try store.replaceTracking(
-      asset: assetId, trackIds: summary.trackIds, members: summary.members, events: summary.events,
+      asset: assetId, trackIds: summary.trackIds, members: summary.members,
+      growth: summary.tracks.compactMap { track in
+        track.observationIds.last.map {
+          TrackGrowth(
+            trackId: track.id, assetId: assetId, cyclesSeen: Set(track.series.points.map(\.cycle)).count,
+            latestObservationId: $0,
+            lengthMmPerYear: track.series.lengthMmPerYear, maxWidthMmPerYear: track.series.maxWidthMmPerYear,
+            meanWidthMmPerYear: track.series.meanWidthMmPerYear, noRateReason: track.series.noRateReason)
+        }
+      },
+      events: summary.events,
       alerts: summary.tracks.flatMap { track in
         track.alerts.map {
           GrowthAlertRecord(

@@ -75,6 +75,37 @@ public struct GrowthAlertRecord: Codable, Sendable, Equatable, FetchableRecord, 
   public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
+/// A track's growth rates and latest observation, as `crackmon track` last derived them.
+public struct TrackGrowth: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public var trackId: String
+  public var assetId: String
+  public var cyclesSeen: Int
+  public var latestObservationId: String
+  /// Least-squares slopes, mm/year; nil with `noRateReason`.
+  public var lengthMmPerYear: Double?
+  public var maxWidthMmPerYear: Double?
+  public var meanWidthMmPerYear: Double?
+  public var noRateReason: String?
+
+  public init(
+    trackId: String, assetId: String, cyclesSeen: Int, latestObservationId: String, lengthMmPerYear: Double?,
+    maxWidthMmPerYear: Double?, meanWidthMmPerYear: Double?, noRateReason: String?
+  ) {
+    self.trackId = trackId
+    self.assetId = assetId
+    self.cyclesSeen = cyclesSeen
+    self.latestObservationId = latestObservationId
+    self.lengthMmPerYear = lengthMmPerYear
+    self.maxWidthMmPerYear = maxWidthMmPerYear
+    self.meanWidthMmPerYear = meanWidthMmPerYear
+    self.noRateReason = noRateReason
+  }
+
+  public static let databaseTableName = "track_growth"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
 /// A track id as stored in `crack_track`, stamped for sync when first made.
 struct CrackTrackRow: Codable, FetchableRecord, PersistableRecord, SyncStamped {
   var id: String
@@ -155,11 +186,11 @@ extension DeviceStore {
     }
   }
 
-  /// Replaces an asset's derived tracking (members, events, alerts) in one transaction.
+  /// Replaces an asset's derived tracking (members, growth, events, alerts) in one transaction.
   /// Track ids not stored before are added (and queued for sync); none are deleted, so
   /// an id an inspector linked to stays valid.
   public func replaceTracking(
-    asset: String, trackIds: [String], members: [TrackMember], events: [TrackingEvent],
+    asset: String, trackIds: [String], members: [TrackMember], growth: [TrackGrowth], events: [TrackingEvent],
     alerts: [GrowthAlertRecord]
   ) throws(StoreError) {
     try write { db in
@@ -167,6 +198,7 @@ extension DeviceStore {
         sql: """
           DELETE FROM crack_track_member WHERE track_id IN (SELECT id FROM crack_track WHERE asset_id = ?)
           """, arguments: [asset])
+      try db.execute(sql: "DELETE FROM track_growth WHERE asset_id = ?", arguments: [asset])
       try db.execute(sql: "DELETE FROM tracking_event WHERE asset_id = ?", arguments: [asset])
       try db.execute(sql: "DELETE FROM growth_alert WHERE asset_id = ?", arguments: [asset])
       let known = Set(
@@ -184,6 +216,17 @@ extension DeviceStore {
       )
       for m in members {
         try insertMember.execute(arguments: [m.observationId, m.trackId, m.assignedBy, m.matchCost])
+      }
+      let insertGrowth = try db.makeStatement(
+        sql: """
+          INSERT INTO track_growth (track_id, asset_id, cycles_seen, latest_observation_id, length_mm_per_year,
+            max_width_mm_per_year, mean_width_mm_per_year, no_rate_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+      for g in growth {
+        try insertGrowth.execute(arguments: [
+          g.trackId, g.assetId, g.cyclesSeen, g.latestObservationId, g.lengthMmPerYear, g.maxWidthMmPerYear,
+          g.meanWidthMmPerYear, g.noRateReason,
+        ])
       }
       let insertEvent = try db.makeStatement(
         sql: """
@@ -209,6 +252,11 @@ extension DeviceStore {
           WHERE t.asset_id = ? ORDER BY m.track_id, m.observation_id
           """, arguments: [asset])
     }
+  }
+
+  /// Growth rates of an asset's tracks, by track id.
+  public func trackGrowth(asset: String) throws(StoreError) -> [TrackGrowth] {
+    try read { try TrackGrowth.filter(Column("asset_id") == asset).order(Column("track_id")).fetchAll($0) }
   }
 
   public func trackingEvents(asset: String) throws(StoreError) -> [TrackingEvent] {

@@ -13,6 +13,9 @@ enum Migrations {
     migrator.registerMigration("v2 crack records and tracks") { db in
       try db.execute(sql: v2)
     }
+    migrator.registerMigration("v3 track growth") { db in
+      try db.execute(sql: v3)
+    }
     return migrator
   }
 
@@ -224,5 +227,22 @@ enum Migrations {
       message TEXT NOT NULL
     );
     CREATE INDEX growth_alert_by_asset ON growth_alert(asset_id);
+    """
+
+  private static let v3 = """
+    -- Derived by `crackmon track` beside the members: each track's growth rates and its
+    -- latest observation, so that map exports join them while streaming instead of
+    -- re-tracking. Rebuilt with the rest of tracking, never synced.
+    CREATE TABLE track_growth (
+      track_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_track(id),
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      cycles_seen INTEGER NOT NULL CHECK (cycles_seen > 0),
+      latest_observation_id TEXT NOT NULL REFERENCES crack_observation(id),
+      length_mm_per_year REAL,
+      max_width_mm_per_year REAL,
+      mean_width_mm_per_year REAL,
+      no_rate_reason TEXT
+    );
+    CREATE INDEX track_growth_by_asset ON track_growth(asset_id);
     """
 }
