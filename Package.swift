@@ -70,11 +70,13 @@ let package = Package(
       dependencies: [
         "Growth", "Observations", "Store", "Imaging", .product(name: "Mustache", package: "swift-mustache"),
       ]),
+    // Asset map as GeoJSON (RFC 7946 / RFC 8142), streamed from the store.
+    .target(name: "MapExport", dependencies: ["Store"]),
     .target(
       name: "CrackmonCLI",
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
-        "Inference", "Observations", "Growth", "Reports",
+        "Inference", "Observations", "Growth", "Reports", "MapExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -98,6 +100,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "GrowthTests", dependencies: ["Growth", "Observations", "Imaging", "TestSupport", "crackmon"]),
+    .testTarget(
+      name: "MapExportTests",
+      dependencies: ["Store", "TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
       name: "IngestTests",
       dependencies: ["Ingest", "Store", "CaptureMetadata", "Imaging", "TestSupport", "crackmon"]),

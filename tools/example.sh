@@ -35,3 +35,4 @@ for year in 2023 2024 2025 2026; do
 done
 "$crackmon" track --asset bern
 "$crackmon" report growth --asset bern --out out/growth-report.html
+"$crackmon" export geojson --asset bern --out out/bern-map.geojson

@@ -17,6 +17,7 @@ packages=(
   pkg-config
   python3-numpy python3-scipy python3-pil  # tools/synth: the synthetic multi-cycle photos
   chromium           # only for the test that renders the HTML growth report headless
+  gdal-bin           # only for the tests that read our GeoJSON with ogrinfo / ogr2ogr
 )
 
 missing=()

@@ -23,7 +23,7 @@ public struct Crackmon: ParsableCommand {
     subcommands: [
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
       CapturesCommand.self, CracksCommand.self, TrackCommand.self, AlertsCommand.self, ReportCommand.self,
-      SegmentCommand.self, EvalCommand.self, ModelCommand.self,
+      ExportCommand.self, SegmentCommand.self, EvalCommand.self, ModelCommand.self,
     ]
   )
 

@@ -163,5 +163,25 @@ import Testing
     #expect(html.contains("<svg") && html.contains("data:image/jpeg;base64,"))
     #expect(!html.contains("No growth rate"), "every track has rates: no reason for none is shown")
     #expect(!html.contains("http://") || !html.contains("src=\"http"))
+
+    // The asset map opens in GDAL with every observation, photo and track, and the rates.
+    let map = directory.appendingPathComponent("bern.geojson")
+    _ = try crackmon(["export", "geojson", "--asset", "bern", "--out", map.path], store: store)
+    let photoCount = try FileManager.default.subpathsOfDirectory(atPath: photos.path)
+      .filter { $0.hasSuffix(".jpg") }.count
+    let ogrinfo = URL(fileURLWithPath: "/usr/bin/ogrinfo")
+    try #require(
+      FileManager.default.isExecutableFile(atPath: ogrinfo.path),
+      "ogrinfo not found: tools/setup.sh installs gdal-bin")
+    for (kind, count) in [("crack", total), ("capture", photoCount), ("track", report.tracks.count)] {
+      let info = try runProcess(ogrinfo, ["-al", "-so", "-where", "kind = '\(kind)'", map.path])
+      #expect(info.stdout.contains("Feature Count: \(count)\n"), "\(kind): \(info.stdout) \(info.stderr)")
+    }
+    let sql = "SELECT growth_width_mm_per_year FROM bern WHERE kind = 'track'"
+    let rates = try runProcess(ogrinfo, ["-q", "-sql", sql, map.path]).stdout
+      .matches(of: /growth_width_mm_per_year \(Real\) = (-?[0-9.]+)/).compactMap { Double($0.1) }.sorted()
+    let expected = report.tracks.compactMap(\.max_width_mm_per_year).sorted()
+    #expect(rates.count == expected.count && !rates.isEmpty)
+    for (a, b) in zip(rates, expected) { #expect(abs(a - b) < 0.0001) }
   }
 }

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import MapExport
+import Store
+
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export", abstract: "Export an asset's data for other tools.", subcommands: [GeoJSON.self])
+
+  struct GeoJSON: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "geojson",
+      abstract: "Export an asset map as GeoJSON for QGIS, GDAL and web maps.",
+      discussion: """
+        An RFC 7946 FeatureCollection in WGS84 [lon, lat], 7 decimals; with --seq, an RFC 8142 \
+        text sequence, one Feature per record. Cracks placed through a nadir footprint are \
+        LineStrings or MultiLineStrings; cracks placed only at the camera position, and \
+        captures, are Points. Tracks carry their latest geometry and growth rates (run \
+        `crackmon track` first). Every feature has the same flat properties, documented in \
+        schema/map-feature-properties.schema.json. The export streams from the store: memory \
+        stays flat for any number of features. A file is written whole or not at all.
+        """)
+
+    @OptionGroup var scope: AssetScope
+    @Option(
+      help: ArgumentHelp(
+        "Feature kinds, comma-separated: cracks, captures, tracks.", valueName: "kinds"))
+    var what = "cracks,captures,tracks"
+    @Flag(help: "Write a GeoJSON text sequence (RFC 8142) instead of a FeatureCollection.")
+    var seq = false
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var out: String?
+    @OptionGroup var storeOptions: StoreOptions
+
+    static let kindNames: [String: MapRow.Kind] = [
+      "cracks": .crack, "crack": .crack, "captures": .capture, "capture": .capture, "tracks": .track,
+      "track": .track,
+    ]
+
+    var kinds: [MapRow.Kind] {
+      get throws {
+        var kinds: [MapRow.Kind] = []
+        for name in what.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+          guard let kind = Self.kindNames[name] else {
+            throw ValidationError("--what: unknown kind '\(name)'; use cracks, captures, tracks")
+          }
+          if !kinds.contains(kind) { kinds.append(kind) }
+        }
+        guard !kinds.isEmpty else {
+          throw ValidationError("--what: name at least one of cracks, captures, tracks")
+        }
+        return kinds
+      }
+    }
+
+    func validate() throws { _ = try kinds }
+
+    func run() throws {
+      let store = try DeviceStore(opening: storeOptions.path)
+      var map = AssetMap(store: store, asset: scope.asset, cycle: scope.cycle)
+      map.kinds = try kinds
+      map.sequence = seq
+      let summary = try map.write(to: out)
+      let counts = map.kinds.map { "\(summary.written[$0] ?? 0) \($0.rawValue)s" }.joined(separator: ", ")
+      printError("wrote \(out ?? "GeoJSON to standard output"): \(counts)")
+      let unplaced = summary.unplaced.values.reduce(0, +)
+      if unplaced > 0 { printError("left out \(unplaced) features with no position") }
+      if summary.untracked > 0 {
+        printError(
+          "\(summary.untracked) cracks are on no track yet: run `crackmon track --asset \(scope.asset)` for "
+            + "their track ids and growth rates")
+      }
+      for problem in summary.badGeometry { printError(problem.description) }
+      if !summary.badGeometry.isEmpty { throw ExitCode(1) }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Store
+
+/// An asset's map as GeoJSON: its crack observations, captures and tracks, streamed from
+/// the store to a file or standard output. Memory stays flat: one feature at a time.
+public struct AssetMap {
+  public let store: DeviceStore
+  public let asset: String
+  /// Only this inspection cycle's cracks and captures, and tracks as seen in it.
+  public var cycle: String?
+  /// What to export, in this order.
+  public var kinds: [MapRow.Kind] = MapRow.Kind.allCases
+  /// RFC 8142 GeoJSON text sequence instead of one FeatureCollection.
+  public var sequence = false
+
+  public init(store: DeviceStore, asset: String, cycle: String? = nil) {
+    self.store = store
+    self.asset = asset
+    self.cycle = cycle
+  }
+
+  public struct Summary: Sendable, Equatable {
+    /// Features written, per kind.
+    public var written: [MapRow.Kind: Int] = [:]
+    /// Features of a kind with neither a centreline nor a point (nothing to draw).
+    public var unplaced: [MapRow.Kind: Int] = [:]
+    /// Features left out because their stored geometry is unusable.
+    public var badGeometry: [MapExportError] = []
+    /// Placed crack observations that no track holds yet: `crackmon track` has not run
+    /// since they were ingested, so they have no track id or growth rates.
+    public var untracked = 0
+
+    public var total: Int { written.values.reduce(0, +) }
+  }
+
+  /// Writes the map to `path` (whole or not at all), or to standard output when nil.
+  @discardableResult
+  public func write(to path: String?) throws -> Summary {
+    let out = try path.map { (path) throws(MapExportError) in try OutputFile(path: path) } ?? OutputFile()
+    var writer = GeoJSONWriter(out: out, framing: sequence ? .sequence : .collection, assetId: asset)
+    var summary = Summary()
+    writer.begin()
+    for kind in kinds {
+      try store.forEachMapRow(asset: asset, cycle: cycle, kind: kind) { row in
+        do {
+          if try writer.write(row) {
+            summary.written[kind, default: 0] += 1
+          } else {
+            summary.unplaced[kind, default: 0] += 1
+          }
+        } catch MapExportError.badGeometry(let id, let reason) {
+          summary.badGeometry.append(.badGeometry(featureId: id, reason: reason))
+        }
+        if kind == .crack, row.trackId == nil { summary.untracked += 1 }
+      }
+    }
+    try writer.finish()
+    try out.commit()
+    return summary
+  }
+}

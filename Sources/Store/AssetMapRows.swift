@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+
+/// One feature of an asset map, as the store reads it: a crack observation, a capture or a
+/// track. The three share one shape (unused facts are nil) so that one writer serves all,
+/// and a GIS layer gets the same fields on every feature.
+public struct MapRow {
+  public enum Kind: String, Sendable, CaseIterable {
+    case crack, capture, track
+  }
+
+  public var kind: Kind
+  /// The observation, capture or track id.
+  public var id: String
+  public var cycle: String
+  /// The cycle's date (YYYY-MM-DD): its start date, else its end date.
+  public var cycleDate: String?
+  /// When the photo was taken, ISO 8601 UTC: the GPS clock, else the camera clock with its
+  /// recorded offset; nil when neither says what UTC time it was.
+  public var observedAt: String?
+  public var captureId: String
+  public var trackId: String?
+  public var lengthMm: Double?
+  public var maxWidthMm: Double?
+  public var meanWidthMm: Double?
+  public var severity: String?
+  public var severityScheme: String?
+  /// The track's least-squares rates of maximum width and of length, mm/year.
+  public var growthWidthMmPerYear: Double?
+  public var growthLengthMmPerYear: Double?
+  /// Why the track has no rate, when it has none.
+  public var growthNote: String?
+  public var cyclesSeen: Int?
+  public var georefMethod: String
+  public var uncertaintyM: Double?
+  public var modelVersion: String?
+  public var confidence: Double?
+  /// The point of the feature: a capture's GPS fix, a crack's camera position or centroid.
+  public var longitude: Double?
+  public var latitude: Double?
+  /// The WGS84 centreline as stored, JSON `[[[lon, lat], ...], ...]`, footprint cracks
+  /// only. It is SQLite's own buffer: valid only during the call that receives the row.
+  public var polylineWgs84: Data?
+
+  init(_ row: Row) {
+    kind = Kind(rawValue: row[0]) ?? .crack
+    id = row[1]
+    cycle = row[2]
+    cycleDate = row[3]
+    observedAt = row[4]
+    captureId = row[5]
+    trackId = row[6]
+    lengthMm = row[7]
+    maxWidthMm = row[8]
+    meanWidthMm = row[9]
+    severity = row[10]
+    severityScheme = row[11]
+    growthWidthMmPerYear = row[12]
+    growthLengthMmPerYear = row[13]
+    growthNote = row[14]
+    cyclesSeen = row[15]
+    georefMethod = row[16]
+    uncertaintyM = row[17]
+    modelVersion = row[18]
+    confidence = row[19]
+    longitude = row[20]
+    latitude = row[21]
+    polylineWgs84 = row.dataNoCopy(atIndex: 22)
+  }
+}
+
+extension DeviceStore {
+  /// Streams an asset's map features of one kind, optionally of one cycle, to `body`, inside
+  /// one read transaction (a consistent snapshot, even while ingest writes). Rows are read
+  /// one at a time and never held: memory stays flat however many there are. Only features
+  /// with a place on the ground are given: cracks tied to the asset alone, and captures
+  /// without a valid GPS fix, are left out.
+  ///
+  /// Order is stable: cracks and captures cycle by cycle (as `cycles(of:)` orders them),
+  /// then as ingested; tracks by id. Ingest order rides the indexes' rowid order, so
+  /// SQLite never sorts (a sort would hold a cycle's rows, centrelines and all).
+  ///
+  /// Errors thrown by `body` stop the stream and are rethrown as they are.
+  public func forEachMapRow(
+    asset: String, cycle: String? = nil, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
+  ) throws {
+    _ = try self.asset(asset)
+    if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
+    var bodyError: Error?
+    try read { db in
+      let labels =
+        try cycle.map { [$0] }
+        ?? String.fetchAll(
+          db, sql: "SELECT label FROM inspection_cycle WHERE asset_id = ? ORDER BY start_date, label",
+          arguments: [asset])
+      // Tracks are not per cycle: one query, unless a cycle is asked for.
+      let passes: [String?] = kind == .track && cycle == nil ? [nil] : labels
+      for label in passes {
+        let cursor = try Row.fetchCursor(
+          db, sql: Self.mapSQL(kind, oneCycle: label != nil),
+          arguments: label.map { [asset, $0] } ?? [asset])
+        while let row = try cursor.next() {
+          do {
+            try body(MapRow(row))
+          } catch {
+            bodyError = error
+            return
+          }
+        }
+      }
+    }
+    if let bodyError { throw bodyError }
+  }
+
+  /// Every kind selects the same 23 columns, in `MapRow.init`'s order.
+  private static func mapSQL(_ kind: MapRow.Kind, oneCycle: Bool) -> String {
+    // SQLite's strftime turns "2026-11-20T10:15:30" || "+01:00" into UTC; without an
+    // offset the camera clock's zone is unknown and the concatenation is NULL.
+    let capture = """
+      c.cycle_label, COALESCE(y.start_date, y.end_date),
+      COALESCE(c.gps_time_utc, strftime('%Y-%m-%dT%H:%M:%SZ', c.taken_at || c.taken_at_offset)), c.id
+      """
+    let cycleJoin = "LEFT JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = c.cycle_label"
+    let cycleFilter = oneCycle ? "AND c.cycle_label = ?2" : ""
+    let measures = """
+      o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
+      g.max_width_mm_per_year, g.length_mm_per_year, g.no_rate_reason
+      """
+    let placement = """
+      o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
+      o.polyline_wgs84
+      """
+    switch kind {
+    case .crack:
+      return """
+        SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)
+        FROM capture c \(cycleJoin)
+        JOIN crack_observation o ON o.capture_id = c.id
+        LEFT JOIN crack_track_member m ON m.observation_id = o.id
+        LEFT JOIN track_growth g ON g.track_id = m.track_id
+        WHERE c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
+        ORDER BY c.rowid, o.rowid
+        """
+    case .capture:
+      return """
+        SELECT 'capture', c.id, \(capture), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+          'camera-position', NULL, NULL, NULL, c.longitude, c.latitude, NULL
+        FROM capture c \(cycleJoin)
+        WHERE c.asset_id = ?1 \(cycleFilter) AND c.gps_status = 'valid' AND c.latitude IS NOT NULL
+          AND c.longitude IS NOT NULL
+        ORDER BY c.rowid
+        """
+    case .track:
+      // The latest observation's geometry; with one cycle, the track's longest observation
+      // in it (a merge puts two there, and a feature id must stay unique).
+      let observation =
+        oneCycle
+        ? """
+        JOIN crack_observation o ON o.id = (
+          SELECT m.observation_id FROM crack_track_member m
+          JOIN crack_observation o2 ON o2.id = m.observation_id JOIN capture c2 ON c2.id = o2.capture_id
+          WHERE m.track_id = g.track_id AND c2.cycle_label = ?2 ORDER BY o2.length_px DESC, o2.id LIMIT 1)
+        """
+        : "JOIN crack_observation o ON o.id = g.latest_observation_id"
+      return """
+        SELECT 'track', g.track_id, \(capture), g.track_id, \(measures), g.cycles_seen, \(placement)
+        FROM track_growth g \(observation)
+        JOIN capture c ON c.id = o.capture_id \(cycleJoin)
+        WHERE g.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
+        ORDER BY g.track_id
+        """
+    }
+  }
+}
