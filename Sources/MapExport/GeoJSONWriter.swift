@@ -20,6 +20,10 @@ struct GeoJSONWriter {
   }
 
   private let out: OutputFile
+  /// Output goes through this buffer, in large writes. It lives here, not in `OutputFile`:
+  /// a class's stored array pays a runtime exclusivity check on every append.
+  private var bytes: [UInt8] = []
+  private static let flushAt = 1 << 18
   private let framing: Framing
   private let assetIdJSON: [UInt8]
   private var branches = FixedCoordinates.Branches()
@@ -35,10 +39,11 @@ struct GeoJSONWriter {
     var quoted: [UInt8] = []
     Self.appendString(assetId, to: &quoted)
     assetIdJSON = quoted
+    bytes.reserveCapacity(Self.flushAt + 1 << 16)
   }
 
-  func begin() {
-    if framing == .collection { out.append("{\"type\":\"FeatureCollection\",\"features\":[") }
+  mutating func begin() {
+    if framing == .collection { append("{\"type\":\"FeatureCollection\",\"features\":[") }
   }
 
   /// Writes one feature; false when it has no place to be drawn (no centreline and no point).
@@ -68,65 +73,71 @@ struct GeoJSONWriter {
     }
 
     switch framing {
-    case .collection: if written > 0 { out.append(",\n") } else { out.append("\n") }
-    case .sequence: out.append(0x1E)
+    case .collection: if written > 0 { append(",\n") } else { append("\n") }
+    case .sequence: append(0x1E)
     }
-    out.append("{\"type\":\"Feature\",\"id\":")
+    append("{\"type\":\"Feature\",\"id\":")
     appendString(row.id)
-    out.append(",\"geometry\":")
+    append(",\"geometry\":")
     if let (lon, lat) = point {
-      out.append("{\"type\":\"Point\",\"coordinates\":")
+      append("{\"type\":\"Point\",\"coordinates\":")
       appendPosition(lon, lat)
-      out.append("}")
+      append("}")
     } else if branches.ends.count == 1 {
-      out.append("{\"type\":\"LineString\",\"coordinates\":")
+      append("{\"type\":\"LineString\",\"coordinates\":")
       appendLine(from: 0, to: branches.ends[0])
-      out.append("}")
+      append("}")
     } else {
-      out.append("{\"type\":\"MultiLineString\",\"coordinates\":[")
+      append("{\"type\":\"MultiLineString\",\"coordinates\":[")
       var start = 0
       for (i, end) in branches.ends.enumerated() {
-        if i > 0 { out.append(",") }
+        if i > 0 { append(",") }
         appendLine(from: start, to: end)
         start = end
       }
-      out.append("]}")
+      append("]}")
     }
     appendProperties(row)
-    out.append("}")
-    if framing == .sequence { out.append(0x0A) }
+    append("}")
+    if framing == .sequence { append(0x0A) }
     written += 1
-    try out.flushIfFull()
+    if bytes.count >= Self.flushAt {
+      try out.write(bytes)
+      bytes.removeAll(keepingCapacity: true)
+    }
     return true
   }
 
-  func finish() throws(MapExportError) {
+  /// Ends the collection and writes out what is buffered.
+  mutating func finish() throws(MapExportError) {
     if framing == .collection {
-      out.append(written > 0 ? "\n]" : "]")
+      append(written > 0 ? "\n]" : "]")
       if written > 0 {
-        out.append(",\"bbox\":[")
+        append(",\"bbox\":[")
         appendFixed(minLon, places: 7, minDecimals: 0)
-        out.append(",")
+        append(",")
         appendFixed(minLat, places: 7, minDecimals: 0)
-        out.append(",")
+        append(",")
         appendFixed(maxLon, places: 7, minDecimals: 0)
-        out.append(",")
+        append(",")
         appendFixed(maxLat, places: 7, minDecimals: 0)
-        out.append("]")
+        append("]")
       }
-      out.append("}\n")
+      append("}\n")
     }
+    try out.write(bytes)
+    bytes.removeAll()
   }
 
   // MARK: Geometry
 
   private mutating func appendLine(from start: Int, to end: Int) {
-    out.append("[")
+    append("[")
     for p in start..<end {
-      if p > start { out.append(",") }
+      if p > start { append(",") }
       appendPosition(branches.coordinates[2 * p], branches.coordinates[2 * p + 1])
     }
-    out.append("]")
+    append("]")
   }
 
   private mutating func appendPosition(_ lon: Int64, _ lat: Int64) {
@@ -134,76 +145,84 @@ struct GeoJSONWriter {
     maxLon = max(maxLon, lon)
     minLat = min(minLat, lat)
     maxLat = max(maxLat, lat)
-    out.append("[")
+    append("[")
     appendFixed(lon, places: 7, minDecimals: 0)
-    out.append(",")
+    append(",")
     appendFixed(lat, places: 7, minDecimals: 0)
-    out.append("]")
+    append("]")
   }
 
   // MARK: Properties
 
-  private func appendProperties(_ row: MapRow) {
-    out.append(",\"properties\":{\"kind\":\"")
-    out.append(row.kind.rawValue.utf8)
-    out.append("\",\"asset_id\":")
-    out.append(assetIdJSON)
-    out.append(",\"cycle\":")
+  private mutating func appendProperties(_ row: MapRow) {
+    append(",\"properties\":{\"kind\":\"")
+    append(row.kind.rawValue.utf8)
+    append("\",\"asset_id\":")
+    append(assetIdJSON)
+    append(",\"cycle\":")
     appendString(row.cycle)
-    out.append(",\"cycle_date\":")
+    append(",\"cycle_date\":")
     appendString(row.cycleDate)
-    out.append(",\"observed_at\":")
+    append(",\"observed_at\":")
     appendString(row.observedAt)
-    out.append(",\"capture_id\":")
+    append(",\"capture_id\":")
     appendString(row.captureId)
-    out.append(",\"track_id\":")
+    append(",\"track_id\":")
     appendString(row.trackId)
-    out.append(",\"length_mm\":")
+    append(",\"length_mm\":")
     appendNumber(row.lengthMm, places: 2)
-    out.append(",\"max_width_mm\":")
+    append(",\"max_width_mm\":")
     appendNumber(row.maxWidthMm, places: 3)
-    out.append(",\"mean_width_mm\":")
+    append(",\"mean_width_mm\":")
     appendNumber(row.meanWidthMm, places: 3)
-    out.append(",\"severity\":")
+    append(",\"severity\":")
     appendString(row.severity)
-    out.append(",\"severity_scheme\":")
+    append(",\"severity_scheme\":")
     appendString(row.severityScheme)
-    out.append(",\"growth_width_mm_per_year\":")
+    append(",\"growth_width_mm_per_year\":")
     appendNumber(row.growthWidthMmPerYear, places: 4)
-    out.append(",\"growth_length_mm_per_year\":")
+    append(",\"growth_length_mm_per_year\":")
     appendNumber(row.growthLengthMmPerYear, places: 3)
-    out.append(",\"growth_note\":")
+    append(",\"growth_note\":")
     appendString(row.growthNote)
-    out.append(",\"cycles_seen\":")
+    append(",\"cycles_seen\":")
     if let cycles = row.cyclesSeen {
       appendFixed(Int64(cycles), places: 0, minDecimals: 0)
     } else {
-      out.append("null")
+      append("null")
     }
-    out.append(",\"georef_method\":")
+    append(",\"georef_method\":")
     appendString(row.georefMethod)
-    out.append(",\"uncertainty_m\":")
+    append(",\"uncertainty_m\":")
     appendNumber(row.uncertaintyM, places: 2)
-    out.append(",\"model_version\":")
+    append(",\"model_version\":")
     appendString(row.modelVersion)
-    out.append(",\"confidence\":")
+    append(",\"confidence\":")
     appendNumber(row.confidence, places: 3)
-    out.append("}")
+    append("}")
   }
 
   // MARK: Text
 
-  private func appendString(_ value: String?) {
-    guard let value else { return out.append("null") }
+  @inline(__always) private mutating func append(_ byte: UInt8) { bytes.append(byte) }
+
+  @inline(__always) private mutating func append(_ more: some Sequence<UInt8>) {
+    bytes.append(contentsOf: more)
+  }
+
+  @inline(__always) private mutating func append(_ text: StaticString) {
+    text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+  }
+
+  private mutating func appendString(_ value: String?) {
+    guard let value else { return append("null") }
     // Ids, labels and schemes rarely need escaping: copy them whole when they do not.
     if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-      out.append(UInt8(ascii: "\""))
-      out.append(value.utf8)
-      out.append(UInt8(ascii: "\""))
+      append(UInt8(ascii: "\""))
+      append(value.utf8)
+      append(UInt8(ascii: "\""))
     } else {
-      var bytes: [UInt8] = []
       Self.appendString(value, to: &bytes)
-      out.append(bytes)
     }
   }
 
@@ -229,8 +248,8 @@ struct GeoJSONWriter {
 
   /// A measurement rounded to `places` decimals, always with a decimal point so that GIS
   /// tools type the field as real even when a value happens to be whole; null when absent.
-  private func appendNumber(_ value: Double?, places: Int) {
-    guard let value, value.isFinite, abs(value) < 1e12 else { return out.append("null") }
+  private mutating func appendNumber(_ value: Double?, places: Int) {
+    guard let value, value.isFinite, abs(value) < 1e12 else { return append("null") }
     appendFixed(Int64((value * Self.power[places]).rounded()), places: places, minDecimals: 1)
   }
 
@@ -238,8 +257,8 @@ struct GeoJSONWriter {
   private static let intPower: [Int64] = (0...9).map { n in (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
 
   /// `units` x 10^-places in decimal, trailing zeros dropped down to `minDecimals`.
-  private func appendFixed(_ units: Int64, places: Int, minDecimals: Int) {
-    if units < 0 { out.append(UInt8(ascii: "-")) }
+  private mutating func appendFixed(_ units: Int64, places: Int, minDecimals: Int) {
+    if units < 0 { append(UInt8(ascii: "-")) }
     let magnitude = units.magnitude
     let divisor = UInt64(Self.intPower[places])
     appendDigits(magnitude / divisor, width: 1)
@@ -250,13 +269,13 @@ struct GeoJSONWriter {
       decimals -= 1
     }
     if decimals > 0 {
-      out.append(UInt8(ascii: "."))
+      append(UInt8(ascii: "."))
       appendDigits(fraction, width: decimals)
     }
   }
 
   /// Decimal digits of `value`, zero-padded on the left to at least `width`.
-  private func appendDigits(_ value: UInt64, width: Int) {
+  private mutating func appendDigits(_ value: UInt64, width: Int) {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
       var v = value
       var n = 0
@@ -269,7 +288,7 @@ struct GeoJSONWriter {
         buffer[23 - n] = UInt8(ascii: "0")
         n += 1
       }
-      out.append(UnsafeBufferPointer(rebasing: buffer[(24 - n)...]))
+      append(UnsafeBufferPointer(rebasing: buffer[(24 - n)...]))
     }
   }
 }
