@@ -16,6 +16,8 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // C libraries, each wrapped by exactly one Swift file.
@@ -52,7 +54,10 @@ let package = Package(
       resources: [.copy("Resources/crackunet.onnx")]),
     .target(
       name: "Store",
-      dependencies: ["CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     // Crack (pixels) + capture -> crack observation: mm, ground placement, severity.
     .target(
@@ -70,13 +75,21 @@ let package = Package(
       dependencies: [
         "Growth", "Observations", "Store", "Imaging", .product(name: "Mustache", package: "swift-mustache"),
       ]),
+    // Central store server (Hummingbird) and the device side of sync.
+    .target(
+      name: "SyncServer",
+      dependencies: [
+        "Store", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]),
+    .target(name: "SyncClient", dependencies: ["Store"]),
     // Asset map as GeoJSON (RFC 7946 / RFC 8142), streamed from the store.
     .target(name: "MapExport", dependencies: ["Store"]),
     .target(
       name: "CrackmonCLI",
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
-        "Inference", "Observations", "Growth", "Reports", "MapExport",
+        "Inference", "Observations", "Growth", "Reports", "MapExport", "SyncServer", "SyncClient",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -103,6 +116,9 @@ let package = Package(
     .testTarget(
       name: "MapExportTests",
       dependencies: ["Store", "TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
+    .testTarget(
+      name: "SyncTests",
+      dependencies: ["TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
       name: "IngestTests",
       dependencies: ["Ingest", "Store", "CaptureMetadata", "Imaging", "TestSupport", "crackmon"]),

@@ -189,3 +189,10 @@ CREATE TABLE track_growth (
 );
 
 CREATE INDEX track_growth_by_asset ON track_growth(asset_id);
+
+CREATE TABLE sync_remote (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  url TEXT NOT NULL,
+  token TEXT NOT NULL,
+  set_at TEXT NOT NULL
+);

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// The `crackmon` command line.
-public struct Crackmon: ParsableCommand {
+public struct Crackmon: AsyncParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "crackmon",
     abstract: "Offline-first crack monitoring for concrete bridges, tunnels and dams.",
@@ -23,11 +23,30 @@ public struct Crackmon: ParsableCommand {
     subcommands: [
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
       CapturesCommand.self, CracksCommand.self, TrackCommand.self, AlertsCommand.self, ReportCommand.self,
-      ExportCommand.self, SegmentCommand.self, EvalCommand.self, ModelCommand.self,
+      ExportCommand.self, RemoteCommand.self, SyncCommand.self, ServeCommand.self, AdminCommand.self,
+      SegmentCommand.self, EvalCommand.self, ModelCommand.self,
     ]
   )
 
   public init() {}
+
+  /// Parses the arguments and runs the command, awaiting async ones (serve, sync).
+  ///
+  /// By hand rather than `main()`: from main.swift, `Crackmon.main()` resolves to
+  /// ParsableCommand's synchronous entry point, which never awaits an async command's
+  /// `run()` (swift-argument-parser issue #688).
+  public static func start() async {
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(withError: error)
+    }
+  }
 }
 
 /// Where the store is: `--store`, else `$CRACKMON_STORE`, else `./crackmon.sqlite`.

@@ -107,32 +107,33 @@ public struct TrackGrowth: Codable, Sendable, Equatable, FetchableRecord, Persis
 }
 
 /// A track id as stored in `crack_track`, stamped for sync when first made.
-struct CrackTrackRow: Codable, FetchableRecord, PersistableRecord, SyncStamped {
-  var id: String
-  var assetId: String
-  var createdAt: String
-  var deviceId: String = ""
-  var seq: Int64 = 0
+public struct CrackTrackRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, SyncStamped {
+  public var id: String
+  public var assetId: String
+  public var createdAt: String
+  public var deviceId: String = ""
+  public var seq: Int64 = 0
 
-  static let databaseTableName = "crack_track"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+  public static let databaseTableName = "crack_track"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
   static let syncEntity = "crack_track"
   var syncKey: String { id }
 }
 
 /// An inspector's link or unlink, as stored (append-only; the latest per observation wins).
-struct TrackOverrideRow: Codable, FetchableRecord, PersistableRecord, SyncStamped {
-  var observationId: String
-  var action: String
-  var trackId: String?
-  var createdAt: String
-  var deviceId: String = ""
-  var seq: Int64 = 0
+public struct TrackOverrideRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, SyncStamped
+{
+  public var observationId: String
+  public var action: String
+  public var trackId: String?
+  public var createdAt: String
+  public var deviceId: String = ""
+  public var seq: Int64 = 0
 
-  static let databaseTableName = "track_override"
-  static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-  static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+  public static let databaseTableName = "track_override"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
   static let syncEntity = "track_override"
   var syncKey: String { "\(observationId)/\(seq)" }
 }

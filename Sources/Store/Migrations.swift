@@ -16,6 +16,19 @@ enum Migrations {
     migrator.registerMigration("v3 track growth") { db in
       try db.execute(sql: v3)
     }
+    migrator.registerMigration("v4 sync remote") { db in
+      try db.execute(sql: v4)
+    }
+    return migrator
+  }
+
+  /// The central store: the device store's schema (the same rows, synced from every
+  /// device), plus the server's own tables.
+  static var centralMigrator: DatabaseMigrator {
+    var migrator = migrator
+    migrator.registerMigration("central v1") { db in
+      try db.execute(sql: central1)
+    }
     return migrator
   }
 
@@ -244,5 +257,63 @@ enum Migrations {
       no_rate_reason TEXT
     );
     CREATE INDEX track_growth_by_asset ON track_growth(asset_id);
+    """
+
+  private static let v4 = """
+    -- Where `crackmon sync` pushes to, set by `crackmon remote set`: one row. The token is
+    -- this device's credential for the central store, shown once by `crackmon admin device add`.
+    CREATE TABLE sync_remote (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      url TEXT NOT NULL,
+      token TEXT NOT NULL,
+      set_at TEXT NOT NULL
+    );
+    """
+
+  private static let central1 = """
+    CREATE TABLE org (
+      id TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),
+      created_at TEXT NOT NULL
+    );
+
+    -- A field device allowed to sync: its token is kept only as a SHA-256. The device's own
+    -- store id is bound at its first push; a token is never used by two stores.
+    CREATE TABLE device_registration (
+      id TEXT PRIMARY KEY NOT NULL,
+      org_id TEXT NOT NULL REFERENCES org(id),
+      name TEXT NOT NULL,
+      token_sha256 TEXT NOT NULL UNIQUE,
+      store_device_id TEXT UNIQUE,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    );
+
+    -- Which organisation an asset belongs to: the one whose device pushed it first.
+    CREATE TABLE asset_org (
+      asset_id TEXT PRIMARY KEY NOT NULL REFERENCES asset(id),
+      org_id TEXT NOT NULL REFERENCES org(id)
+    );
+
+    -- Every outbox entry applied, once: (device_id, seq) is the idempotency key. server_seq
+    -- is the server's own order of receipt, which pull cursors and conflict rules use;
+    -- device clocks order nothing.
+    CREATE TABLE push_receipt (
+      server_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      entity TEXT NOT NULL,
+      entity_key TEXT NOT NULL,
+      received_at TEXT NOT NULL,
+      UNIQUE (device_id, seq)
+    );
+
+    -- Asset and cycle rows overwritten by a later push (last write by server receipt wins):
+    -- what was there before, as JSON.
+    CREATE TABLE overwrite_audit (
+      server_seq INTEGER NOT NULL REFERENCES push_receipt(server_seq),
+      entity TEXT NOT NULL,
+      entity_key TEXT NOT NULL,
+      previous_json TEXT NOT NULL
+    );
     """
 }

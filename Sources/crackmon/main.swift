@@ -1,3 +1,3 @@
 import CrackmonCLI
 
-Crackmon.main()
+await Crackmon.start()

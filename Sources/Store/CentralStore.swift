@@ -1,0 +1,328 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// A field device registered with the central store.
+public struct DeviceRegistration: Codable, Sendable, Equatable, FetchableRecord {
+  public var id: String
+  public var orgId: String
+  public var name: String
+  /// The device store's own id, bound at its first push.
+  public var storeDeviceId: String?
+  public var createdAt: String
+  public var revokedAt: String?
+
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+}
+
+/// What the central store did with a pushed batch.
+public struct PushResult: Codable, Sendable, Equatable {
+  /// The highest sequence number now applied: the device may mark everything up to it pushed.
+  public var ackedSeq: Int64
+  public var applied: Int
+  /// Entries already applied before (a retried batch): nothing changed for them.
+  public var duplicates: Int
+}
+
+/// Why the central store refused something. The server turns each into one HTTP status.
+public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
+  case unknownOrg(String)
+  case orgExists(String)
+  case unknownDevice(String)
+  /// No token, or one that is unknown or revoked.
+  case unauthorized
+  /// The token is good, but the data belongs to another organisation or device.
+  case forbidden(String)
+  /// A pushed entry that cannot be applied as it is.
+  case badEntry(seq: Int64, reason: String)
+  case database(String)
+
+  public var description: String {
+    switch self {
+    case .unknownOrg(let id): "no organisation \"\(id)\"; add it with `crackmon admin org add \(id)`"
+    case .orgExists(let id): "organisation \"\(id)\" already exists"
+    case .unknownDevice(let id): "no device \"\(id)\"; list them with `crackmon admin device list`"
+    case .unauthorized: "missing, unknown or revoked device token"
+    case .forbidden(let reason): reason
+    case .badEntry(let seq, let reason): "entry \(seq): \(reason)"
+    case .database(let message): "central store error: \(message)"
+    }
+  }
+}
+
+/// The central store every field device syncs to. SQLite here; PostgreSQL is to come
+/// behind the same interface.
+public protocol CentralStore: Sendable {
+  func addOrg(_ id: String) throws(CentralError)
+  /// Registers a device and returns it with its token: the token is not kept, only its hash.
+  func addDevice(org: String, name: String) throws(CentralError) -> (DeviceRegistration, token: String)
+  func devices() throws(CentralError) -> [DeviceRegistration]
+  func revokeDevice(_ id: String) throws(CentralError)
+  /// The registration a token belongs to; `unauthorized` for unknown or revoked tokens.
+  func authenticate(token: String) throws(CentralError) -> DeviceRegistration
+  /// Applies a device's outbox entries in one transaction: all or none.
+  func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
+    throws(CentralError)
+    -> PushResult
+  /// Rows per table, for status and tests.
+  func counts() throws(CentralError) -> [String: Int]
+}
+
+/// Device tokens: 256 random bits, shown once; the store keeps their SHA-256.
+public enum DeviceToken {
+  public static func make() -> String {
+    var generator = SystemRandomNumberGenerator()  // getrandom(2): a CSPRNG
+    let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    return "cmt_" + bytes.map { String(format: "%02x", $0) }.joined()
+  }
+
+  public static func hash(_ token: String) -> String {
+    SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+  }
+}
+
+/// The central store in one SQLite file: the device store's tables, holding every device's
+/// rows, plus organisations, device registrations, push receipts and an overwrite audit.
+public final class SQLiteCentralStore: CentralStore {
+  public let path: String
+  private let pool: DatabasePool
+
+  /// Opens the store at `path`, creating it when missing.
+  public init(path: String) throws(CentralError) {
+    self.path = path
+    var config = Configuration()
+    config.busyMode = .timeout(10)
+    do {
+      pool = try DatabasePool(path: path, configuration: config)
+      try Migrations.centralMigrator.migrate(pool)
+    } catch {
+      throw .database("\(path): \(error)")
+    }
+  }
+
+  private func wrap<T>(_ body: () throws -> T) throws(CentralError) -> T {
+    do {
+      return try body()
+    } catch let error as CentralError {
+      throw error
+    } catch let error as DatabaseError {
+      throw .database(error.message ?? "\(error)")
+    } catch {
+      throw .database("\(error)")
+    }
+  }
+
+  public func addOrg(_ id: String) throws(CentralError) {
+    try wrap {
+      try pool.write { db in
+        guard try Row.fetchOne(db, sql: "SELECT 1 FROM org WHERE id = ?", arguments: [id]) == nil else {
+          throw CentralError.orgExists(id)
+        }
+        guard !id.isEmpty else {
+          throw CentralError.badEntry(seq: 0, reason: "an organisation id is not empty")
+        }
+        try db.execute(
+          sql: "INSERT INTO org (id, created_at) VALUES (?, ?)", arguments: [id, Timestamp.now()])
+      }
+    }
+  }
+
+  public func addDevice(org: String, name: String) throws(CentralError) -> (DeviceRegistration, token: String)
+  {
+    let token = DeviceToken.make()
+    let id = "dev_" + String(UUID().uuidString.lowercased().prefix(8))
+    try wrap {
+      try pool.write { db in
+        guard try Row.fetchOne(db, sql: "SELECT 1 FROM org WHERE id = ?", arguments: [org]) != nil else {
+          throw CentralError.unknownOrg(org)
+        }
+        try db.execute(
+          sql: """
+            INSERT INTO device_registration (id, org_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [id, org, name, DeviceToken.hash(token), Timestamp.now()])
+      }
+    }
+    return (try registration(id), token)
+  }
+
+  private func registration(_ id: String) throws(CentralError) -> DeviceRegistration {
+    let found = try wrap {
+      try pool.read { db in
+        try DeviceRegistration.fetchOne(
+          db, sql: "SELECT * FROM device_registration WHERE id = ?", arguments: [id])
+      }
+    }
+    guard let found else { throw .unknownDevice(id) }
+    return found
+  }
+
+  public func devices() throws(CentralError) -> [DeviceRegistration] {
+    try wrap {
+      try pool.read { db in
+        try DeviceRegistration.fetchAll(
+          db, sql: "SELECT * FROM device_registration ORDER BY org_id, created_at")
+      }
+    }
+  }
+
+  public func revokeDevice(_ id: String) throws(CentralError) {
+    _ = try registration(id)
+    try wrap {
+      try pool.write { db in
+        try db.execute(
+          sql: "UPDATE device_registration SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+          arguments: [Timestamp.now(), id])
+      }
+    }
+  }
+
+  public func authenticate(token: String) throws(CentralError) -> DeviceRegistration {
+    let found = try wrap {
+      try pool.read { db in
+        try DeviceRegistration.fetchOne(
+          db, sql: "SELECT * FROM device_registration WHERE token_sha256 = ? AND revoked_at IS NULL",
+          arguments: [DeviceToken.hash(token)])
+      }
+    }
+    guard let found else { throw .unauthorized }
+    return found
+  }
+
+  public func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
+    throws(CentralError) -> PushResult
+  {
+    try wrap {
+      try pool.write { db in
+        // Bind the token to the store that first uses it; refuse it from any other store.
+        let bound = try String.fetchOne(
+          db, sql: "SELECT store_device_id FROM device_registration WHERE id = ?", arguments: [device.id])
+        if let bound, bound != storeDevice {
+          throw CentralError.forbidden("this token belongs to another device store")
+        }
+        if bound == nil {
+          try db.execute(
+            sql: "UPDATE device_registration SET store_device_id = ? WHERE id = ?",
+            arguments: [storeDevice, device.id])
+        }
+        var result = PushResult(ackedSeq: 0, applied: 0, duplicates: 0)
+        for entry in entries.sorted(by: { $0.seq < $1.seq }) {
+          guard let stamp = entry.stamp, stamp.deviceId == storeDevice, stamp.seq == entry.seq else {
+            throw CentralError.badEntry(
+              seq: entry.seq, reason: "its row does not carry this device and sequence")
+          }
+          result.ackedSeq = max(result.ackedSeq, entry.seq)
+          if try Row.fetchOne(
+            db, sql: "SELECT 1 FROM push_receipt WHERE device_id = ? AND seq = ?",
+            arguments: [storeDevice, entry.seq])
+            != nil
+          {
+            result.duplicates += 1
+            continue
+          }
+          try apply(entry, org: device.orgId, db: db)
+          result.applied += 1
+        }
+        return result
+      }
+    }
+  }
+
+  /// One entry, inside the push transaction: checked against the organisation, receipted,
+  /// then inserted (append-only rows) or written over with an audit (assets and cycles).
+  private func apply(_ entry: SyncEntry, org: String, db: Database) throws {
+    func assetOf(capture id: String) throws -> String {
+      guard
+        let asset = try String.fetchOne(db, sql: "SELECT asset_id FROM capture WHERE id = ?", arguments: [id])
+      else {
+        throw CentralError.badEntry(seq: entry.seq, reason: "capture \(id) is not in the central store")
+      }
+      return asset
+    }
+    let asset: String
+    if let row = entry.asset {
+      asset = row.id
+    } else if let row = entry.cycle {
+      asset = row.assetId
+    } else if let row = entry.capture {
+      asset = row.assetId
+    } else if let row = entry.observation {
+      asset = try assetOf(capture: row.captureId)
+    } else if let row = entry.track {
+      asset = row.assetId
+    } else if let row = entry.trackOverride {
+      guard
+        let capture = try String.fetchOne(
+          db, sql: "SELECT capture_id FROM crack_observation WHERE id = ?", arguments: [row.observationId])
+      else {
+        throw CentralError.badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
+      }
+      asset = try assetOf(capture: capture)
+    } else {
+      throw CentralError.badEntry(seq: entry.seq, reason: "no row")
+    }
+    let owner = try String.fetchOne(
+      db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
+    if let owner, owner != org {
+      throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
+    }
+    if owner == nil, entry.asset == nil {
+      throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
+    }
+
+    try db.execute(
+      sql:
+        "INSERT INTO push_receipt (device_id, seq, entity, entity_key, received_at) VALUES (?, ?, ?, ?, ?)",
+      arguments: [entry.stamp?.deviceId, entry.seq, entry.entity, entry.key, Timestamp.now()])
+    let serverSeq = db.lastInsertedRowID
+    func audit(_ previous: some Encodable) throws {
+      let json = String(decoding: try JSONEncoder().encode(previous), as: UTF8.self)
+      try db.execute(
+        sql:
+          "INSERT INTO overwrite_audit (server_seq, entity, entity_key, previous_json) VALUES (?, ?, ?, ?)",
+        arguments: [serverSeq, entry.entity, entry.key, json])
+    }
+    if let row = entry.asset {
+      if let previous = try Asset.fetchOne(db, key: row.id) {
+        try audit(previous)
+        try row.update(db)
+      } else {
+        try row.insert(db)
+      }
+      if owner == nil {
+        try db.execute(
+          sql: "INSERT INTO asset_org (asset_id, org_id) VALUES (?, ?)", arguments: [asset, org])
+      }
+    } else if let row = entry.cycle {
+      if let previous = try InspectionCycle.fetchOne(db, key: ["asset_id": row.assetId, "label": row.label]) {
+        try audit(previous)
+        try row.update(db)
+      } else {
+        try row.insert(db)
+      }
+    } else if let row = entry.capture {
+      try row.insert(db, onConflict: .ignore)
+    } else if let row = entry.observation {
+      try row.insert(db, onConflict: .ignore)
+    } else if let row = entry.track {
+      try row.insert(db, onConflict: .ignore)
+    } else if let row = entry.trackOverride {
+      try row.insert(db, onConflict: .ignore)
+    }
+  }
+
+  public func counts() throws(CentralError) -> [String: Int] {
+    try wrap {
+      try pool.read { db in
+        var counts: [String: Int] = [:]
+        for table in [
+          "org", "device_registration", "asset", "inspection_cycle", "capture", "crack_observation",
+          "crack_track",
+          "track_override", "push_receipt", "overwrite_audit",
+        ] {
+          counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+        }
+        return counts
+      }
+    }
+  }
+}

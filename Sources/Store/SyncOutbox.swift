@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+
+/// One outbox entry with the row it stands for, as a device pushes it to the central
+/// store. (device id, seq) is the idempotency key: the central store applies each once.
+/// Exactly one of the row fields is set, the one `entity` names.
+public struct SyncEntry: Codable, Sendable, Equatable {
+  public var seq: Int64
+  public var entity: String
+  public var key: String
+  public var asset: Asset?
+  public var cycle: InspectionCycle?
+  public var capture: CaptureRecord?
+  public var observation: CrackObservation?
+  public var track: CrackTrackRow?
+  public var trackOverride: TrackOverrideRow?
+
+  public init(seq: Int64, entity: String, key: String) {
+    self.seq = seq
+    self.entity = entity
+    self.key = key
+  }
+
+  /// The row's own (device id, seq), which must be the entry's.
+  public var stamp: (deviceId: String, seq: Int64)? {
+    if let asset { return (asset.deviceId, asset.seq) }
+    if let cycle { return (cycle.deviceId, cycle.seq) }
+    if let capture { return (capture.deviceId, capture.seq) }
+    if let observation { return (observation.deviceId, observation.seq) }
+    if let track { return (track.deviceId, track.seq) }
+    if let trackOverride { return (trackOverride.deviceId, trackOverride.seq) }
+    return nil
+  }
+}
+
+/// What a device sends to `POST /v1/push`: a batch of its outbox, oldest first.
+public struct PushRequest: Codable, Sendable {
+  /// The device store's own id; every entry's row carries it.
+  public var deviceId: String
+  public var entries: [SyncEntry]
+
+  public init(deviceId: String, entries: [SyncEntry]) {
+    self.deviceId = deviceId
+    self.entries = entries
+  }
+}
+
+/// Where this device syncs to, as `crackmon remote set` stored it.
+public struct SyncRemote: Sendable, Equatable {
+  public var url: String
+  public var token: String
+
+  public init(url: String, token: String) {
+    self.url = url
+    self.token = token
+  }
+}
+
+extension DeviceStore {
+  /// The oldest entries not yet acknowledged by the central store, in sequence order,
+  /// each with its row.
+  public func pendingEntries(limit: Int) throws(StoreError) -> [SyncEntry] {
+    try read { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT seq, entity, entity_key FROM sync_outbox
+          WHERE device_id = ? AND pushed_at IS NULL ORDER BY seq LIMIT ?
+          """, arguments: [deviceID, limit])
+      return try rows.map { row in
+        var entry = SyncEntry(seq: row["seq"], entity: row["entity"], key: row["entity_key"])
+        let stamp = "device_id = ? AND seq = ?"
+        let arguments: StatementArguments = [deviceID, entry.seq]
+        switch entry.entity {
+        case "asset": entry.asset = try Asset.filter(sql: stamp, arguments: arguments).fetchOne(db)
+        case "inspection_cycle":
+          entry.cycle = try InspectionCycle.filter(sql: stamp, arguments: arguments).fetchOne(db)
+        case "capture":
+          entry.capture = try CaptureRecord.filter(sql: stamp, arguments: arguments).fetchOne(db)
+        case "crack_observation":
+          entry.observation = try CrackObservation.filter(sql: stamp, arguments: arguments).fetchOne(db)
+        case "crack_track":
+          entry.track = try CrackTrackRow.filter(sql: stamp, arguments: arguments).fetchOne(db)
+        case "track_override":
+          entry.trackOverride = try TrackOverrideRow.filter(sql: stamp, arguments: arguments).fetchOne(db)
+        default: break
+        }
+        guard entry.stamp != nil else {
+          throw StoreError.database("outbox entry \(entry.seq) (\(entry.entity) \(entry.key)) has no row")
+        }
+        return entry
+      }
+    }
+  }
+
+  /// Marks every entry up to `seq` as acknowledged by the central store.
+  public func markPushed(through seq: Int64) throws(StoreError) {
+    try write { db in
+      try db.execute(
+        sql: "UPDATE sync_outbox SET pushed_at = ? WHERE device_id = ? AND seq <= ? AND pushed_at IS NULL",
+        arguments: [Timestamp.now(), deviceID, seq])
+    }
+  }
+
+  /// Entries waiting to be pushed.
+  public func pendingCount() throws(StoreError) -> Int {
+    try read { db in
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE pushed_at IS NULL") ?? 0
+    }
+  }
+
+  public func setRemote(_ remote: SyncRemote) throws(StoreError) {
+    try write { db in
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO sync_remote (id, url, token, set_at) VALUES (1, ?, ?, ?)",
+        arguments: [remote.url, remote.token, Timestamp.now()])
+    }
+  }
+
+  public func remote() throws(StoreError) -> SyncRemote? {
+    try read { db in
+      try Row.fetchOne(db, sql: "SELECT url, token FROM sync_remote WHERE id = 1").map {
+        SyncRemote(url: $0["url"], token: $0["token"])
+      }
+    }
+  }
+}

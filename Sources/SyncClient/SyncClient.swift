@@ -1,0 +1,106 @@
+import Foundation
+import Store
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// Why a sync stopped. Each reads as one sentence for the inspector.
+public enum SyncError: Error, Equatable, CustomStringConvertible {
+  case noRemote
+  case badURL(String)
+  /// The server answered with a refusal: retrying will not help.
+  case refused(status: Int, message: String)
+  /// No answer after every retry: network down, server away.
+  case unreachable(url: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .noRemote: "no remote set; run `crackmon remote set URL --token TOKEN` first"
+    case .badURL(let url): "remote URL \(url) is not an http(s) URL"
+    case .refused(let status, let message): "the server refused the push (HTTP \(status)): \(message)"
+    case .unreachable(let url, let reason):
+      "cannot reach \(url) (\(reason)); nothing was lost, run sync again later"
+    }
+  }
+}
+
+/// The device side of sync: pushes the outbox in batches, marking entries pushed only once
+/// the server has acknowledged them (after its commit). Safe to interrupt anywhere and to run
+/// twice: an entry pushed twice is applied once.
+public struct SyncClient {
+  public let store: DeviceStore
+  public var batchSize = 500
+  /// Attempts per batch for network errors and 5xx answers, with exponential backoff and jitter.
+  public var attempts = 5
+  public var firstBackoff = 0.5
+
+  public init(store: DeviceStore) {
+    self.store = store
+  }
+
+  public struct Summary: Sendable, Equatable {
+    public var pushed = 0
+    public var duplicates = 0
+    public var batches = 0
+    public var retries = 0
+  }
+
+  public func push(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+    guard let remote = try store.remote() else { throw SyncError.noRemote }
+    guard let base = URL(string: remote.url), ["http", "https"].contains(base.scheme ?? "") else {
+      throw SyncError.badURL(remote.url)
+    }
+    let endpoint = base.appendingPathComponent("v1/push")
+    let total = try store.pendingCount()
+    var summary = Summary()
+    let encoder = JSONEncoder()
+    let decoder = JSONDecoder()
+    while true {
+      let entries = try store.pendingEntries(limit: batchSize)
+      if entries.isEmpty { break }
+      var request = URLRequest(url: endpoint)
+      request.httpMethod = "POST"
+      request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization")
+      request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+      request.httpBody = try encoder.encode(PushRequest(deviceId: store.deviceID, entries: entries))
+      let (data, status) = try await send(request, retries: &summary.retries)
+      guard status == 200 else {
+        let message =
+          (try? JSONSerialization.jsonObject(with: data) as? [String: [String: String]])?["error"]?["message"]
+          ?? String(decoding: data.prefix(200), as: UTF8.self)
+        throw SyncError.refused(status: status, message: message)
+      }
+      let result = try decoder.decode(PushResult.self, from: data)
+      try store.markPushed(through: result.ackedSeq)
+      summary.pushed += result.applied
+      summary.duplicates += result.duplicates
+      summary.batches += 1
+      progress(summary.pushed + summary.duplicates, total)
+    }
+    return summary
+  }
+
+  /// Sends with retries on network errors and 5xx; 4xx come back at once.
+  private func send(_ request: URLRequest, retries: inout Int) async throws -> (Data, Int) {
+    var delay = firstBackoff
+    var lastError = ""
+    for attempt in 1...attempts {
+      do {
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if status < 500 { return (data, status) }
+        lastError = "HTTP \(status)"
+      } catch {
+        lastError = error.localizedDescription
+      }
+      if attempt < attempts {
+        retries += 1
+        // Full jitter: many devices coming back online at once do not retry in step.
+        try await Task.sleep(for: .seconds(Double.random(in: 0...delay)))
+        delay *= 2
+      }
+    }
+    throw SyncError.unreachable(url: request.url?.absoluteString ?? "?", reason: lastError)
+  }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// A real `crackmon serve` process on a loopback port, real device stores pushing to it
+/// through `crackmon sync`, and raw HTTP requests for the refusals.
+@Suite(.serialized) struct PushTests {
+  let directory: URL
+  let central: URL
+
+  init() throws {
+    directory = try TestPaths.temporaryDirectory()
+    central = directory.appendingPathComponent("central.sqlite")
+  }
+
+  /// `crackmon serve` on a free port; stopped by `stop()`.
+  final class Server {
+    let process = Process()
+    let url: URL
+
+    init(central: URL, blobs: URL) throws {
+      process.executableURL = TestPaths.crackmonBinary
+      process.arguments = [
+        "serve", "--store", central.path, "--blobs", blobs.path, "--listen", "127.0.0.1:0",
+      ]
+      let out = Pipe()
+      process.standardOutput = out
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      // The first line says where it listens.
+      var line = Data()
+      while !line.contains(UInt8(ascii: "\n")) {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        line.append(chunk)
+      }
+      let text = String(decoding: line, as: UTF8.self)
+      guard let port = text.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/)?.1 else {
+        process.terminate()
+        throw CocoaError(
+          .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
+      }
+      url = URL(string: "http://127.0.0.1:\(port)")!
+    }
+
+    func stop() {
+      process.terminate()
+      process.waitUntilExit()
+    }
+  }
+
+  func crackmon(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runCrackmon(arguments, environment: ["CRACKMON_CENTRAL": central.path])
+  }
+
+  /// A device store with one asset and cycle and the fixture photos ingested (captures only).
+  func fieldStore(_ name: String, asset: String) throws -> String {
+    let store = directory.appendingPathComponent("\(name).sqlite").path
+    #expect(try crackmon(["init", "--store", store]).status == 0)
+    #expect(
+      try crackmon([
+        "asset", "add", asset, "--name", asset, "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474",
+        "--store",
+        store,
+      ]).status == 0)
+    #expect(
+      try crackmon(["cycle", "add", asset, "2026", "--date", "2026-06-01", "--store", store]).status == 0)
+    let ingest = try crackmon([
+      "ingest", TestPaths.fixtures.appendingPathComponent("photos").path, "--asset", asset, "--cycle", "2026",
+      "--no-segment", "--store", store,
+    ])
+    #expect(ingest.status == 0, "\(ingest.stderr)")
+    return store
+  }
+
+  func token(org: String, name: String) throws -> (id: String, token: String) {
+    let added = try crackmon(["admin", "device", "add", "--org", org, "--name", name])
+    #expect(added.status == 0, "\(added.stderr)")
+    let token = try #require(added.stdout.firstMatch(of: /token: (cmt_[0-9a-f]{64})/)?.1)
+    let id = try #require(added.stdout.firstMatch(of: /device (dev_[0-9a-f]+)/)?.1)
+    return (String(id), String(token))
+  }
+
+  func count(_ store: String, _ table: String) throws -> Int {
+    try DatabaseQueue(path: store).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }
+  }
+
+  func centralCount(_ table: String) throws -> Int { try count(central.path, table) }
+
+  /// As if the server's acknowledgements had been lost: every entry pending again.
+  func forgetAcks(_ store: String) throws {
+    try DatabaseQueue(path: store).write { try $0.execute(sql: "UPDATE sync_outbox SET pushed_at = NULL") }
+  }
+
+  func post(_ server: Server, _ path: String, token: String?, body: Data) async throws -> (Int, [String: Any])
+  {
+    var request = URLRequest(url: server.url.appendingPathComponent(path))
+    request.httpMethod = "POST"
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    request.httpBody = body
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let json = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
+  }
+
+  @Test func pushIsAppliedExactlyOnceAndRefusalsAreClear() async throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
+    #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
+    #expect(try crackmon(["admin", "org", "add", "acme"]).stderr.contains("already exists"))
+    let tablet = try token(org: "acme", name: "tablet-3")
+    let rival = try token(org: "other", name: "rival-1")
+    let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
+    defer { server.stop() }
+
+    // Health, without a token.
+    let (health, _) = try await URLSession.shared.data(from: server.url.appendingPathComponent("healthz"))
+    #expect(String(decoding: health, as: UTF8.self).contains("\"ok\""))
+
+    // A field store pushes everything; the central store has each row once.
+    let field = try fieldStore("tablet", asset: "pier-17")
+    #expect(try crackmon(["sync", "--store", field]).stderr.contains("no remote set"))
+    #expect(
+      try crackmon(["remote", "set", server.url.absoluteString, "--token", tablet.token, "--store", field])
+        .status == 0)
+    let pending = try count(field, "sync_outbox")
+    let captures = try count(field, "capture")
+    #expect(captures == 5 && pending == 7)
+    let first = try crackmon(["sync", "--store", field])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(
+      first.stdout.contains("Pushed 7 records") && first.stdout.contains("Pending: 0"), "\(first.stdout)")
+    #expect(
+      try centralCount("capture") == 5 && centralCount("asset") == 1 && centralCount("push_receipt") == 7)
+
+    // Nothing left: a second sync sends nothing. An ack lost on the way (the outbox still
+    // pending after the server committed) re-sends the batch, which changes nothing.
+    #expect(try crackmon(["sync", "--store", field]).stdout.contains("Pushed 0 records"))
+    try forgetAcks(field)
+    let again = try crackmon(["sync", "--store", field])
+    #expect(again.stdout.contains("Pushed 0 records") && again.stdout.contains("(7 the server already had)"))
+    #expect(try centralCount("capture") == 5 && centralCount("push_receipt") == 7)
+
+    // Refusals: JSON bodies, the right status, nothing applied.
+    let body = Data("{\"deviceId\": \"x\", \"entries\": []}".utf8)
+    #expect(try await post(server, "v1/push", token: nil, body: body).0 == 401)
+    #expect(
+      try await post(server, "v1/push", token: "cmt_" + String(repeating: "0", count: 64), body: body).0
+        == 401)
+    let malformed = try await post(server, "v1/push", token: tablet.token, body: Data("{\"entries\": [".utf8))
+    #expect(malformed.0 == 400)
+    #expect((malformed.1["error"] as? [String: Any])?["message"] != nil)
+    let huge = try await post(server, "v1/push", token: tablet.token, body: Data(count: 17 << 20))
+    #expect(huge.0 == 413)
+
+    // Another organisation's device cannot write into pier-17.
+    let intruder = try fieldStore("intruder", asset: "pier-17")
+    #expect(
+      try crackmon(["remote", "set", server.url.absoluteString, "--token", rival.token, "--store", intruder])
+        .status == 0)
+    let refused = try crackmon(["sync", "--store", intruder])
+    #expect(
+      refused.status != 0 && refused.stderr.contains("HTTP 403")
+        && refused.stderr.contains("another organisation"))
+    #expect(try centralCount("push_receipt") == 7)
+
+    // A revoked token fails at once.
+    #expect(try crackmon(["admin", "device", "revoke", tablet.id]).status == 0)
+    try forgetAcks(field)
+    let revoked = try crackmon(["sync", "--store", field])
+    #expect(revoked.status != 0 && revoked.stderr.contains("HTTP 401"), "\(revoked.stderr)")
+  }
+}
