@@ -79,9 +79,11 @@ let package = Package(
     .target(
       name: "SyncServer",
       dependencies: [
-        "Store", .product(name: "Hummingbird", package: "hummingbird"),
+        "Store", "MapExport", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
-      ]),
+      ],
+      // schema/openapi.yaml links here: one file, documented and served.
+      resources: [.copy("Resources/openapi.yaml")]),
     .target(name: "SyncClient", dependencies: ["Store"]),
     // Asset map as GeoJSON (RFC 7946 / RFC 8142), streamed from the store.
     .target(name: "MapExport", dependencies: ["Store"]),

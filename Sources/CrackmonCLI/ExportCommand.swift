@@ -32,24 +32,13 @@ struct ExportCommand: ParsableCommand {
     var out: String?
     @OptionGroup var storeOptions: StoreOptions
 
-    static let kindNames: [String: MapRow.Kind] = [
-      "cracks": .crack, "crack": .crack, "captures": .capture, "capture": .capture, "tracks": .track,
-      "track": .track,
-    ]
-
     var kinds: [MapRow.Kind] {
       get throws {
-        var kinds: [MapRow.Kind] = []
-        for name in what.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-          guard let kind = Self.kindNames[name] else {
-            throw ValidationError("--what: unknown kind '\(name)'; use cracks, captures, tracks")
-          }
-          if !kinds.contains(kind) { kinds.append(kind) }
+        do {
+          return try AssetMap.kinds(from: what)
+        } catch {
+          throw ValidationError("--what: \(error.description)")
         }
-        guard !kinds.isEmpty else {
-          throw ValidationError("--what: name at least one of cracks, captures, tracks")
-        }
-        return kinds
       }
     }
 

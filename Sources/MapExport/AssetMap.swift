@@ -4,7 +4,7 @@ import Store
 /// An asset's map as GeoJSON: its crack observations, captures and tracks, streamed from
 /// the store to a file or standard output. Memory stays flat: one feature at a time.
 public struct AssetMap {
-  public let store: DeviceStore
+  public let store: any MapRowSource
   public let asset: String
   /// Only this inspection cycle's cracks and captures, and tracks as seen in it.
   public var cycle: String?
@@ -13,10 +13,24 @@ public struct AssetMap {
   /// RFC 8142 GeoJSON text sequence instead of one FeatureCollection.
   public var sequence = false
 
-  public init(store: DeviceStore, asset: String, cycle: String? = nil) {
+  public init(store: any MapRowSource, asset: String, cycle: String? = nil) {
     self.store = store
     self.asset = asset
     self.cycle = cycle
+  }
+
+  /// Kinds from a comma-separated list like "cracks,tracks" (singular names work too),
+  /// in the order given, without repeats.
+  public static func kinds(from list: String) throws(MapExportError) -> [MapRow.Kind] {
+    var kinds: [MapRow.Kind] = []
+    for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+      guard let kind = MapRow.Kind(rawValue: name.hasSuffix("s") ? String(name.dropLast()) : name) else {
+        throw .unknownKind(name)
+      }
+      if !kinds.contains(kind) { kinds.append(kind) }
+    }
+    guard !kinds.isEmpty else { throw .unknownKind(list) }
+    return kinds
   }
 
   public struct Summary: Sendable, Equatable {

@@ -69,47 +69,60 @@ public struct MapRow {
   }
 }
 
-extension DeviceStore {
+/// A store an asset map can be read from: a device store, or the central store.
+public protocol MapRowSource: Sendable {
   /// Streams an asset's map features of one kind, optionally of one cycle, to `body`, inside
-  /// one read transaction (a consistent snapshot, even while ingest writes). Rows are read
-  /// one at a time and never held: memory stays flat however many there are. Only features
-  /// with a place on the ground are given: cracks tied to the asset alone, and captures
-  /// without a valid GPS fix, are left out.
+  /// one read transaction (a consistent snapshot, even while ingest or a push writes). Rows
+  /// are read one at a time and never held: memory stays flat however many there are. Only
+  /// features with a place on the ground are given: cracks tied to the asset alone, and
+  /// captures without a valid GPS fix, are left out.
   ///
-  /// Order is stable: cracks and captures cycle by cycle (as `cycles(of:)` orders them),
-  /// then as ingested; tracks by id. Ingest order rides the indexes' rowid order, so
-  /// SQLite never sorts (a sort would hold a cycle's rows, centrelines and all).
+  /// Order is stable: cracks and captures cycle by cycle (by date, then label), then as
+  /// stored; tracks by id. Storage order rides the indexes' rowid order, so SQLite never
+  /// sorts (a sort would hold a cycle's rows, centrelines and all).
   ///
+  /// Throws `StoreError.unknownAsset` / `.unknownCycle` for ids the store does not have.
   /// Errors thrown by `body` stop the stream and are rethrown as they are.
+  func forEachMapRow(asset: String, cycle: String?, kind: MapRow.Kind, _ body: (MapRow) throws -> Void) throws
+}
+
+extension DeviceStore: MapRowSource {
   public func forEachMapRow(
     asset: String, cycle: String? = nil, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
   ) throws {
-    _ = try self.asset(asset)
-    if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
     var bodyError: Error?
-    try read { db in
-      let labels =
-        try cycle.map { [$0] }
-        ?? String.fetchAll(
-          db, sql: "SELECT label FROM inspection_cycle WHERE asset_id = ? ORDER BY start_date, label",
-          arguments: [asset])
-      // Tracks are not per cycle: one query, unless a cycle is asked for.
-      let passes: [String?] = kind == .track && cycle == nil ? [nil] : labels
-      for label in passes {
-        let cursor = try Row.fetchCursor(
-          db, sql: Self.mapSQL(kind, oneCycle: label != nil),
-          arguments: label.map { [asset, $0] } ?? [asset])
-        while let row = try cursor.next() {
-          do {
-            try body(MapRow(row))
-          } catch {
-            bodyError = error
-            return
-          }
+    try read { db in bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, body) }
+    if let bodyError { throw bodyError }
+  }
+}
+
+extension MapRow {
+  /// `MapRowSource.forEachMapRow` inside a read transaction; returns the error `body`
+  /// threw, if it did, so that it reaches the caller unwrapped.
+  static func stream(
+    _ db: Database, asset: String, cycle: String?, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
+  ) throws -> Error? {
+    guard try Row.fetchOne(db, sql: "SELECT 1 FROM asset WHERE id = ?", arguments: [asset]) != nil else {
+      throw StoreError.unknownAsset(asset)
+    }
+    let labels = try String.fetchAll(
+      db, sql: "SELECT label FROM inspection_cycle WHERE asset_id = ? ORDER BY start_date, label",
+      arguments: [asset])
+    if let cycle, !labels.contains(cycle) { throw StoreError.unknownCycle(asset: asset, label: cycle) }
+    // Tracks are not per cycle: one query, unless a cycle is asked for.
+    let passes: [String?] = kind == .track && cycle == nil ? [nil] : cycle.map { [$0] } ?? labels
+    for label in passes {
+      let cursor = try Row.fetchCursor(
+        db, sql: mapSQL(kind, oneCycle: label != nil), arguments: label.map { [asset, $0] } ?? [asset])
+      while let row = try cursor.next() {
+        do {
+          try body(MapRow(row))
+        } catch {
+          return error
         }
       }
     }
-    if let bodyError { throw bodyError }
+    return nil
   }
 
   /// Every kind selects the same 23 columns, in `MapRow.init`'s order.

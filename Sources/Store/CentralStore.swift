@@ -52,7 +52,7 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
 
 /// The central store every field device syncs to. SQLite here; PostgreSQL is to come
 /// behind the same interface.
-public protocol CentralStore: Sendable {
+public protocol CentralStore: MapRowSource {
   func addOrg(_ id: String) throws(CentralError)
   /// Registers a device and returns it with its token: the token is not kept, only its hash.
   func addDevice(org: String, name: String) throws(CentralError) -> (DeviceRegistration, token: String)
@@ -64,6 +64,8 @@ public protocol CentralStore: Sendable {
   func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
     throws(CentralError)
     -> PushResult
+  /// The organisation an asset belongs to; nil when the store does not have the asset.
+  func organisation(ofAsset asset: String) throws(CentralError) -> String?
   /// Rows per table, for status and tests.
   func counts() throws(CentralError) -> [String: Int]
 }
@@ -308,6 +310,22 @@ public final class SQLiteCentralStore: CentralStore {
     } else if let row = entry.trackOverride {
       try row.insert(db, onConflict: .ignore)
     }
+  }
+
+  public func organisation(ofAsset asset: String) throws(CentralError) -> String? {
+    try wrap {
+      try pool.read { db in
+        try String.fetchOne(db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
+      }
+    }
+  }
+
+  public func forEachMapRow(
+    asset: String, cycle: String?, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
+  ) throws {
+    var bodyError: Error?
+    try pool.read { db in bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, body) }
+    if let bodyError { throw bodyError }
   }
 
   public func counts() throws(CentralError) -> [String: Int] {

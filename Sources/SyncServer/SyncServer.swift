@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MapExport
 import NIOCore
 import Store
 
@@ -39,6 +40,14 @@ public struct SyncServer: Sendable {
   func router() -> Router<Context> {
     let router = Router(context: Context.self)
     router.get("healthz") { _, _ in Health() }
+    router.get("openapi.yaml") { _, _ -> Response in
+      guard let url = Self.openAPIDocument, let bytes = try? Data(contentsOf: url) else {
+        throw HTTPError(.notFound, message: "openapi.yaml is not installed beside the binary")
+      }
+      return Response(
+        status: .ok, headers: [.contentType: "application/yaml"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
     router.post("v1/push") { request, context -> PushResult in
       let device = try authenticate(request)
       let push: PushRequest
@@ -65,7 +74,59 @@ public struct SyncServer: Sendable {
         throw Self.httpError(error)
       }
     }
+    router.get("v1/assets/:id/map.geojson") { request, context -> Response in
+      try await mapResponse(request, context: context)
+    }
     return router
+  }
+
+  /// `GET /v1/assets/{id}/map.geojson[?cycle=&what=&seq=true]`: `crackmon export geojson`
+  /// of the central store's copy of the asset. The export is written to a temporary file
+  /// (it streams from SQLite synchronously) and the file is streamed out in 64 KB chunks:
+  /// memory stays flat for any asset.
+  func mapResponse(_ request: Request, context: Context) async throws -> Response {
+    let device = try authenticate(request)
+    let asset = try context.parameters.require("id")
+    let owner: String?
+    do throws(CentralError) {
+      owner = try store.organisation(ofAsset: asset)
+    } catch {
+      throw Self.httpError(error)
+    }
+    guard let owner else { throw HTTPError(.notFound, message: "no asset \"\(asset)\"") }
+    guard owner == device.orgId else {
+      throw HTTPError(.forbidden, message: "asset \"\(asset)\" belongs to another organisation")
+    }
+    let query = request.uri.queryParameters
+    var map = AssetMap(store: store, asset: asset, cycle: query.get("cycle"))
+    map.sequence = query.get("seq") == "true"
+    do {
+      map.kinds =
+        try query.get("what").map { list throws(MapExportError) in try AssetMap.kinds(from: list) }
+        ?? MapRow.Kind.allCases
+    } catch {
+      throw HTTPError(.badRequest, message: "what: \(error.description)")
+    }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "crackmon-map-\(UUID().uuidString)")
+    do {
+      try map.write(to: file.path)
+    } catch let error as StoreError {
+      throw HTTPError(.badRequest, message: error.description)
+    }
+    let handle = try FileHandle(forReadingFrom: file)
+    // Unlinked now, read through the open handle: nothing is left behind if the client goes.
+    try? FileManager.default.removeItem(at: file)
+    let type = map.sequence ? "application/geo+json-seq" : "application/geo+json"
+    return Response(
+      status: .ok, headers: [.contentType: type],
+      body: ResponseBody { writer in
+        defer { try? handle.close() }
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+          try await writer.write(ByteBuffer(bytes: chunk))
+        }
+        try await writer.finish(nil)
+      })
   }
 
   func authenticate(_ request: Request) throws -> DeviceRegistration {
@@ -77,6 +138,21 @@ public struct SyncServer: Sendable {
     } catch {
       throw Self.httpError(error)
     }
+  }
+
+  /// This API's OpenAPI document: the resource folder SwiftPM puts beside the binary
+  /// (looked up by hand, as the segmentation model is: `Bundle.module` stops the process
+  /// when the folder is missing).
+  static var openAPIDocument: URL? {
+    let executables = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])].compactMap {
+      $0
+    }
+    for executable in executables {
+      let candidate = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("crackmon_SyncServer.resources/openapi.yaml")
+      if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+    }
+    return nil
   }
 
   static func httpError(_ error: CentralError) -> HTTPError {

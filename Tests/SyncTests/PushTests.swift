@@ -108,6 +108,12 @@ import Testing
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
   }
 
+  func get(_ server: Server, _ path: String, token: String?) async throws -> (Data, URLResponse) {
+    var request = URLRequest(url: URL(string: server.url.absoluteString + "/" + path)!)
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    return try await URLSession.shared.data(for: request)
+  }
+
   @Test func pushIsAppliedExactlyOnceAndRefusalsAreClear() async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
@@ -121,6 +127,12 @@ import Testing
     // Health, without a token.
     let (health, _) = try await URLSession.shared.data(from: server.url.appendingPathComponent("healthz"))
     #expect(String(decoding: health, as: UTF8.self).contains("\"ok\""))
+    // The API document it serves is schema/openapi.yaml.
+    let (document, _) = try await URLSession.shared.data(
+      from: server.url.appendingPathComponent("openapi.yaml"))
+    let committed = try Data(
+      contentsOf: TestPaths.repositoryRoot.appendingPathComponent("schema/openapi.yaml"))
+    #expect(document == committed)
 
     // A field store pushes everything; the central store has each row once.
     let field = try fieldStore("tablet", asset: "pier-17")
@@ -145,6 +157,19 @@ import Testing
     let again = try crackmon(["sync", "--store", field])
     #expect(again.stdout.contains("Pushed 0 records") && again.stdout.contains("(7 the server already had)"))
     #expect(try centralCount("capture") == 5 && centralCount("push_receipt") == 7)
+
+    // The central copy of the asset as a map, scoped to the organisation.
+    let placed = try count(field, "capture WHERE gps_status = 'valid'")
+    let (map, mapResponse) = try await get(server, "v1/assets/pier-17/map.geojson", token: tablet.token)
+    #expect(
+      (mapResponse as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "application/geo+json")
+    let collection = try JSONSerialization.jsonObject(with: map) as? [String: Any]
+    #expect((collection?["features"] as? [Any])?.count == placed && placed == 4)
+    #expect(try await get(server, "v1/assets/pier-17/map.geojson", token: nil).1.status == 401)
+    #expect(try await get(server, "v1/assets/pier-17/map.geojson", token: rival.token).1.status == 403)
+    #expect(try await get(server, "v1/assets/nope/map.geojson", token: tablet.token).1.status == 404)
+    #expect(
+      try await get(server, "v1/assets/pier-17/map.geojson?what=rivers", token: tablet.token).1.status == 400)
 
     // Refusals: JSON bodies, the right status, nothing applied.
     let body = Data("{\"deviceId\": \"x\", \"entries\": []}".utf8)
@@ -175,4 +200,8 @@ import Testing
     let revoked = try crackmon(["sync", "--store", field])
     #expect(revoked.status != 0 && revoked.stderr.contains("HTTP 401"), "\(revoked.stderr)")
   }
+}
+
+extension URLResponse {
+  var status: Int { (self as? HTTPURLResponse)?.statusCode ?? 0 }
 }
