@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // The module list follows the data flow of docs/product.md:
 // capture metadata -> georeference -> store -> ingest (pipeline) -> CLI.
 // Segmentation, growth, sync and export slot in between as their own modules.
@@ -16,8 +16,10 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // No default traits: they pull in swift-configuration, which crackmon does not use (build time).
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     // C libraries, each wrapped by exactly one Swift file.
@@ -80,11 +82,12 @@ let package = Package(
       name: "SyncServer",
       dependencies: [
         "Store", "MapExport", .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
       ],
       // schema/openapi.yaml links here: one file, documented and served.
       resources: [.copy("Resources/openapi.yaml")]),
-    .target(name: "SyncClient", dependencies: ["Store"]),
+    .target(name: "SyncClient", dependencies: ["Store", .product(name: "Crypto", package: "swift-crypto")]),
     // Asset map as GeoJSON (RFC 7946 / RFC 8142), streamed from the store.
     .target(name: "MapExport", dependencies: ["Store"]),
     .target(

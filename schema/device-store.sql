@@ -196,3 +196,8 @@ CREATE TABLE sync_remote (
   token TEXT NOT NULL,
   set_at TEXT NOT NULL
 );
+
+CREATE TABLE photo_upload (
+  capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
+  uploaded_at TEXT NOT NULL
+);

@@ -47,7 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
     let host = String(listen[..<colon])
     let port = Int(listen[listen.index(after: colon)...])!
     try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
-    let server = SyncServer(store: try SQLiteCentralStore(path: store))
+    let server = SyncServer(
+      store: try SQLiteCentralStore(path: store), blobs: try BlobStore(root: URL(fileURLWithPath: blobs)))
     try await server.run(host: host, port: port) { port in
       // Unbuffered: scripts and tests wait for this line.
       FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))

@@ -45,12 +45,22 @@ struct SyncCommand: AsyncParsableCommand {
 
   func run() async throws {
     let store = try DeviceStore(opening: storeOptions.path)
+    let client = SyncClient(store: store)
     var bar = ProgressBar(label: "push")
-    let summary = try await SyncClient(store: store).push { done, total in bar.update(done, of: total) }
+    var summary = try await client.push { done, total in bar.update(done, of: total) }
     print("Pushed \(summary.pushed) records in \(summary.batches) batches", terminator: "")
     print(summary.duplicates > 0 ? " (\(summary.duplicates) the server already had)" : "")
+    if !noPhotos {
+      var photoBar = ProgressBar(label: "photos")
+      try await client.uploadPhotos(into: &summary) { done, total in
+        photoBar.update(Int(done >> 10), of: Int(total >> 10))
+      }
+      print("Photos: \(summary.photos) uploaded, \(summary.photoBytesSent) bytes sent")
+      for problem in summary.photoProblems { print("  \(problem)") }
+    }
     if summary.retries > 0 { print("Retries: \(summary.retries)") }
-    print("Pending: \(try store.pendingCount())")
+    print("Pending: \(try store.pendingCount()) records, \(try store.photosToUpload().count) photos")
+    if !summary.photoProblems.isEmpty { throw ExitCode(1) }
   }
 
   struct Status: ParsableCommand {

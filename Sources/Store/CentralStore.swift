@@ -66,6 +66,8 @@ public protocol CentralStore: MapRowSource {
     -> PushResult
   /// The organisation an asset belongs to; nil when the store does not have the asset.
   func organisation(ofAsset asset: String) throws(CentralError) -> String?
+  /// The organisation a capture's asset belongs to; nil when the store does not have it.
+  func organisation(ofCapture capture: String) throws(CentralError) -> String?
   /// Rows per table, for status and tests.
   func counts() throws(CentralError) -> [String: Int]
 }
@@ -316,6 +318,17 @@ public final class SQLiteCentralStore: CentralStore {
     try wrap {
       try pool.read { db in
         try String.fetchOne(db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
+      }
+    }
+  }
+
+  public func organisation(ofCapture capture: String) throws(CentralError) -> String? {
+    try wrap {
+      try pool.read { db in
+        try String.fetchOne(
+          db,
+          sql: "SELECT o.org_id FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id WHERE c.id = ?",
+          arguments: [capture])
       }
     }
   }

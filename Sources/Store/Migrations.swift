@@ -16,7 +16,7 @@ enum Migrations {
     migrator.registerMigration("v3 track growth") { db in
       try db.execute(sql: v3)
     }
-    migrator.registerMigration("v4 sync remote") { db in
+    migrator.registerMigration("v4 sync remote and photos") { db in
       try db.execute(sql: v4)
     }
     return migrator
@@ -267,6 +267,12 @@ enum Migrations {
       url TEXT NOT NULL,
       token TEXT NOT NULL,
       set_at TEXT NOT NULL
+    );
+
+    -- Photos the central server has, whole and verified (their SHA-256 is the capture id).
+    CREATE TABLE photo_upload (
+      capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
+      uploaded_at TEXT NOT NULL
     );
     """
 

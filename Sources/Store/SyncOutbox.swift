@@ -109,6 +109,30 @@ extension DeviceStore {
     }
   }
 
+  /// Photos whose capture the server has acknowledged and that it does not have yet:
+  /// (capture id = SHA-256, path it was ingested from, size in bytes).
+  public func photosToUpload() throws(StoreError) -> [(sha256: String, path: String, size: Int64)] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT c.id, c.source_path, c.file_size FROM capture c
+          JOIN sync_outbox s ON s.device_id = c.device_id AND s.seq = c.seq
+          LEFT JOIN photo_upload p ON p.capture_id = c.id
+          WHERE s.pushed_at IS NOT NULL AND p.capture_id IS NULL ORDER BY c.seq
+          """
+      ).map { ($0[0], $0[1], $0[2]) }
+    }
+  }
+
+  public func markPhotoUploaded(_ sha256: String) throws(StoreError) {
+    try write { db in
+      try db.execute(
+        sql: "INSERT OR IGNORE INTO photo_upload (capture_id, uploaded_at) VALUES (?, ?)",
+        arguments: [sha256, Timestamp.now()])
+    }
+  }
+
   public func setRemote(_ remote: SyncRemote) throws(StoreError) {
     try write { db in
       try db.execute(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Store
 
@@ -44,7 +45,18 @@ public struct SyncClient {
     public var duplicates = 0
     public var batches = 0
     public var retries = 0
+    public var photos = 0
+    /// Photo bytes sent, and the bytes the server still needed when asked: a resumed
+    /// upload sends only the rest.
+    public var photoBytesSent: Int64 = 0
+    public var photoBytesNeeded: Int64 = 0
+    /// Photos that could not be sent (file moved or changed since ingest), with why.
+    public var photoProblems: [String] = []
   }
+
+  /// Bytes per photo chunk: big enough to keep the link busy, small enough that a dropped
+  /// connection loses little.
+  public var chunkBytes = 4 << 20
 
   public func push(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
     guard let remote = try store.remote() else { throw SyncError.noRemote }
@@ -79,6 +91,93 @@ public struct SyncClient {
       progress(summary.pushed + summary.duplicates, total)
     }
     return summary
+  }
+
+  /// Uploads the photos of pushed captures that the server does not have, resuming each
+  /// from the server's offset.
+  public func uploadPhotos(into summary: inout Summary, progress: (Int64, Int64) -> Void = { _, _ in })
+    async throws
+  {
+    guard let remote = try store.remote() else { throw SyncError.noRemote }
+    guard let base = URL(string: remote.url) else { throw SyncError.badURL(remote.url) }
+    let photos = try store.photosToUpload()
+    let total = photos.reduce(0) { $0 + $1.size }
+    var done: Int64 = 0
+    for photo in photos {
+      guard let handle = FileHandle(forReadingAtPath: photo.path) else {
+        summary.photoProblems.append("\(photo.path): not found (moved since ingest?); its record is synced")
+        continue
+      }
+      defer { try? handle.close() }
+      var status = try await call(
+        base.appendingPathComponent("v1/blobs"), method: "POST", token: remote.token,
+        body: try JSONEncoder().encode(NewUpload(sha256: photo.sha256, length: photo.size)),
+        retries: &summary.retries)
+      summary.photoBytesNeeded += status.length - status.offset
+      while !status.complete {
+        try handle.seek(toOffset: UInt64(status.offset))
+        let chunk = try handle.read(upToCount: chunkBytes) ?? Data()
+        guard !chunk.isEmpty else {
+          summary.photoProblems.append("\(photo.path): shorter than when it was ingested")
+          break
+        }
+        let url = base.appendingPathComponent("v1/blobs/\(photo.sha256)")
+        do {
+          status = try await call(
+            url, method: "PATCH", token: remote.token, body: chunk, retries: &summary.retries,
+            headers: [
+              "Upload-Offset": String(status.offset),
+              "Upload-Checksum": "sha256 " + Self.hex(SHA256.hash(data: chunk)),
+            ])
+          summary.photoBytesSent += Int64(chunk.count)
+        } catch SyncError.refused(let code, _) where code == 409 {
+          // Someone (an earlier attempt whose answer was lost) moved the offset: ask where it is.
+          status = try await call(
+            url, method: "GET", token: remote.token, body: nil, retries: &summary.retries)
+        }
+        done += Int64(chunk.count)
+        progress(done, total)
+      }
+      if status.complete {
+        try store.markPhotoUploaded(photo.sha256)
+        summary.photos += 1
+      }
+    }
+  }
+
+  /// A JSON request answered with a blob status; refusals (4xx) throw `refused`.
+  private func call(
+    _ url: URL, method: String, token: String, body: Data?, retries: inout Int,
+    headers: [String: String] = [:]
+  ) async throws -> BlobStatus {
+    var request = URLRequest(url: url)
+    request.httpMethod = method
+    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    if method == "POST" { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    request.httpBody = body
+    let (data, status) = try await send(request, retries: &retries)
+    guard (200..<300).contains(status) else {
+      let message =
+        (try? JSONSerialization.jsonObject(with: data) as? [String: [String: String]])?["error"]?["message"]
+        ?? String(decoding: data.prefix(200), as: UTF8.self)
+      throw SyncError.refused(status: status, message: message)
+    }
+    return try JSONDecoder().decode(BlobStatus.self, from: data)
+  }
+
+  static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+
+  struct NewUpload: Encodable {
+    var sha256: String
+    var length: Int64
+  }
+
+  struct BlobStatus: Decodable {
+    var sha256: String
+    var length: Int64
+    var offset: Int64
+    var complete: Bool
   }
 
   /// Sends with retries on network errors and 5xx; 4xx come back at once.

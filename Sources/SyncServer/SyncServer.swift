@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import MapExport
@@ -14,12 +16,16 @@ import Store
 /// HTTP: TLS is terminated in front of it (README, "Central server").
 public struct SyncServer: Sendable {
   public let store: any CentralStore
+  public let blobs: BlobStore
+  /// Largest photo chunk accepted in one PATCH.
+  public static let maxChunkBytes: Int64 = 8 << 20
   /// Largest push body accepted: 500 entries of the largest rows (captures carry their
   /// full metadata JSON) fit with room to spare.
   public static let maxPushBytes = 16 << 20
 
-  public init(store: any CentralStore) {
+  public init(store: any CentralStore, blobs: BlobStore) {
     self.store = store
+    self.blobs = blobs
   }
 
   struct Context: RequestContext {
@@ -76,6 +82,25 @@ public struct SyncServer: Sendable {
     }
     router.get("v1/assets/:id/map.geojson") { request, context -> Response in
       try await mapResponse(request, context: context)
+    }
+    router.post("v1/blobs") { request, context -> BlobStore.Status in
+      let device = try authenticate(request)
+      let upload = try await request.decode(as: NewUpload.self, context: context)
+      try checkPhoto(upload.sha256, device: device)
+      guard upload.length > 0, upload.length <= 2 << 30 else {
+        throw HTTPError(
+          .badRequest, message: "length \(upload.length) is not a photo's size (1 byte to 2 GiB)")
+      }
+      return try await blobCall { try await blobs.create(sha: upload.sha256, length: upload.length) }
+    }
+    router.get("v1/blobs/:sha") { request, context -> BlobStore.Status in
+      let device = try authenticate(request)
+      let sha = try context.parameters.require("sha")
+      try checkPhoto(sha, device: device)
+      return try await blobCall { try await blobs.status(sha) }
+    }
+    router.patch("v1/blobs/:sha") { request, context -> BlobStore.Status in
+      try await appendChunk(request, context: context)
     }
     return router
   }
@@ -140,6 +165,90 @@ public struct SyncServer: Sendable {
     }
   }
 
+  struct NewUpload: Decodable {
+    var sha256: String
+    var length: Int64
+  }
+
+  /// Photos are uploaded for captures already pushed, of the token's organisation.
+  func checkPhoto(_ sha: String, device: DeviceRegistration) throws {
+    do throws(BlobStore.Failure) { try BlobStore.checkName(sha) } catch {
+      throw HTTPError(.badRequest, message: error.description)
+    }
+    let owner: String?
+    do throws(CentralError) { owner = try store.organisation(ofCapture: sha) } catch {
+      throw Self.httpError(error)
+    }
+    guard let owner else {
+      throw HTTPError(
+        .notFound, message: "no capture \(sha) in the central store: push records before photos")
+    }
+    guard owner == device.orgId else {
+      throw HTTPError(.forbidden, message: "capture \(sha) belongs to another organisation")
+    }
+  }
+
+  func blobCall<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+      return try await body()
+    } catch let failure as BlobStore.Failure {
+      switch failure {
+      case .badName, .chunkChecksum, .wholeFileChecksum:
+        throw HTTPError(.badRequest, message: failure.description)
+      case .unknownUpload: throw HTTPError(.notFound, message: failure.description)
+      case .busy, .wrongOffset: throw HTTPError(.conflict, message: failure.description)
+      case .tooLong: throw HTTPError(.contentTooLarge, message: failure.description)
+      case .io: throw HTTPError(.internalServerError, message: "blob storage error")
+      }
+    }
+  }
+
+  static let uploadOffset = HTTPField.Name("Upload-Offset")!
+  static let uploadChecksum = HTTPField.Name("Upload-Checksum")!
+
+  /// `PATCH /v1/blobs/{sha}`: one chunk at `Upload-Offset`, checked against
+  /// `Upload-Checksum: sha256 <hex>`. The body streams to a file while it is hashed (memory
+  /// stays flat); only a chunk whose checksum matches is appended and moves the offset.
+  func appendChunk(_ request: Request, context: Context) async throws -> BlobStore.Status {
+    let device = try authenticate(request)
+    let sha = try context.parameters.require("sha")
+    try checkPhoto(sha, device: device)
+    guard let offset = request.headers[Self.uploadOffset].flatMap({ Int64($0) }), offset >= 0 else {
+      throw HTTPError(.badRequest, message: "Upload-Offset header missing or not a byte offset")
+    }
+    guard let checksum = request.headers[Self.uploadChecksum], checksum.hasPrefix("sha256 ") else {
+      throw HTTPError(
+        .badRequest, message: "Upload-Checksum header missing; send 'sha256 <hex of the chunk>'")
+    }
+    let (status, partial) = try await blobCall { try await blobs.beginChunk(sha, at: offset) }
+    if status.complete { return status }
+    let chunkFile = partial.deletingLastPathComponent().appendingPathComponent(
+      "\(sha).chunk-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: chunkFile) }
+    let limit = min(Self.maxChunkBytes, status.length - status.offset)
+    do {
+      FileManager.default.createFile(atPath: chunkFile.path, contents: nil)
+      let out = try FileHandle(forWritingTo: chunkFile)
+      defer { try? out.close() }
+      var hasher = SHA256()
+      var received: Int64 = 0
+      for try await buffer in request.body {
+        received += Int64(buffer.readableBytes)
+        guard received <= limit else { throw BlobStore.Failure.tooLong(limit: limit) }
+        let bytes = Data(buffer.readableBytesView)
+        hasher.update(data: bytes)
+        try out.write(contentsOf: bytes)
+      }
+      let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+      guard "sha256 " + digest == checksum else { throw BlobStore.Failure.chunkChecksum }
+      try out.synchronize()
+    } catch {
+      await blobs.abandonChunk(sha)
+      return try await blobCall { throw error }
+    }
+    return try await blobCall { try await blobs.finishChunk(sha, chunkFile: chunkFile) }
+  }
+
   /// This API's OpenAPI document: the resource folder SwiftPM puts beside the binary
   /// (looked up by hand, as the segmentation model is: `Bundle.module` stops the process
   /// when the folder is missing).
@@ -182,3 +291,4 @@ public struct SyncServer: Sendable {
 }
 
 extension PushResult: ResponseEncodable {}
+extension BlobStore.Status: ResponseEncodable {}

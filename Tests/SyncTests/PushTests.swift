@@ -108,6 +108,27 @@ import Testing
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
   }
 
+  static func sha256(_ data: Data) -> String {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("chunk-\(UUID().uuidString)")
+    try? data.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let run = try? runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [file.path])
+    return String(run?.stdout.prefix(64) ?? "")
+  }
+
+  func send(
+    _ server: Server, _ method: String, _ path: String, token: String?, body: Data? = nil,
+    headers: [String: String] = [:]
+  ) async throws -> (Int, [String: Any]) {
+    var request = URLRequest(url: URL(string: server.url.absoluteString + "/" + path)!)
+    request.httpMethod = method
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    request.httpBody = body
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return (response.status, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+  }
+
   func get(_ server: Server, _ path: String, token: String?) async throws -> (Data, URLResponse) {
     var request = URLRequest(url: URL(string: server.url.absoluteString + "/" + path)!)
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -143,20 +164,74 @@ import Testing
     let pending = try count(field, "sync_outbox")
     let captures = try count(field, "capture")
     #expect(captures == 5 && pending == 7)
-    let first = try crackmon(["sync", "--store", field])
+    let first = try crackmon(["sync", "--no-photos", "--store", field])
     #expect(first.status == 0, "\(first.stderr)")
     #expect(
-      first.stdout.contains("Pushed 7 records") && first.stdout.contains("Pending: 0"), "\(first.stdout)")
+      first.stdout.contains("Pushed 7 records") && first.stdout.contains("Pending: 0 records, 5 photos"),
+      "\(first.stdout)")
     #expect(
       try centralCount("capture") == 5 && centralCount("asset") == 1 && centralCount("push_receipt") == 7)
 
     // Nothing left: a second sync sends nothing. An ack lost on the way (the outbox still
     // pending after the server committed) re-sends the batch, which changes nothing.
-    #expect(try crackmon(["sync", "--store", field]).stdout.contains("Pushed 0 records"))
+    #expect(try crackmon(["sync", "--no-photos", "--store", field]).stdout.contains("Pushed 0 records"))
     try forgetAcks(field)
-    let again = try crackmon(["sync", "--store", field])
+    let again = try crackmon(["sync", "--no-photos", "--store", field])
     #expect(again.stdout.contains("Pushed 0 records") && again.stdout.contains("(7 the server already had)"))
     #expect(try centralCount("capture") == 5 && centralCount("push_receipt") == 7)
+
+    // Photos: resumable, checked chunk by chunk and whole. Half of one photo arrives, then
+    // a bad chunk and a wrong offset are refused without moving the offset; sync sends the rest.
+    let photo = TestPaths.fixtures.appendingPathComponent("photos/dji-nadir.jpg")
+    let bytes = try Data(contentsOf: photo)
+    let sha = try #require(
+      try runProcess(URL(fileURLWithPath: "/usr/bin/sha256sum"), [photo.path]).stdout.split(separator: " ")
+        .first
+    ).description
+    let half = bytes.count / 2
+    let created = try await send(
+      server, "POST", "v1/blobs", token: tablet.token,
+      body: Data("{\"sha256\": \"\(sha)\", \"length\": \(bytes.count)}".utf8))
+    #expect(created.0 == 200 && created.1["offset"] as? Int == 0, "\(created)")
+    let firstHalf = try await send(
+      server, "PATCH", "v1/blobs/\(sha)", token: tablet.token, body: bytes.prefix(half),
+      headers: ["Upload-Offset": "0", "Upload-Checksum": "sha256 " + Self.sha256(bytes.prefix(half))])
+    #expect(firstHalf.0 == 200 && firstHalf.1["offset"] as? Int == half, "\(firstHalf)")
+    let corrupt = try await send(
+      server, "PATCH", "v1/blobs/\(sha)", token: tablet.token, body: bytes.suffix(from: half),
+      headers: [
+        "Upload-Offset": "\(half)", "Upload-Checksum": "sha256 " + Self.sha256(Data("not these bytes".utf8)),
+      ])
+    #expect(corrupt.0 == 400)
+    let misplaced = try await send(
+      server, "PATCH", "v1/blobs/\(sha)", token: tablet.token, body: bytes.suffix(from: half),
+      headers: ["Upload-Offset": "1", "Upload-Checksum": "sha256 " + Self.sha256(bytes.suffix(from: half))])
+    #expect(misplaced.0 == 409)
+    #expect(try await send(server, "GET", "v1/blobs/\(sha)", token: tablet.token).1["offset"] as? Int == half)
+    #expect(try await send(server, "GET", "v1/blobs/..%2F..%2Fetc%2Fpasswd", token: tablet.token).0 == 400)
+    #expect(try await send(server, "GET", "v1/blobs/\(sha)", token: rival.token).0 == 403)
+
+    let photos = try crackmon(["sync", "--store", field])
+    #expect(photos.status == 0, "\(photos.stderr)")
+    let sizes = try FileManager.default.contentsOfDirectory(
+      atPath: TestPaths.fixtures.appendingPathComponent("photos").path
+    )
+    .map { try Data(contentsOf: TestPaths.fixtures.appendingPathComponent("photos/\($0)")).count }
+    let needed = sizes.reduce(0, +) - half
+    #expect(photos.stdout.contains("Photos: 5 uploaded, \(needed) bytes sent"), "\(photos.stdout)")
+    #expect(photos.stdout.contains("Pending: 0 records, 0 photos"))
+    // Every blob is named by its own SHA-256, and nothing is half-there.
+    let blobs = directory.appendingPathComponent("blobs")
+    let names = try FileManager.default.contentsOfDirectory(atPath: blobs.path).filter { !$0.hasPrefix(".") }
+    #expect(names.count == 5)
+    for name in names {
+      let hash = try runProcess(
+        URL(fileURLWithPath: "/usr/bin/sha256sum"), [blobs.appendingPathComponent(name).path])
+      #expect(hash.stdout.hasPrefix(name))
+    }
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: blobs.appendingPathComponent(".partial").path)
+        .isEmpty)
 
     // The central copy of the asset as a map, scoped to the organisation.
     let placed = try count(field, "capture WHERE gps_status = 'valid'")
