@@ -35,6 +35,8 @@ public struct SyncClient {
   /// Attempts per batch for network errors and 5xx answers, with exponential backoff and jitter.
   public var attempts = 5
   public var firstBackoff = 0.5
+  /// Seconds without a byte before a request counts as lost (then it is retried).
+  public var requestTimeout = 10.0
 
   public init(store: DeviceStore) {
     self.store = store
@@ -50,13 +52,17 @@ public struct SyncClient {
     /// upload sends only the rest.
     public var photoBytesSent: Int64 = 0
     public var photoBytesNeeded: Int64 = 0
+    /// Bytes of the small JSON requests around the uploads (not photo bytes).
+    public var photoRequestBytes: Int64 = 0
     /// Photos that could not be sent (file moved or changed since ingest), with why.
     public var photoProblems: [String] = []
   }
 
   /// Bytes per photo chunk: big enough to keep the link busy, small enough that a dropped
   /// connection loses little.
-  public var chunkBytes = 4 << 20
+  public var chunkBytes = 4 << 20 {
+    didSet { chunkBytes = max(chunkBytes, 1024) }
+  }
 
   public func push(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
     guard let remote = try store.remote() else { throw SyncError.noRemote }
@@ -72,6 +78,7 @@ public struct SyncClient {
       let entries = try store.pendingEntries(limit: batchSize)
       if entries.isEmpty { break }
       var request = URLRequest(url: endpoint)
+      request.timeoutInterval = requestTimeout
       request.httpMethod = "POST"
       request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization")
       request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -112,7 +119,7 @@ public struct SyncClient {
       var status = try await call(
         base.appendingPathComponent("v1/blobs"), method: "POST", token: remote.token,
         body: try JSONEncoder().encode(NewUpload(sha256: photo.sha256, length: photo.size)),
-        retries: &summary.retries)
+        retries: &summary.retries, bytesSent: &summary.photoRequestBytes)
       summary.photoBytesNeeded += status.length - status.offset
       while !status.complete {
         try handle.seek(toOffset: UInt64(status.offset))
@@ -125,15 +132,18 @@ public struct SyncClient {
         do {
           status = try await call(
             url, method: "PATCH", token: remote.token, body: chunk, retries: &summary.retries,
+            bytesSent: &summary.photoBytesSent,
             headers: [
               "Upload-Offset": String(status.offset),
               "Upload-Checksum": "sha256 " + Self.hex(SHA256.hash(data: chunk)),
             ])
-          summary.photoBytesSent += Int64(chunk.count)
         } catch SyncError.refused(let code, _) where code == 409 {
-          // Someone (an earlier attempt whose answer was lost) moved the offset: ask where it is.
+          // An earlier attempt whose answer was lost moved the offset, or is still being
+          // written: wait a moment and ask where the upload stands.
+          try await Task.sleep(for: .milliseconds(100))
           status = try await call(
-            url, method: "GET", token: remote.token, body: nil, retries: &summary.retries)
+            url, method: "GET", token: remote.token, body: nil, retries: &summary.retries,
+            bytesSent: &summary.photoRequestBytes)
         }
         done += Int64(chunk.count)
         progress(done, total)
@@ -147,16 +157,17 @@ public struct SyncClient {
 
   /// A JSON request answered with a blob status; refusals (4xx) throw `refused`.
   private func call(
-    _ url: URL, method: String, token: String, body: Data?, retries: inout Int,
+    _ url: URL, method: String, token: String, body: Data?, retries: inout Int, bytesSent: inout Int64,
     headers: [String: String] = [:]
   ) async throws -> BlobStatus {
     var request = URLRequest(url: url)
+    request.timeoutInterval = requestTimeout
     request.httpMethod = method
     request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
     if method == "POST" { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     request.httpBody = body
-    let (data, status) = try await send(request, retries: &retries)
+    let (data, status) = try await send(request, retries: &retries, bytesSent: &bytesSent)
     guard (200..<300).contains(status) else {
       let message =
         (try? JSONSerialization.jsonObject(with: data) as? [String: [String: String]])?["error"]?["message"]
@@ -182,9 +193,18 @@ public struct SyncClient {
 
   /// Sends with retries on network errors and 5xx; 4xx come back at once.
   private func send(_ request: URLRequest, retries: inout Int) async throws -> (Data, Int) {
+    var ignored: Int64 = 0
+    return try await send(request, retries: &retries, bytesSent: &ignored)
+  }
+
+  /// Counts the body of every attempt in `bytesSent`: what a flaky link really costs.
+  private func send(_ request: URLRequest, retries: inout Int, bytesSent: inout Int64) async throws -> (
+    Data, Int
+  ) {
     var delay = firstBackoff
     var lastError = ""
     for attempt in 1...attempts {
+      bytesSent += Int64(request.httpBody?.count ?? 0)
       do {
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

@@ -149,13 +149,16 @@ public actor BlobStore {
       throw .io("\(error)")
     }
     let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    try? FileManager.default.removeItem(at: partial.appendingPathComponent(sha + ".length"))
+    let meta = partial.appendingPathComponent(sha + ".length")
     guard digest == sha else {
       try? FileManager.default.removeItem(at: data)
+      try? FileManager.default.removeItem(at: meta)
       throw .wholeFileChecksum(sha)
     }
+    // Rename first: killed in between, the blob exists and the stale length file is harmless.
     guard rename(data.path, root.appendingPathComponent(sha).path) == 0 else {
       throw .io(String(cString: strerror(errno)))
     }
+    try? FileManager.default.removeItem(at: meta)
   }
 }

@@ -18,42 +18,6 @@ import Testing
     central = directory.appendingPathComponent("central.sqlite")
   }
 
-  /// `crackmon serve` on a free port; stopped by `stop()`.
-  final class Server {
-    let process = Process()
-    let url: URL
-
-    init(central: URL, blobs: URL) throws {
-      process.executableURL = TestPaths.crackmonBinary
-      process.arguments = [
-        "serve", "--store", central.path, "--blobs", blobs.path, "--listen", "127.0.0.1:0",
-      ]
-      let out = Pipe()
-      process.standardOutput = out
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      // The first line says where it listens.
-      var line = Data()
-      while !line.contains(UInt8(ascii: "\n")) {
-        let chunk = out.fileHandleForReading.availableData
-        if chunk.isEmpty { break }
-        line.append(chunk)
-      }
-      let text = String(decoding: line, as: UTF8.self)
-      guard let port = text.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/)?.1 else {
-        process.terminate()
-        throw CocoaError(
-          .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
-      }
-      url = URL(string: "http://127.0.0.1:\(port)")!
-    }
-
-    func stop() {
-      process.terminate()
-      process.waitUntilExit()
-    }
-  }
-
   func crackmon(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     try runCrackmon(arguments, environment: ["CRACKMON_CENTRAL": central.path])
   }
