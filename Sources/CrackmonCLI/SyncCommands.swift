@@ -32,7 +32,7 @@ struct RemoteCommand: ParsableCommand {
 struct SyncCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sync",
-    abstract: "Push what is pending to the central server.",
+    abstract: "Push pending records to the central server, then upload their photos.",
     discussion: """
       Safe to interrupt at any point and to run again: entries are marked pushed only once \
       the server has committed them, and the server applies each (device, sequence) once.

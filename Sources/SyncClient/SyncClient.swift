@@ -26,6 +26,17 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+extension SyncError {
+  /// A refusal from the server's JSON error body (`{"error": {"message": ...}}`), or from
+  /// the start of whatever else it sent.
+  static func refusal(status: Int, body: Data) -> SyncError {
+    let message =
+      (try? JSONSerialization.jsonObject(with: body) as? [String: [String: String]])?["error"]?["message"]
+      ?? String(decoding: body.prefix(200), as: UTF8.self)
+    return .refused(status: status, message: message)
+  }
+}
+
 /// The device side of sync: pushes the outbox in batches, marking entries pushed only once
 /// the server has acknowledged them (after its commit). Safe to interrupt anywhere and to run
 /// twice: an entry pushed twice is applied once.
@@ -84,12 +95,7 @@ public struct SyncClient {
       request.setValue("application/json", forHTTPHeaderField: "Content-Type")
       request.httpBody = try encoder.encode(PushRequest(deviceId: store.deviceID, entries: entries))
       let (data, status) = try await send(request, retries: &summary.retries)
-      guard status == 200 else {
-        let message =
-          (try? JSONSerialization.jsonObject(with: data) as? [String: [String: String]])?["error"]?["message"]
-          ?? String(decoding: data.prefix(200), as: UTF8.self)
-        throw SyncError.refused(status: status, message: message)
-      }
+      guard status == 200 else { throw SyncError.refusal(status: status, body: data) }
       let result = try decoder.decode(PushResult.self, from: data)
       try store.markPushed(through: result.ackedSeq)
       summary.pushed += result.applied
@@ -168,12 +174,7 @@ public struct SyncClient {
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     request.httpBody = body
     let (data, status) = try await send(request, retries: &retries, bytesSent: &bytesSent)
-    guard (200..<300).contains(status) else {
-      let message =
-        (try? JSONSerialization.jsonObject(with: data) as? [String: [String: String]])?["error"]?["message"]
-        ?? String(decoding: data.prefix(200), as: UTF8.self)
-      throw SyncError.refused(status: status, message: message)
-    }
+    guard (200..<300).contains(status) else { throw SyncError.refusal(status: status, body: data) }
     return try JSONDecoder().decode(BlobStatus.self, from: data)
   }
 
