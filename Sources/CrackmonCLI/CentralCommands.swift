@@ -11,10 +11,7 @@ struct CentralOptions: ParsableArguments {
       "Central SQLite store (default: $CRACKMON_CENTRAL, then ./central.sqlite).", valueName: "path"))
   var central: String?
 
-  var path: String {
-    central ?? ProcessInfo.processInfo.environment["CRACKMON_CENTRAL"].flatMap { $0.isEmpty ? nil : $0 }
-      ?? "central.sqlite"
-  }
+  var path: String { resolvedPath(central, environment: "CRACKMON_CENTRAL", default: "central.sqlite") }
 
   func open() throws -> SQLiteCentralStore { try SQLiteCentralStore(path: path) }
 }
@@ -29,8 +26,12 @@ struct ServeCommand: AsyncParsableCommand {
       `listening on HOST:PORT` says when it is ready (port 0 picks a free one).
       """)
 
-  @Option(help: ArgumentHelp("Central SQLite store.", valueName: "path"))
-  var store = "central.sqlite"
+  // Named --store, as the server's own store; found the same way as `admin`'s --central, so
+  // both commands see the same file when $CRACKMON_CENTRAL is set.
+  @Option(
+    help: ArgumentHelp(
+      "Central SQLite store (default: $CRACKMON_CENTRAL, then ./central.sqlite).", valueName: "path"))
+  var store: String?
   @Option(help: ArgumentHelp("Folder for photo blobs.", valueName: "dir"))
   var blobs = "blobs"
   @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
@@ -48,7 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
     let port = Int(listen[listen.index(after: colon)...])!
     try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
     let server = SyncServer(
-      store: try SQLiteCentralStore(path: store), blobs: try BlobStore(root: URL(fileURLWithPath: blobs)))
+      store: try SQLiteCentralStore(
+        path: resolvedPath(store, environment: "CRACKMON_CENTRAL", default: "central.sqlite")),
+      blobs: try BlobStore(root: URL(fileURLWithPath: blobs)))
     try await server.run(host: host, port: port) { port in
       // Unbuffered: scripts and tests wait for this line.
       FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))

@@ -57,10 +57,12 @@ struct StoreOptions: ParsableArguments {
       "SQLite store to use (default: $CRACKMON_STORE, then ./crackmon.sqlite).", valueName: "path"))
   var store: String?
 
-  var path: String {
-    store ?? ProcessInfo.processInfo.environment["CRACKMON_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-      ?? "crackmon.sqlite"
-  }
+  var path: String { resolvedPath(store, environment: "CRACKMON_STORE", default: "crackmon.sqlite") }
+}
+
+/// A store path: the option if given, else the environment variable if set, else the default.
+func resolvedPath(_ option: String?, environment name: String, default fallback: String) -> String {
+  option ?? ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
