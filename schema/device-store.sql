@@ -195,9 +195,15 @@ CREATE TABLE sync_remote (
   url TEXT NOT NULL,
   token TEXT NOT NULL,
   set_at TEXT NOT NULL
-);
+, last_sync_at TEXT, last_error TEXT, last_error_at TEXT);
 
 CREATE TABLE photo_upload (
   capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
   uploaded_at TEXT NOT NULL
+);
+
+CREATE TABLE sync_pull (
+  scope TEXT PRIMARY KEY NOT NULL,
+  cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
+  followed_at TEXT NOT NULL
 );

@@ -19,4 +19,16 @@ struct ProgressBar {
     let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
     printError("\r\(label) [\(bar)] \(done)/\(total)", terminator: done == total ? "\n" : "")
   }
+
+  /// For work whose total is not known up front (a pull): a running count.
+  mutating func update(_ done: Int) {
+    guard enabled, done != lastDrawn else { return }
+    lastDrawn = done
+    printError("\r\(label) \(done) records", terminator: "")
+  }
+
+  /// Ends a running count's line.
+  func finish() {
+    if enabled, lastDrawn >= 0 { printError("") }
+  }
 }

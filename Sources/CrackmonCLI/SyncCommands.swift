@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Growth
 import Store
 import SyncClient
 
@@ -32,15 +33,23 @@ struct RemoteCommand: ParsableCommand {
 struct SyncCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sync",
-    abstract: "Push pending records to the central server, then upload their photos.",
+    abstract: "Push pending records, pull the organisation's changes, then upload photos.",
     discussion: """
-      Safe to interrupt at any point and to run again: entries are marked pushed only once \
-      the server has committed them, and the server applies each (device, sequence) once.
+      Push: the outbox in batches; entries are marked pushed only once the server has committed \
+      them, and the server applies each (device, sequence) once. Pull: the organisation's assets \
+      and cycles, and the crack history (captures, observations, tracks, overrides) of the \
+      assets this device captures on or follows with --asset, so earlier cycles can be compared \
+      on site, offline; tracking is rebuilt for assets that received observations. Photos are \
+      uploaded, never pulled. Safe to interrupt at any point and to run again.
       """,
     subcommands: [Status.self])
 
   @Flag(help: "Do not upload photos (records only).")
   var noPhotos = false
+  @Option(
+    name: .customLong("asset"),
+    help: "Also pull this asset's crack history (remembered for later syncs). Repeatable.")
+  var follow: [String] = []
   @Option(
     name: .customLong("chunk-kb"),
     help: "Photo chunk size in KiB: smaller loses less to a dropped connection on a flaky link.")
@@ -49,12 +58,48 @@ struct SyncCommand: AsyncParsableCommand {
 
   func run() async throws {
     let store = try DeviceStore(opening: storeOptions.path)
+    for asset in follow { try store.follow(asset: asset) }
+    do {
+      let problems = try await sync(store)
+      // A sync that finished but left something behind is a failure for `sync status`.
+      try store.recordSync(
+        error: problems.isEmpty ? nil : "\(problems.count) left behind; first: \(problems[0])")
+      if !problems.isEmpty { throw ExitCode(1) }
+    } catch let error as SyncError {
+      try? store.recordSync(error: error.description)
+      throw error
+    }
+  }
+
+  /// What was left behind that another sync will not fix by itself.
+  private func sync(_ store: DeviceStore) async throws -> [String] {
     var client = SyncClient(store: store)
     client.chunkBytes = chunkKB << 10
     var bar = ProgressBar(label: "push")
     var summary = try await client.push { done, total in bar.update(done, of: total) }
     print("Pushed \(summary.pushed) records in \(summary.batches) batches", terminator: "")
     print(summary.duplicates > 0 ? " (\(summary.duplicates) the server already had)" : "")
+
+    var pullBar = ProgressBar(label: "pull")
+    let pulled = try await client.pull { rows in pullBar.update(rows) }
+    pullBar.finish()
+    let rows = pulled.applied.rows
+    print(
+      "Pulled \(rows.values.reduce(0, +)) records"
+        + (rows.isEmpty
+          ? ""
+          : " (" + rows.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            + ")"))
+    if pulled.applied.keptLocal > 0 {
+      print("  \(pulled.applied.keptLocal) assets or cycles kept as changed here: they go up next sync")
+    }
+    for problem in pulled.problems { print("  \(problem)") }
+    for asset in pulled.applied.assetsToRetrack.sorted() {
+      let tracking = try AssetTracking(store: store).run(asset: asset)
+      print(
+        "  tracks of \(asset) rebuilt: \(tracking.tracks.count) tracks in \(tracking.cycles.count) cycles")
+    }
+
     if !noPhotos {
       var photoBar = ProgressBar(label: "photos")
       do {
@@ -71,20 +116,31 @@ struct SyncCommand: AsyncParsableCommand {
     }
     if summary.retries > 0 { print("Retries: \(summary.retries)") }
     print("Pending: \(try store.pendingCount()) records, \(try store.photosToUpload().count) photos")
-    if !summary.photoProblems.isEmpty { throw ExitCode(1) }
+    return pulled.problems + summary.photoProblems
   }
 
   struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "status", abstract: "What is waiting to sync.")
+      commandName: "status", abstract: "What is waiting to sync, and how the last sync ended.")
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
       let store = try DeviceStore(opening: storeOptions.path)
       print("Remote: \(try store.remote()?.url ?? "(none: crackmon remote set URL --token TOKEN)")")
+      if let outcome = try store.syncOutcome() {
+        print("Last sync: \(outcome.lastSyncAt ?? "never completed")")
+        if let error = outcome.lastError {
+          print("Last failure (\(outcome.lastErrorAt ?? "?")): \(error)")
+        }
+      }
       let counts = try store.outboxCounts()
       print("Pending: \(counts.values.reduce(0, +))")
       for (entity, n) in counts.sorted(by: { $0.key < $1.key }) { print("  \(entity): \(n)") }
+      print("Photos to upload: \(try store.photosToUpload().count)")
+      let followed = try store.pullScopes().filter { $0.scope != DeviceStore.organisationScope }
+      if !followed.isEmpty {
+        print("Pulling crack history of: " + followed.map(\.scope).joined(separator: ", "))
+      }
     }
   }
 }

@@ -29,6 +29,7 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
   case unknownOrg(String)
   case orgExists(String)
   case unknownDevice(String)
+  case unknownAsset(String)
   /// No token, or one that is unknown or revoked.
   case unauthorized
   /// The token is good, but the data belongs to another organisation or device.
@@ -42,6 +43,7 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
     case .unknownOrg(let id): "no organisation \"\(id)\"; add it with `crackmon admin org add \(id)`"
     case .orgExists(let id): "organisation \"\(id)\" already exists"
     case .unknownDevice(let id): "no device \"\(id)\"; list them with `crackmon admin device list`"
+    case .unknownAsset(let id): "no asset \"\(id)\" in the central store"
     case .unauthorized: "missing, unknown or revoked device token"
     case .forbidden(let reason): reason
     case .badEntry(let seq, let reason): "entry \(seq): \(reason)"
@@ -64,6 +66,13 @@ public protocol CentralStore: MapRowSource {
   func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
     throws(CentralError)
     -> PushResult
+  /// Changes after `since` in server receipt order, at most `limit`, for a device of the
+  /// organisation: with no asset, the organisation's assets and cycles (their current rows);
+  /// with an asset, its captures, crack observations, tracks and overrides from other
+  /// devices, up to `until` (the organisation cursor the device holds, so that every cycle
+  /// they name has come down first).
+  func pull(since: Int64, until: Int64?, asset: String?, limit: Int, as device: DeviceRegistration)
+    throws(CentralError) -> PullPage
   /// The organisation an asset belongs to; nil when the store does not have the asset.
   func organisation(ofAsset asset: String) throws(CentralError) -> String?
   /// The organisation a capture's asset belongs to; nil when the store does not have it.
@@ -275,8 +284,10 @@ public final class SQLiteCentralStore: CentralStore {
 
     try db.execute(
       sql:
-        "INSERT INTO push_receipt (device_id, seq, entity, entity_key, received_at) VALUES (?, ?, ?, ?, ?)",
-      arguments: [entry.stamp?.deviceId, entry.seq, entry.entity, entry.key, Timestamp.now()])
+        """
+        INSERT INTO push_receipt (device_id, seq, entity, entity_key, received_at, asset_id) VALUES (?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [entry.stamp?.deviceId, entry.seq, entry.entity, entry.key, Timestamp.now(), asset])
     let serverSeq = db.lastInsertedRowID
     func audit(_ previous: some Encodable) throws {
       let json = String(decoding: try JSONEncoder().encode(previous), as: UTF8.self)
@@ -311,6 +322,73 @@ public final class SQLiteCentralStore: CentralStore {
       try row.insert(db, onConflict: .ignore)
     } else if let row = entry.trackOverride {
       try row.insert(db, onConflict: .ignore)
+    }
+  }
+
+  public func pull(since: Int64, until: Int64?, asset: String?, limit: Int, as device: DeviceRegistration)
+    throws(CentralError) -> PullPage
+  {
+    try wrap {
+      try pool.read { db in
+        let newest = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt") ?? 0
+        let until = min(until ?? newest, newest)
+        let receipts: [Row]
+        if let asset {
+          let owner = try String.fetchOne(
+            db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
+          guard let owner else { throw CentralError.unknownAsset(asset) }
+          guard owner == device.orgId else {
+            throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
+          }
+          receipts = try Row.fetchAll(
+            db,
+            sql: """
+              SELECT server_seq, device_id, seq, entity, entity_key FROM push_receipt
+              WHERE asset_id = ? AND server_seq > ? AND server_seq <= ? AND device_id IS NOT ?
+                AND entity NOT IN ('asset', 'inspection_cycle')
+              ORDER BY server_seq LIMIT ?
+              """, arguments: [asset, since, until, device.storeDeviceId, limit])
+        } else {
+          receipts = try Row.fetchAll(
+            db,
+            sql: """
+              SELECT r.server_seq, r.device_id, r.seq, r.entity, r.entity_key, r.asset_id FROM push_receipt r
+              JOIN asset_org o ON o.asset_id = r.asset_id
+              WHERE o.org_id = ? AND r.server_seq > ? AND r.server_seq <= ?
+                AND r.entity IN ('asset', 'inspection_cycle')
+              ORDER BY r.server_seq LIMIT ?
+              """, arguments: [device.orgId, since, until, limit])
+        }
+        var page = PullPage(cursor: max(since, until), more: false, entries: [])
+        if receipts.count == limit, let last = receipts.last {
+          page.cursor = last["server_seq"]
+          page.more = true
+        }
+        for receipt in receipts {
+          var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
+          let stamp: StatementArguments = [receipt["device_id"], entry.seq]
+          let byStamp = "device_id = ? AND seq = ?"
+          switch entry.entity {
+          // Assets and cycles change: the device gets their current rows (last write wins).
+          case "asset": entry.asset = try Asset.fetchOne(db, key: entry.key)
+          case "inspection_cycle":
+            let assetId: String = receipt["asset_id"]
+            entry.cycle = try InspectionCycle.fetchOne(
+              db, key: ["asset_id": assetId, "label": String(entry.key.dropFirst(assetId.count + 1))])
+          case "capture":
+            entry.capture = try CaptureRecord.filter(sql: byStamp, arguments: stamp).fetchOne(db)
+          case "crack_observation":
+            entry.observation = try CrackObservation.filter(sql: byStamp, arguments: stamp).fetchOne(db)
+          case "crack_track":
+            entry.track = try CrackTrackRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
+          case "track_override":
+            entry.trackOverride = try TrackOverrideRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
+          default: break
+          }
+          if entry.stamp != nil { page.entries.append(entry) }
+        }
+        return page
+      }
     }
   }
 

@@ -19,6 +19,9 @@ enum Migrations {
     migrator.registerMigration("v4 sync remote and photos") { db in
       try db.execute(sql: v4)
     }
+    migrator.registerMigration("v5 sync pull and outcome") { db in
+      try db.execute(sql: v5)
+    }
     return migrator
   }
 
@@ -28,6 +31,9 @@ enum Migrations {
     var migrator = migrator
     migrator.registerMigration("central v1") { db in
       try db.execute(sql: central1)
+    }
+    migrator.registerMigration("central v2 pull by asset") { db in
+      try db.execute(sql: central2)
     }
     return migrator
   }
@@ -276,6 +282,22 @@ enum Migrations {
     );
     """
 
+  private static let v5 = """
+    -- Pull cursors (the central store's server_seq reached), one per scope: '' for the
+    -- organisation's assets and cycles, else an asset id whose crack history this device
+    -- follows. A new remote starts every cursor again from 0.
+    CREATE TABLE sync_pull (
+      scope TEXT PRIMARY KEY NOT NULL,
+      cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
+      followed_at TEXT NOT NULL
+    );
+
+    -- How the last sync ended, for `crackmon sync status`.
+    ALTER TABLE sync_remote ADD COLUMN last_sync_at TEXT;
+    ALTER TABLE sync_remote ADD COLUMN last_error TEXT;
+    ALTER TABLE sync_remote ADD COLUMN last_error_at TEXT;
+    """
+
   private static let central1 = """
     CREATE TABLE org (
       id TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),
@@ -321,5 +343,31 @@ enum Migrations {
       entity_key TEXT NOT NULL,
       previous_json TEXT NOT NULL
     );
+    """
+
+  private static let central2 = """
+    -- The asset each applied entry belongs to, so that a pull reads one asset's changes (or
+    -- one organisation's) in server order through an index. Cycles are found by key: a
+    -- later push may have overwritten the row that first carried the entry's stamp.
+    ALTER TABLE push_receipt ADD COLUMN asset_id TEXT;
+    UPDATE push_receipt SET asset_id = entity_key WHERE entity = 'asset';
+    UPDATE push_receipt SET asset_id =
+      (SELECT asset_id FROM inspection_cycle c WHERE c.asset_id || '/' || c.label = push_receipt.entity_key)
+      WHERE entity = 'inspection_cycle';
+    UPDATE push_receipt SET asset_id =
+      (SELECT asset_id FROM capture c WHERE c.device_id = push_receipt.device_id AND c.seq = push_receipt.seq)
+      WHERE entity = 'capture';
+    UPDATE push_receipt SET asset_id =
+      (SELECT c.asset_id FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+       WHERE o.device_id = push_receipt.device_id AND o.seq = push_receipt.seq)
+      WHERE entity = 'crack_observation';
+    UPDATE push_receipt SET asset_id =
+      (SELECT asset_id FROM crack_track t WHERE t.device_id = push_receipt.device_id AND t.seq = push_receipt.seq)
+      WHERE entity = 'crack_track';
+    UPDATE push_receipt SET asset_id =
+      (SELECT c.asset_id FROM track_override t JOIN crack_observation o ON o.id = t.observation_id
+       JOIN capture c ON c.id = o.capture_id WHERE t.device_id = push_receipt.device_id AND t.seq = push_receipt.seq)
+      WHERE entity = 'track_override';
+    CREATE INDEX push_receipt_by_asset ON push_receipt(asset_id, server_seq);
     """
 }

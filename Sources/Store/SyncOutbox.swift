@@ -45,6 +45,21 @@ public struct PushRequest: Codable, Sendable {
   }
 }
 
+/// What `GET /v1/pull` answers: changes in server order, and the cursor to ask from next.
+public struct PullPage: Codable, Sendable, Equatable {
+  /// The server_seq reached: ask from here next time.
+  public var cursor: Int64
+  /// More changes wait after `cursor`: ask again at once.
+  public var more: Bool
+  public var entries: [SyncEntry]
+
+  public init(cursor: Int64, more: Bool, entries: [SyncEntry]) {
+    self.cursor = cursor
+    self.more = more
+    self.entries = entries
+  }
+}
+
 /// Where this device syncs to, as `crackmon remote set` stored it.
 public struct SyncRemote: Sendable, Equatable {
   public var url: String
@@ -135,6 +150,9 @@ extension DeviceStore {
 
   public func setRemote(_ remote: SyncRemote) throws(StoreError) {
     try write { db in
+      // Cursors count another server's receipts: a new server is pulled from the start.
+      let previous = try String.fetchOne(db, sql: "SELECT url FROM sync_remote WHERE id = 1")
+      if previous != remote.url { try db.execute(sql: "UPDATE sync_pull SET cursor = 0") }
       try db.execute(
         sql: "INSERT OR REPLACE INTO sync_remote (id, url, token, set_at) VALUES (1, ?, ?, ?)",
         arguments: [remote.url, remote.token, Timestamp.now()])

@@ -19,7 +19,7 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
     switch self {
     case .noRemote: "no remote set; run `crackmon remote set URL --token TOKEN` first"
     case .badURL(let url): "remote URL \(url) is not an http(s) URL"
-    case .refused(let status, let message): "the server refused the push (HTTP \(status)): \(message)"
+    case .refused(let status, let message): "the server refused (HTTP \(status)): \(message)"
     case .unreachable(let url, let reason):
       "cannot reach \(url) (\(reason)); nothing was lost, run sync again later"
     }
@@ -102,6 +102,64 @@ public struct SyncClient {
       summary.duplicates += result.duplicates
       summary.batches += 1
       progress(summary.pushed + summary.duplicates, total)
+    }
+    return summary
+  }
+
+  /// What a pull brought down.
+  public struct PullSummary: Sendable, Equatable {
+    public var applied = PullApplied()
+    public var pages = 0
+    /// Followed assets the server would not give, with why (unknown there, another
+    /// organisation's): the rest is pulled.
+    public var problems: [String] = []
+  }
+
+  /// Pulls the organisation's assets and cycles, then the crack history of each followed
+  /// asset, page by page. Each page is applied with its cursor in one transaction, so an
+  /// interrupted pull resumes where it stopped and a repeated one changes nothing.
+  public func pull(progress: (Int) -> Void = { _ in }) async throws -> PullSummary {
+    guard let remote = try store.remote() else { throw SyncError.noRemote }
+    guard let base = URL(string: remote.url), ["http", "https"].contains(base.scheme ?? "") else {
+      throw SyncError.badURL(remote.url)
+    }
+    var summary = PullSummary()
+    var retries = 0
+    let scopes = try store.pullScopes()
+    var organisationCursor: Int64?
+    for (scope, cursor) in scopes {
+      var since = cursor
+      var more = true
+      while more {
+        var components = URLComponents(
+          url: base.appendingPathComponent("v1/pull"), resolvingAgainstBaseURL: false)!
+        var items = [URLQueryItem(name: "since", value: String(since))]
+        if scope != DeviceStore.organisationScope {
+          items.append(URLQueryItem(name: "asset", value: scope))
+          // Never past the organisation's cursor: every cycle a capture names is here already.
+          if let organisationCursor {
+            items.append(URLQueryItem(name: "until", value: String(organisationCursor)))
+          }
+        }
+        components.queryItems = items
+        var request = URLRequest(url: components.url!)
+        request.timeoutInterval = requestTimeout
+        request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization")
+        let (data, status) = try await send(request, retries: &retries)
+        if scope != DeviceStore.organisationScope, status == 404 || status == 403 {
+          let reason = SyncError.refusal(status: status, body: data)
+          summary.problems.append("asset \(scope): not pulled: \(reason)")
+          break
+        }
+        guard status == 200 else { throw SyncError.refusal(status: status, body: data) }
+        let page = try JSONDecoder().decode(PullPage.self, from: data)
+        summary.applied.add(try store.apply(page, scope: scope))
+        summary.pages += 1
+        progress(summary.applied.rows.values.reduce(0, +))
+        since = page.cursor
+        more = page.more
+      }
+      if scope == DeviceStore.organisationScope { organisationCursor = since }
     }
     return summary
   }

@@ -22,6 +22,8 @@ public struct SyncServer: Sendable {
   /// Largest push body accepted: 500 entries of the largest rows (captures carry their
   /// full metadata JSON) fit with room to spare.
   public static let maxPushBytes = 16 << 20
+  /// Most entries in one pull page: about as large as a push batch.
+  public static let maxPullEntries = 1000
 
   public init(store: any CentralStore, blobs: BlobStore) {
     self.store = store
@@ -77,6 +79,27 @@ public struct SyncServer: Sendable {
         if case .database(let message) = error {
           context.logger.error("push failed", metadata: ["device": "\(device.id)", "error": "\(message)"])
         }
+        throw Self.httpError(error)
+      }
+    }
+    router.get("v1/pull") { request, context -> PullPage in
+      let device = try authenticate(request)
+      let query = request.uri.queryParameters
+      func count(_ name: String) throws -> Int64? {
+        guard let text = query.get(name) else { return nil }
+        guard let value = Int64(text), value >= 0 else {
+          throw HTTPError(.badRequest, message: "\(name) must be a whole number from 0, not \"\(text)\"")
+        }
+        return value
+      }
+      let limit = min(try count("limit") ?? Int64(Self.maxPullEntries), Int64(Self.maxPullEntries))
+      guard limit > 0 else { throw HTTPError(.badRequest, message: "limit must be above 0") }
+      let since = try count("since") ?? 0
+      let until = try count("until")
+      do throws(CentralError) {
+        return try store.pull(
+          since: since, until: until, asset: query.get("asset"), limit: Int(limit), as: device)
+      } catch {
         throw Self.httpError(error)
       }
     }
@@ -227,7 +250,7 @@ public struct SyncServer: Sendable {
     defer { try? FileManager.default.removeItem(at: chunkFile) }
     let limit = min(Self.maxChunkBytes, status.length - status.offset)
     do {
-      FileManager.default.createFile(atPath: chunkFile.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: chunkFile.path, contents: nil)
       let out = try FileHandle(forWritingTo: chunkFile)
       defer { try? out.close() }
       var hasher = SHA256()
@@ -271,6 +294,7 @@ public struct SyncServer: Sendable {
     case .forbidden: HTTPError(.forbidden, message: error.description)
     case .badEntry, .unknownOrg, .orgExists, .unknownDevice:
       HTTPError(.badRequest, message: error.description)
+    case .unknownAsset: HTTPError(.notFound, message: error.description)
     // Never the database's own words: they may name paths and tables.
     case .database: HTTPError(.internalServerError, message: "central store error")
     }
@@ -292,4 +316,5 @@ public struct SyncServer: Sendable {
 }
 
 extension PushResult: ResponseEncodable {}
+extension PullPage: ResponseEncodable {}
 extension BlobStore.Status: ResponseEncodable {}

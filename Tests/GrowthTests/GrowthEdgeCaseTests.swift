@@ -5,13 +5,13 @@ import Testing
 
 /// Reports on thin data: one cycle, an empty cycle, photos without GPS, wrong ids.
 @Suite(.serialized) struct GrowthEdgeCaseTests {
-  @Test(.enabled(if: SyntheticGrowthTests.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
+  @Test(.enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
   func oneCycleAnEmptyCycleAndAPhotoWithoutGPS() throws {
     let directory = try TestPaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let photos = directory.appendingPathComponent("synth")
-    let generated = try SyntheticGrowthTests.python([
-      SyntheticGrowthTests.generator.path, "--out", photos.path, "--cycles", "1",
+    let generated = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "1",
     ])
     try #require(generated.status == 0, "generator failed: \(generated.output)")
     // The same pixels with no metadata at all: no GPS, no scale.
@@ -67,13 +67,13 @@ import Testing
     #expect(unknown.status != 0 && unknown.stderr.contains("no asset \"nope\""))
   }
 
-  @Test(.enabled(if: SyntheticGrowthTests.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
+  @Test(.enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
   func inspectorOverridesSurviveRetracking() throws {
     let directory = try TestPaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let photos = directory.appendingPathComponent("synth")
-    _ = try SyntheticGrowthTests.python([
-      SyntheticGrowthTests.generator.path, "--out", photos.path, "--cycles", "2",
+    _ = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "2",
     ])
     let store = directory.appendingPathComponent("crackmon.sqlite").path
     func run(_ arguments: [String]) throws -> String {

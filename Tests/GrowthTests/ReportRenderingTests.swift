@@ -13,13 +13,13 @@ import Testing
 
   @Test(
     .enabled(if: chromium != nil, "Debian's chromium is needed (tools/setup.sh installs it)"),
-    .enabled(if: SyntheticGrowthTests.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
+    .enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
   func reportRendersInHeadlessChromium() throws {
     let directory = try TestPaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let photos = directory.appendingPathComponent("synth")
-    let generated = try SyntheticGrowthTests.python([
-      SyntheticGrowthTests.generator.path, "--out", photos.path, "--cycles", "2",
+    let generated = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "2",
     ])
     try #require(generated.status == 0, "generator failed: \(generated.output)")
     let store = directory.appendingPathComponent("crackmon.sqlite").path

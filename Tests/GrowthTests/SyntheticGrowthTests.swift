@@ -53,32 +53,23 @@ import Testing
     var georef_method: String
   }
 
-  static let generator = TestPaths.repositoryRoot.appendingPathComponent("tools/synth/make_cycles.py")
-
-  /// The generator needs Debian's python3 with numpy, scipy and Pillow (tools/setup.sh
-  /// installs python3-numpy, python3-scipy and python3-pil); a python3 earlier on the PATH
-  /// (pyenv, a virtualenv) may not have them.
-  static var canGenerate: Bool {
-    (try? python(["-c", "import numpy, scipy, PIL"]).status) == 0
-  }
-
-  static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let run = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), arguments)
-    return (run.status, run.stdout + run.stderr)
-  }
-
   func crackmon(_ arguments: [String], store: URL) throws -> String {
     let run = try runCrackmon(arguments + ["--store", store.path])
     #expect(run.status == 0, "crackmon \(arguments.joined(separator: " ")): \(run.stderr)")
     return run.stdout
   }
 
-  @Test(.enabled(if: canGenerate, "python3 with numpy, scipy and Pillow is needed to generate the photos"))
+  @Test(
+    .enabled(
+      if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed to generate the photos"
+    ))
   func growthOfTheSyntheticAssetMatchesTheTruth() throws {
     let directory = try TestPaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let photos = directory.appendingPathComponent("synth")
-    let generated = try Self.python([Self.generator.path, "--out", photos.path, "--cycles", "4"])
+    let generated = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "4",
+    ])
     try #require(generated.status == 0, "generator failed: \(generated.output)")
     let truth = try JSONDecoder().decode(
       Truth.self, from: Data(contentsOf: photos.appendingPathComponent("truth.json")))

@@ -75,10 +75,9 @@ import Testing
     try proxy.start()
     defer { proxy.stop() }
     for store in stores {
-      let remote = try DatabaseQueue(path: store).write { db in
+      try DatabaseQueue(path: store).write { db in
         try db.execute(sql: "UPDATE sync_remote SET url = ?", arguments: ["http://127.0.0.1:\(proxy.port)"])
       }
-      _ = remote
     }
 
     // Every device syncs until it has nothing left, retrying failed runs; meanwhile the
