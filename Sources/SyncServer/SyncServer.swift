@@ -17,6 +17,7 @@ import Store
 public struct SyncServer: Sendable {
   public let store: any CentralStore
   public let blobs: BlobStore
+  public let metrics: ServerMetrics
   /// Largest photo chunk accepted in one PATCH.
   public static let maxChunkBytes: Int64 = 8 << 20
   /// Largest push body accepted: 500 entries of the largest rows (captures carry their
@@ -25,9 +26,10 @@ public struct SyncServer: Sendable {
   /// Most entries in one pull page: about as large as a push batch.
   public static let maxPullEntries = 1000
 
-  public init(store: any CentralStore, blobs: BlobStore) {
+  public init(store: any CentralStore, blobs: BlobStore, metrics: ServerMetrics = ServerMetrics()) {
     self.store = store
     self.blobs = blobs
+    self.metrics = metrics
   }
 
   struct Context: RequestContext {
@@ -47,7 +49,13 @@ public struct SyncServer: Sendable {
   /// The router, for `application` and for tests that call it without a socket.
   func router() -> Router<Context> {
     let router = Router(context: Context.self)
+    router.add(middleware: MetricsMiddleware())
     router.get("healthz") { _, _ in Health() }
+    router.get("metrics") { _, _ -> Response in
+      Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text())))
+    }
     router.get("openapi.yaml") { _, _ -> Response in
       guard let url = Self.openAPIDocument, let bytes = try? Data(contentsOf: url) else {
         throw HTTPError(.notFound, message: "openapi.yaml is not installed beside the binary")
@@ -71,6 +79,9 @@ public struct SyncServer: Sendable {
       }
       do throws(CentralError) {
         let result = try store.push(push.entries, from: push.deviceId, as: device)
+        metrics.pushBatches.increment()
+        metrics.entriesApplied.increment(by: Int64(result.applied))
+        metrics.entriesDuplicate.increment(by: Int64(result.duplicates))
         context.logger.info(
           "push",
           metadata: ["device": "\(device.id)", "applied": "\(result.applied)", "acked": "\(result.ackedSeq)"])
@@ -97,8 +108,10 @@ public struct SyncServer: Sendable {
       let since = try count("since") ?? 0
       let until = try count("until")
       do throws(CentralError) {
-        return try store.pull(
+        let page = try store.pull(
           since: since, until: until, asset: query.get("asset"), limit: Int(limit), as: device)
+        metrics.entriesPulled.increment(by: Int64(page.entries.count))
+        return page
       } catch {
         throw Self.httpError(error)
       }
@@ -268,9 +281,13 @@ public struct SyncServer: Sendable {
       guard "sha256 " + digest == checksum else { throw BlobStore.Failure.chunkChecksum }
     } catch {
       await blobs.abandonChunk(sha)
+      metrics.chunksRefused.increment()
       return try await blobCall { throw error }
     }
-    return try await blobCall { try await blobs.finishChunk(sha, chunkFile: chunkFile) }
+    let finished = try await blobCall { try await blobs.finishChunk(sha, chunkFile: chunkFile) }
+    metrics.blobBytesReceived.increment(by: finished.offset - status.offset)
+    if finished.complete { metrics.blobsCompleted.increment() }
+    return finished
   }
 
   /// This API's OpenAPI document: the resource folder SwiftPM puts beside the binary
@@ -304,6 +321,7 @@ public struct SyncServer: Sendable {
   public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void = { _ in })
     async throws
   {
+    metrics.bootstrapRequestMetrics()
     var logger = Logger(label: "crackmon.serve")
     logger.logLevel = .info
     let app = Application(

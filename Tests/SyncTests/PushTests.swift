@@ -222,6 +222,16 @@ import Testing
     let huge = try await post(server, "v1/push", token: tablet.token, body: Data(count: 17 << 20))
     #expect(huge.0 == 413)
 
+    // Prometheus metrics: the server's counters and the request counts by route and status.
+    let (scrape, _) = try await URLSession.shared.data(from: server.url.appendingPathComponent("metrics"))
+    let metrics = String(decoding: scrape, as: UTF8.self).split(separator: "\n")
+    #expect(metrics.contains("crackmon_push_entries_applied_total 7"))
+    #expect(metrics.contains("crackmon_push_entries_duplicate_total 7"))
+    #expect(metrics.contains("crackmon_blobs_completed_total 5"))
+    #expect(metrics.contains("crackmon_blob_chunks_refused_total 1"))
+    let refusals = metrics.filter { $0.hasPrefix("hb_request_errors{") && $0.contains("\"/v1/push\"") }
+    #expect(refusals.contains { $0.contains("error_type=\"401\"") && $0.hasSuffix(" 2") }, "\(refusals)")
+
     // Another organisation's device cannot write into pier-17.
     let intruder = try fieldStore("intruder", asset: "pier-17")
     #expect(
