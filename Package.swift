@@ -128,7 +128,7 @@ let package = Package(
       dependencies: ["Store", "TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
       name: "SyncTests",
-      dependencies: ["TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: ["TestSupport", "Store", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
       name: "IngestTests",
       dependencies: ["Ingest", "Store", "CaptureMetadata", "Imaging", "TestSupport", "crackmon"]),

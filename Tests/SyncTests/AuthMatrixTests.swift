@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Store
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// Every endpoint × every kind of bad credential, against a real `crackmon serve`: the
+/// right refusal, a JSON error body and nothing else, and nothing changed.
+extension PushTests {
+  struct Call: CustomStringConvertible {
+    var method: String
+    var path: String
+    var body: Data?
+    var headers: [String: String] = [:]
+    var description: String { "\(method) /\(path)" }
+  }
+
+  @Test func everyEndpointRefusesBadCredentialsAndLeaksNothing() async throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
+    #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
+    let tablet = try token(org: "acme", name: "tablet")
+    let retired = try token(org: "acme", name: "retired")
+    let rival = try token(org: "other", name: "rival")
+    #expect(try crackmon(["admin", "device", "revoke", retired.id]).status == 0)
+    let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
+    defer { server.stop() }
+
+    // acme's data on the server: an asset, its captures.
+    let field = try fieldStore("tablet", asset: "pier-17")
+    #expect(
+      try crackmon(["remote", "set", server.url.absoluteString, "--token", tablet.token, "--store", field])
+        .status == 0)
+    #expect(try crackmon(["sync", "--no-photos", "--store", field]).status == 0)
+    let sha = try #require(try DeviceStore(opening: field).captures(asset: "pier-17").first?.id)
+    // A well-formed push that writes into acme's asset, from another organisation's store.
+    let intruder = try DeviceStore(opening: try fieldStore("intruder", asset: "pier-17"))
+    let push = try JSONEncoder().encode(
+      PushRequest(deviceId: intruder.deviceID, entries: try intruder.pendingEntries(limit: 500)))
+    let chunk = Data("chunk".utf8)
+
+    let calls = [
+      Call(method: "POST", path: "v1/push", body: push),
+      Call(method: "GET", path: "v1/pull?asset=pier-17"),
+      Call(method: "GET", path: "v1/assets/pier-17/map.geojson"),
+      Call(method: "POST", path: "v1/blobs", body: Data(#"{"sha256": "\#(sha)", "length": 5}"#.utf8)),
+      Call(method: "GET", path: "v1/blobs/\(sha)"),
+      Call(
+        method: "PATCH", path: "v1/blobs/\(sha)", body: chunk,
+        headers: ["Upload-Offset": "0", "Upload-Checksum": "sha256 " + Self.sha256(chunk)]),
+    ]
+    let credentials: [(name: String, token: String?, status: Int)] = [
+      ("no token", nil, 401),
+      ("unknown token", "cmt_" + String(repeating: "ab", count: 32), 401),
+      ("not a bearer token", "", 401),
+      ("revoked token", retired.token, 401),
+      ("another organisation's token", rival.token, 403),
+    ]
+    let before = try centralCount("push_receipt")
+    for call in calls {
+      for credential in credentials {
+        var request = URLRequest(url: URL(string: server.url.absoluteString + "/" + call.path)!)
+        request.httpMethod = call.method
+        request.httpBody = call.body
+        for (name, value) in call.headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let token = credential.token {
+          request.setValue(
+            token.isEmpty ? "Basic YWNtZTphY21l" : "Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect(response.status == credential.status, "\(call) with \(credential.name)")
+        // The body is one JSON error and nothing more: no rows, no stack trace, no paths.
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let message = (json?["error"] as? [String: Any])?["message"] as? String
+        #expect(json?.keys.sorted() == ["error"] && message != nil, "\(call) with \(credential.name)")
+        let text = String(decoding: data, as: UTF8.self)
+        for secret in [directory.path, "Bern", "46.948", "tablet", "acme", tablet.token, "Swift/", ".swift:"]
+        {
+          #expect(!text.contains(secret), "\(call) with \(credential.name) leaks \(secret): \(text)")
+        }
+        #expect(
+          (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")
+            == "application/json; charset=utf-8")
+      }
+    }
+    #expect(try centralCount("push_receipt") == before)
+    #expect(try centralCount("device_registration WHERE store_device_id IS NOT NULL") == 1)
+    let blobs = directory.appendingPathComponent("blobs")
+    let stored = (try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []
+    #expect(stored.filter { !$0.hasPrefix(".") }.isEmpty)
+
+    // The public endpoints say nothing of any organisation.
+    for path in ["healthz", "metrics", "openapi.yaml"] {
+      let (data, response) = try await URLSession.shared.data(from: server.url.appendingPathComponent(path))
+      #expect(response.status == 200)
+      let text = String(decoding: data, as: UTF8.self)
+      #expect(!text.contains("pier-17") && !text.contains("acme") && !text.contains(sha), "\(path)")
+    }
+  }
+}
