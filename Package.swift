@@ -23,6 +23,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // C libraries, each wrapped by exactly one Swift file.
@@ -92,7 +93,13 @@ let package = Package(
       ],
       // schema/openapi.yaml links here: one file, documented and served.
       resources: [.copy("Resources/openapi.yaml")]),
-    .target(name: "SyncClient", dependencies: ["Store", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(
+      name: "SyncClient",
+      dependencies: [
+        "Store", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
     // Asset map as GeoJSON (RFC 7946 / RFC 8142), streamed from the store.
     .target(name: "MapExport", dependencies: ["Store"]),
     .target(

@@ -59,8 +59,17 @@ struct SyncCommand: AsyncParsableCommand {
   func run() async throws {
     let store = try DeviceStore(opening: storeOptions.path)
     for asset in follow { try store.follow(asset: asset) }
+    var client = SyncClient(store: store)
+    client.chunkBytes = chunkKB << 10
     do {
-      let problems = try await sync(store)
+      let problems: [String]
+      do {
+        problems = try await sync(store, client)
+        await client.close()
+      } catch {
+        await client.close()
+        throw error
+      }
       // A sync that finished but left something behind is a failure for `sync status`.
       try store.recordSync(
         error: problems.isEmpty ? nil : "\(problems.count) left behind; first: \(problems[0])")
@@ -72,9 +81,7 @@ struct SyncCommand: AsyncParsableCommand {
   }
 
   /// What was left behind that another sync will not fix by itself.
-  private func sync(_ store: DeviceStore) async throws -> [String] {
-    var client = SyncClient(store: store)
-    client.chunkBytes = chunkKB << 10
+  private func sync(_ store: DeviceStore, _ client: SyncClient) async throws -> [String] {
     var bar = ProgressBar(label: "push")
     var summary = try await client.push { done, total in bar.update(done, of: total) }
     print("Pushed \(summary.pushed) records in \(summary.batches) batches", terminator: "")

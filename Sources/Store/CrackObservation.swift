@@ -154,6 +154,19 @@ public struct CrackObservation: Codable, Sendable, Equatable, FetchableRecord, P
     seq = row[i + 31]
   }
 
+  /// Writes `columns` by name without the synthesized `Encodable` path, whose snake-case
+  /// key conversion was most of the central store's time when a device pushes thousands.
+  public func encode(to container: inout PersistenceContainer) {
+    let values: [(any DatabaseValueConvertible)?] = [
+      id, captureId, crackIndex, polylinePx, widthProfilePx, lengthPx, maxWidthPx, meanWidthPx,
+      orientationDeg,
+      areaPx, lengthMm, maxWidthMm, meanWidthMm, areaMm2, polylineProjected, polylineWgs84, epsg, easting,
+      northing, latitude, longitude, bearingDeg, georefMethod, georefUncertaintyM, severityScheme, severity,
+      confidence, modelName, modelVersion, createdAt, deviceId, seq,
+    ]
+    for (column, value) in zip(Self.columns, values) { container[column] = value }
+  }
+
   /// The projected polyline as points, when the observation has one.
   public var projectedBranches: [[[Double]]]? { Self.branches(polylineProjected) }
 

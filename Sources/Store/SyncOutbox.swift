@@ -74,37 +74,46 @@ public struct SyncRemote: Sendable, Equatable {
 extension DeviceStore {
   /// The oldest entries not yet acknowledged by the central store, in sequence order,
   /// each with its row.
-  public func pendingEntries(limit: Int) throws(StoreError) -> [SyncEntry] {
+  /// `after`: only entries after this sequence number (the last one already sent, while
+  /// its acknowledgement is on the way).
+  public func pendingEntries(after: Int64 = 0, limit: Int) throws(StoreError) -> [SyncEntry] {
     try read { db in
-      let rows = try Row.fetchAll(
+      var entries = try Row.fetchAll(
         db,
         sql: """
           SELECT seq, entity, entity_key FROM sync_outbox
-          WHERE device_id = ? AND pushed_at IS NULL ORDER BY seq LIMIT ?
-          """, arguments: [deviceID, limit])
-      return try rows.map { row in
-        var entry = SyncEntry(seq: row["seq"], entity: row["entity"], key: row["entity_key"])
-        let stamp = "device_id = ? AND seq = ?"
-        let arguments: StatementArguments = [deviceID, entry.seq]
-        switch entry.entity {
-        case "asset": entry.asset = try Asset.filter(sql: stamp, arguments: arguments).fetchOne(db)
-        case "inspection_cycle":
-          entry.cycle = try InspectionCycle.filter(sql: stamp, arguments: arguments).fetchOne(db)
-        case "capture":
-          entry.capture = try CaptureRecord.filter(sql: stamp, arguments: arguments).fetchOne(db)
-        case "crack_observation":
-          entry.observation = try CrackObservation.filter(sql: stamp, arguments: arguments).fetchOne(db)
-        case "crack_track":
-          entry.track = try CrackTrackRow.filter(sql: stamp, arguments: arguments).fetchOne(db)
-        case "track_override":
-          entry.trackOverride = try TrackOverrideRow.filter(sql: stamp, arguments: arguments).fetchOne(db)
-        default: break
+          WHERE device_id = ? AND pushed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
+          """, arguments: [deviceID, after, limit]
+      ).map { SyncEntry(seq: $0["seq"], entity: $0["entity"], key: $0["entity_key"]) }
+      guard let first = entries.first?.seq, let last = entries.last?.seq else { return [] }
+      let index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.seq, $0) })
+      // One query per table for the whole batch, not one per entry: the rows whose stamp
+      // falls in the batch's range (a sequence number belongs to one row of one table).
+      func attach(_ entity: String, columns: String = "*", _ set: (inout SyncEntry, Row) throws -> Void)
+        throws
+      {
+        let rows = try Row.fetchCursor(
+          db,
+          sql:
+            "SELECT \(columns), seq AS stamp_seq FROM \(entity) WHERE device_id = ? AND seq BETWEEN ? AND ?",
+          arguments: [deviceID, first, last])
+        while let row = try rows.next() {
+          if let i = index[row["stamp_seq"]], entries[i].entity == entity { try set(&entries[i], row) }
         }
-        guard entry.stamp != nil else {
-          throw StoreError.database("outbox entry \(entry.seq) (\(entry.entity) \(entry.key)) has no row")
-        }
-        return entry
       }
+      try attach("asset") { $0.asset = try Asset(row: $1) }
+      try attach("inspection_cycle") { $0.cycle = try InspectionCycle(row: $1) }
+      try attach("capture") { $0.capture = try CaptureRecord(row: $1) }
+      // Observations are most of what a device pushes: read by position, not by Decodable.
+      try attach("crack_observation", columns: CrackObservation.columns.joined(separator: ", ")) {
+        $0.observation = CrackObservation(row: $1, at: 0)
+      }
+      try attach("crack_track") { $0.track = try CrackTrackRow(row: $1) }
+      try attach("track_override") { $0.trackOverride = try TrackOverrideRow(row: $1) }
+      if let orphan = entries.first(where: { $0.stamp == nil }) {
+        throw StoreError.database("outbox entry \(orphan.seq) (\(orphan.entity) \(orphan.key)) has no row")
+      }
+      return entries
     }
   }
 

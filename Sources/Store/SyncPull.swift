@@ -58,10 +58,10 @@ extension DeviceStore {
     try write { db in
       var applied = PullApplied()
       for entry in page.entries {
-        if try apply(entry, db: db) {
-          applied.rows[entry.entity, default: 0] += 1
-        } else if entry.asset != nil || entry.cycle != nil {
-          applied.keptLocal += 1
+        switch try apply(entry, db: db) {
+        case .changed: applied.rows[entry.entity, default: 0] += 1
+        case .keptLocal: applied.keptLocal += 1
+        case .unchanged: break
         }
         if entry.observation != nil || entry.trackOverride != nil, !scope.isEmpty {
           applied.assetsToRetrack.insert(scope)
@@ -73,9 +73,11 @@ extension DeviceStore {
     }
   }
 
-  /// True when the entry changed something. Assets and cycles are written over with the
-  /// server's current row unless a local change to them is still waiting to be pushed.
-  private func apply(_ entry: SyncEntry, db: Database) throws -> Bool {
+  private enum Outcome { case changed, unchanged, keptLocal }
+
+  /// Assets and cycles are written over with the server's current row unless a local change
+  /// to them is still waiting to be pushed.
+  private func apply(_ entry: SyncEntry, db: Database) throws -> Outcome {
     func pendingLocal(_ entity: String, _ key: String) throws -> Bool {
       try Row.fetchOne(
         db,
@@ -83,24 +85,18 @@ extension DeviceStore {
         arguments: [entity, key]) != nil
     }
     if let row = entry.asset {
-      if try pendingLocal("asset", row.id) { return false }
-      if let local = try Asset.fetchOne(db, key: row.id) {
-        if local == row { return false }
-        try row.update(db)
-      } else {
-        try row.insert(db)
-      }
-      return true
+      let local = try Asset.fetchOne(db, key: row.id)
+      if local == row { return .unchanged }
+      if try pendingLocal("asset", row.id) { return .keptLocal }
+      if local == nil { try row.insert(db) } else { try row.update(db) }
+      return .changed
     }
     if let row = entry.cycle {
-      if try pendingLocal("inspection_cycle", entry.key) { return false }
-      if let local = try InspectionCycle.fetchOne(db, key: ["asset_id": row.assetId, "label": row.label]) {
-        if local == row { return false }
-        try row.update(db)
-      } else {
-        try row.insert(db)
-      }
-      return true
+      let local = try InspectionCycle.fetchOne(db, key: ["asset_id": row.assetId, "label": row.label])
+      if local == row { return .unchanged }
+      if try pendingLocal("inspection_cycle", entry.key) { return .keptLocal }
+      if local == nil { try row.insert(db) } else { try row.update(db) }
+      return .changed
     }
     // Append-only rows: present already (an earlier page, or a repeated pull) means done.
     let before = db.totalChangesCount
@@ -108,7 +104,7 @@ extension DeviceStore {
     if let row = entry.observation { try row.insert(db, onConflict: .ignore) }
     if let row = entry.track { try row.insert(db, onConflict: .ignore) }
     if let row = entry.trackOverride { try row.insert(db, onConflict: .ignore) }
-    return db.totalChangesCount > before
+    return db.totalChangesCount > before ? .changed : .unchanged
   }
 
   // MARK: How the last sync ended

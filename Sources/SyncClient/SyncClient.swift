@@ -1,10 +1,9 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Store
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// Why a sync stopped. Each reads as one sentence for the inspector.
 public enum SyncError: Error, Equatable, CustomStringConvertible {
@@ -46,11 +45,27 @@ public struct SyncClient {
   /// Attempts per batch for network errors and 5xx answers, with exponential backoff and jitter.
   public var attempts = 5
   public var firstBackoff = 0.5
-  /// Seconds without a byte before a request counts as lost (then it is retried).
-  public var requestTimeout = 10.0
+  /// AsyncHTTPClient (SwiftNIO): one kept-alive connection, and a reset or a silent peer
+  /// noticed at once or after `idleTimeout`, not left hanging.
+  private let http: HTTPClient
+
+  /// Seconds without a byte either way before a request counts as lost (then it is retried).
+  public static let idleTimeout: Int64 = 10
 
   public init(store: DeviceStore) {
     self.store = store
+    var configuration = HTTPClient.Configuration()
+    // A refused connection is retried inside the pool until the connect timeout: keep it
+    // short, so an unreachable server is reported in seconds (the retries add backoff).
+    configuration.timeout = .init(
+      connect: .seconds(5), read: .seconds(Self.idleTimeout), write: .seconds(Self.idleTimeout))
+    configuration.redirectConfiguration = .disallow
+    http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+  }
+
+  /// Closes the connections; call once, when done, however the sync ended.
+  public func close() async {
+    try? await http.shutdown()
   }
 
   public struct Summary: Sendable, Equatable {
@@ -83,21 +98,24 @@ public struct SyncClient {
     let endpoint = base.appendingPathComponent("v1/push")
     let total = try store.pendingCount()
     var summary = Summary()
-    let encoder = JSONEncoder()
     let decoder = JSONDecoder()
-    while true {
-      let entries = try store.pendingEntries(limit: batchSize)
-      if entries.isEmpty { break }
-      var request = URLRequest(url: endpoint)
-      request.timeoutInterval = requestTimeout
-      request.httpMethod = "POST"
-      request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization")
-      request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-      request.httpBody = try encoder.encode(PushRequest(deviceId: store.deviceID, entries: entries))
+    let (store, size) = (store, batchSize)
+    /// The next batch after `seq`, read and encoded: its last sequence number and body.
+    @Sendable func batch(after seq: Int64) throws -> (last: Int64, body: Data)? {
+      let entries = try store.pendingEntries(after: seq, limit: size)
+      guard let last = entries.last?.seq else { return nil }
+      return (last, try JSONEncoder().encode(PushRequest(deviceId: store.deviceID, entries: entries)))
+    }
+    var next = try batch(after: 0)
+    while let current = next {
+      // The following batch is read and encoded while the server applies this one.
+      async let following = batch(after: current.last)
+      let request = Call(url: endpoint, method: .POST, token: remote.token, body: current.body)
       let (data, status) = try await send(request, retries: &summary.retries)
       guard status == 200 else { throw SyncError.refusal(status: status, body: data) }
       let result = try decoder.decode(PushResult.self, from: data)
       try store.markPushed(through: result.ackedSeq)
+      next = try await following
       summary.pushed += result.applied
       summary.duplicates += result.duplicates
       summary.batches += 1
@@ -142,9 +160,7 @@ public struct SyncClient {
           }
         }
         components.queryItems = items
-        var request = URLRequest(url: components.url!)
-        request.timeoutInterval = requestTimeout
-        request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization")
+        let request = Call(url: components.url!, method: .GET, token: remote.token)
         let (data, status) = try await send(request, retries: &retries)
         if scope != DeviceStore.organisationScope, status == 404 || status == 403 {
           let reason = SyncError.refusal(status: status, body: data)
@@ -181,7 +197,7 @@ public struct SyncClient {
       }
       defer { try? handle.close() }
       var status = try await call(
-        base.appendingPathComponent("v1/blobs"), method: "POST", token: remote.token,
+        base.appendingPathComponent("v1/blobs"), method: .POST, token: remote.token,
         body: try JSONEncoder().encode(NewUpload(sha256: photo.sha256, length: photo.size)),
         retries: &summary.retries, bytesSent: &summary.photoRequestBytes)
       summary.photoBytesNeeded += status.length - status.offset
@@ -195,7 +211,7 @@ public struct SyncClient {
         let url = base.appendingPathComponent("v1/blobs/\(photo.sha256)")
         do {
           status = try await call(
-            url, method: "PATCH", token: remote.token, body: chunk, retries: &summary.retries,
+            url, method: .PATCH, token: remote.token, body: chunk, retries: &summary.retries,
             bytesSent: &summary.photoBytesSent,
             headers: [
               "Upload-Offset": String(status.offset),
@@ -206,7 +222,7 @@ public struct SyncClient {
           // written: wait a moment and ask where the upload stands.
           try await Task.sleep(for: .milliseconds(100))
           status = try await call(
-            url, method: "GET", token: remote.token, body: nil, retries: &summary.retries,
+            url, method: .GET, token: remote.token, body: nil, retries: &summary.retries,
             bytesSent: &summary.photoRequestBytes)
         }
         done += Int64(chunk.count)
@@ -221,16 +237,10 @@ public struct SyncClient {
 
   /// A JSON request answered with a blob status; refusals (4xx) throw `refused`.
   private func call(
-    _ url: URL, method: String, token: String, body: Data?, retries: inout Int, bytesSent: inout Int64,
+    _ url: URL, method: HTTPMethod, token: String, body: Data?, retries: inout Int, bytesSent: inout Int64,
     headers: [String: String] = [:]
   ) async throws -> BlobStatus {
-    var request = URLRequest(url: url)
-    request.timeoutInterval = requestTimeout
-    request.httpMethod = method
-    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-    if method == "POST" { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-    request.httpBody = body
+    let request = Call(url: url, method: method, token: token, headers: headers, body: body)
     let (data, status) = try await send(request, retries: &retries, bytesSent: &bytesSent)
     guard (200..<300).contains(status) else { throw SyncError.refusal(status: status, body: data) }
     return try JSONDecoder().decode(BlobStatus.self, from: data)
@@ -250,27 +260,50 @@ public struct SyncClient {
     var complete: Bool
   }
 
+  /// One request as the sync sends it: JSON or a photo chunk, with the device's token.
+  struct Call {
+    var url: URL
+    var method: HTTPMethod
+    var token: String
+    var headers: [String: String] = [:]
+    var body: Data?
+
+    var request: HTTPClientRequest {
+      var request = HTTPClientRequest(url: url.absoluteString)
+      request.method = method
+      request.headers.add(name: "Authorization", value: "Bearer \(token)")
+      for (name, value) in headers { request.headers.add(name: name, value: value) }
+      if let body {
+        if method == .POST { request.headers.add(name: "Content-Type", value: "application/json") }
+        request.body = .bytes(ByteBuffer(bytes: body))
+      }
+      return request
+    }
+  }
+
   /// Sends with retries on network errors and 5xx; 4xx come back at once.
-  private func send(_ request: URLRequest, retries: inout Int) async throws -> (Data, Int) {
+  private func send(_ call: Call, retries: inout Int) async throws -> (Data, Int) {
     var ignored: Int64 = 0
-    return try await send(request, retries: &retries, bytesSent: &ignored)
+    return try await send(call, retries: &retries, bytesSent: &ignored)
   }
 
   /// Counts the body of every attempt in `bytesSent`: what a flaky link really costs.
-  private func send(_ request: URLRequest, retries: inout Int, bytesSent: inout Int64) async throws -> (
-    Data, Int
-  ) {
+  private func send(_ call: Call, retries: inout Int, bytesSent: inout Int64) async throws -> (Data, Int) {
     var delay = firstBackoff
     var lastError = ""
+    let request = call.request
     for attempt in 1...attempts {
-      bytesSent += Int64(request.httpBody?.count ?? 0)
+      bytesSent += Int64(call.body?.count ?? 0)
       do {
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        if status < 500 { return (data, status) }
+        // The deadline only bounds a whole request on a very slow link; a stalled one is
+        // caught sooner by the idle timeouts.
+        let response = try await http.execute(request, timeout: .minutes(10))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        let status = Int(response.status.code)
+        if status < 500 { return (Data(body.readableBytesView), status) }
         lastError = "HTTP \(status)"
       } catch {
-        lastError = error.localizedDescription
+        lastError = "\(error)"
       }
       if attempt < attempts {
         retries += 1
@@ -279,6 +312,6 @@ public struct SyncClient {
         delay *= 2
       }
     }
-    throw SyncError.unreachable(url: request.url?.absoluteString ?? "?", reason: lastError)
+    throw SyncError.unreachable(url: call.url.absoluteString, reason: lastError)
   }
 }

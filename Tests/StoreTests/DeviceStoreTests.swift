@@ -92,6 +92,33 @@ struct DeviceStoreTests {
     #expect(outbox.last?["entity_key"] == metadata.sha256)
   }
 
+  /// Observations are written column by column (not through `Encodable`): every field,
+  /// each with its own value, must come back where it went.
+  @Test func observationsRoundTripEveryColumn() throws {
+    try store.add(pier17())
+    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
+    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
+    let capture = CaptureRecord(
+      metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
+      cameraView: .unknown, projected: nil)
+    var observation = CrackObservation(
+      id: "obs-1", captureId: metadata.sha256, crackIndex: 7, polylinePx: "[[[1,2],[3,4]]]",
+      widthProfilePx: "[[1,2,3.5]]", lengthPx: 11, maxWidthPx: 12, meanWidthPx: 13, orientationDeg: 14,
+      areaPx: 15, lengthMm: 16, maxWidthMm: 17, meanWidthMm: 18, areaMm2: 19,
+      polylineProjected: "[[[20,21]]]",
+      polylineWgs84: "[[[22,23]]]", epsg: 32633, easting: 24, northing: 25, latitude: 26, longitude: 27,
+      bearingDeg: 28, georefMethod: .footprint, georefUncertaintyM: 29, severityScheme: "scheme",
+      severity: "CS2", confidence: 0.3, modelName: "model", modelVersion: "v")
+    observation.createdAt = "2026-11-23T00:00:00Z"
+    try store.insert(capture, observations: [observation])
+    let stored = try DatabaseQueue(path: store.path).read { db in
+      try CrackObservation.fetchOne(db, key: "obs-1")
+    }
+    observation.deviceId = store.deviceID
+    observation.seq = 4
+    #expect(stored == observation)
+  }
+
   @Test func capturesAreImmutable() throws {
     try store.add(pier17())
     try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))

@@ -8,7 +8,10 @@ Each crack is a centreline of 1-3 branches, 4-24 vertices each, stored as crackm
 them: pixel polyline, width profile, projected and WGS84 polylines (JSON, 8 decimals). The
 store must exist with the asset and its cycles (map.sh does that).
 
-    python3 tools/bench/map_store.py STORE ASSET --cracks 1000000
+    python3 tools/bench/map_store.py STORE ASSET --cracks 1000000 [--outbox]
+
+With --outbox every row is also queued in the sync outbox, as crackmon queues what it
+writes, so that `crackmon sync` pushes it (the push benchmark, push.sh).
 """
 import argparse
 import hashlib
@@ -23,6 +26,7 @@ p.add_argument("asset")
 p.add_argument("--cracks", type=int, default=1_000_000)
 p.add_argument("--per-capture", type=int, default=10)
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--outbox", action="store_true")
 args = p.parse_args()
 rng = random.Random(args.seed)
 db = sqlite3.connect(args.store)
@@ -38,6 +42,16 @@ seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox").fetchone()[0]
 now = "2026-11-23T00:00:00.000Z"
 
 
+def track_id(t):  # unique per asset, as crackmon's are: several stores may share a central store
+    return "trk_" + hashlib.sha256(f"{args.asset}/{t}".encode()).hexdigest()[:16]
+
+
+def queue(entity, key):
+    if args.outbox:
+        db.execute("INSERT INTO sync_outbox (device_id, seq, entity, entity_key, created_at) VALUES (?, ?, ?, ?, ?)",
+                   (device, seq, entity, key, now))
+
+
 def fmt(points, digits):
     return "[" + ",".join("[" + ",".join(f"[{x:.{digits}f},{y:.{digits}f}]" for x, y in b) + "]"
                           for b in points) + "]"
@@ -48,13 +62,14 @@ side = math.ceil(math.sqrt(tracks))
 for t in range(tracks):
     seq += 1
     db.execute("INSERT INTO crack_track (id, asset_id, created_at, device_id, seq) VALUES (?, ?, ?, ?, ?)",
-               (f"trk_{t:016x}", args.asset, now, device, seq))
+               (track_id(t), args.asset, now, device, seq))
+    queue("crack_track", track_id(t))
 n = 0
 capture = None
 for k, label in enumerate(cycles):
     for t in range(tracks):
         if n % args.per_capture == 0:
-            capture = hashlib.sha256(f"{label}/{n}".encode()).hexdigest()
+            capture = hashlib.sha256(f"{args.asset}/{label}/{n}".encode()).hexdigest()
             seq += 1
             db.execute("""INSERT INTO capture (id, asset_id, cycle_label, source_path, file_size, container,
                           gps_status, latitude, longitude, camera_view, gsd_method, gsd_mm_per_px, metadata_json,
@@ -62,6 +77,7 @@ for k, label in enumerate(cycles):
                           VALUES (?, ?, ?, ?, 0, 'jpeg', 'valid', ?, ?, 'nadir', 'nadir_relative_altitude', 0.5,
                           '{}', ?, ?, ?)""",
                        (capture, args.asset, label, f"bench/{label}/{n}.jpg", lat0, lon0, now, device, seq))
+            queue("capture", capture)
         e0, n0 = 2.0 * (t % side), 2.0 * (t // side)
         branches_px, branches_en = [], []
         for b in range(rng.choice([1, 1, 1, 2, 3])):
@@ -93,13 +109,14 @@ for k, label in enumerate(cycles):
                     width * 2, width * 1.6, length * 3, length * 0.5, width, width * 0.8, length * 1.5,
                     fmt(branches_en, 4), fmt(wgs, 8), branches_en[0][0][0], branches_en[0][0][1], cy, cx,
                     "CS1" if width < 0.3 else "CS2", now, device, seq))
+        queue("crack_observation", oid)
         db.execute("INSERT INTO crack_track_member (observation_id, track_id, assigned_by) VALUES (?, ?, ?)",
-                   (oid, f"trk_{t:016x}", "new" if k == 0 else "matching"))
+                   (oid, track_id(t), "new" if k == 0 else "matching"))
         if k == len(cycles) - 1:
             db.execute("""INSERT INTO track_growth (track_id, asset_id, cycles_seen, latest_observation_id,
                           length_mm_per_year, max_width_mm_per_year, mean_width_mm_per_year) VALUES
                           (?, ?, ?, ?, ?, 0.05, 0.04)""",
-                       (f"trk_{t:016x}", args.asset, len(cycles), oid, rng.uniform(0, 5)))
+                       (track_id(t), args.asset, len(cycles), oid, rng.uniform(0, 5)))
         n += 1
 db.commit()
 print(f"{n} crack observations, {tracks} tracks x {len(cycles)} cycles")
