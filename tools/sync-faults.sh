@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The large sync fault run: 20 field stores x 500 captures (photos of 50 KB plus the
-# fixture), pushed and uploaded at once through the faulty proxy (10 % of connections cut)
-# to a real `crackmon serve`, which is SIGKILLed and restarted 5 times. Then every capture,
+# fixture), pushed and uploaded at once (8 KB chunks) through the faulty proxy, whose link
+# drops on average every 164 KB either way (about 10 % of 16 KB transfers cut), to a real
+# `crackmon serve`, which is SIGKILLed and restarted 5 times (once during the push, then
+# spread over the photo uploads). Then every capture,
 # outbox entry and photo must be in the central store exactly once, every blob must hash to
 # its name, and photo bytes sent must stay within 1.1x of those needed. The CI version is
 # the same test at 3 x 6 (Tests/SyncTests/FaultTests.swift).

@@ -87,7 +87,7 @@ public struct SyncClient {
   /// Bytes per photo chunk: big enough to keep the link busy, small enough that a dropped
   /// connection loses little.
   public var chunkBytes = 4 << 20 {
-    didSet { chunkBytes = max(chunkBytes, 1024) }
+    didSet { chunkBytes = max(chunkBytes, Self.smallestChunk) }
   }
 
   public func push(progress: (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
@@ -99,20 +99,32 @@ public struct SyncClient {
     let total = try store.pendingCount()
     var summary = Summary()
     let decoder = JSONDecoder()
-    let (store, size) = (store, batchSize)
-    /// The next batch after `seq`, read and encoded: its last sequence number and body.
-    @Sendable func batch(after seq: Int64) throws -> (last: Int64, body: Data)? {
-      let entries = try store.pendingEntries(after: seq, limit: size)
+    let store = store
+    /// The next batch after `seq`, read and encoded.
+    @Sendable func batch(after seq: Int64, limit: Int) throws -> (after: Int64, last: Int64, body: Data)? {
+      let entries = try store.pendingEntries(after: seq, limit: limit)
       guard let last = entries.last?.seq else { return nil }
-      return (last, try JSONEncoder().encode(PushRequest(deviceId: store.deviceID, entries: entries)))
+      return (seq, last, try JSONEncoder().encode(PushRequest(deviceId: store.deviceID, entries: entries)))
     }
-    var next = try batch(after: 0)
+    var sizes = AdaptiveSize(smallest: 10, largest: batchSize)
+    var next = try batch(after: 0, limit: sizes.current)
     while let current = next {
       // The following batch is read and encoded while the server applies this one.
-      async let following = batch(after: current.last)
+      let limit = sizes.current
+      async let following = batch(after: current.last, limit: limit)
       let request = Call(url: endpoint, method: .POST, token: remote.token, body: current.body)
-      let (data, status) = try await send(request, retries: &summary.retries)
+      let data: Data
+      let status: Int
+      do {
+        (data, status) = try await send(request, retries: &summary.retries, attempts: 1)
+      } catch let error as SyncError {
+        // Dropped: the same entries again, fewer at a time.
+        try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
+        next = try batch(after: current.after, limit: sizes.current)
+        continue
+      }
       guard status == 200 else { throw SyncError.refusal(status: status, body: data) }
+      sizes.succeeded()
       let result = try decoder.decode(PushResult.self, from: data)
       try store.markPushed(through: result.ackedSeq)
       next = try await following
@@ -144,6 +156,7 @@ public struct SyncClient {
     var summary = PullSummary()
     var retries = 0
     let scopes = try store.pullScopes()
+    var sizes = AdaptiveSize(smallest: 10, largest: 1000)
     var organisationCursor: Int64?
     for (scope, cursor) in scopes {
       var since = cursor
@@ -151,7 +164,10 @@ public struct SyncClient {
       while more {
         var components = URLComponents(
           url: base.appendingPathComponent("v1/pull"), resolvingAgainstBaseURL: false)!
-        var items = [URLQueryItem(name: "since", value: String(since))]
+        var items = [
+          URLQueryItem(name: "since", value: String(since)),
+          URLQueryItem(name: "limit", value: String(sizes.current)),
+        ]
         if scope != DeviceStore.organisationScope {
           items.append(URLQueryItem(name: "asset", value: scope))
           // Never past the organisation's cursor: every cycle a capture names is here already.
@@ -161,7 +177,15 @@ public struct SyncClient {
         }
         components.queryItems = items
         let request = Call(url: components.url!, method: .GET, token: remote.token)
-        let (data, status) = try await send(request, retries: &retries)
+        let data: Data
+        let status: Int
+        do {
+          (data, status) = try await send(request, retries: &retries, attempts: 1)
+        } catch let error as SyncError {
+          try await afterDrop(error, sizes: &sizes, retries: &retries)
+          continue
+        }
+        sizes.succeeded()
         if scope != DeviceStore.organisationScope, status == 404 || status == 403 {
           let reason = SyncError.refusal(status: status, body: data)
           summary.problems.append("asset \(scope): not pulled: \(reason)")
@@ -190,6 +214,8 @@ public struct SyncClient {
     let photos = try store.photosToUpload()
     let total = photos.reduce(0) { $0 + $1.size }
     var done: Int64 = 0
+    // Kept from photo to photo: the link stays as bad or as good as it was.
+    var sizes = AdaptiveSize(smallest: Self.smallestChunk, largest: chunkBytes)
     for photo in photos {
       guard let handle = FileHandle(forReadingAtPath: photo.path) else {
         summary.photoProblems.append("\(photo.path): not found (moved since ingest?); its record is synced")
@@ -201,31 +227,37 @@ public struct SyncClient {
         body: try JSONEncoder().encode(NewUpload(sha256: photo.sha256, length: photo.size)),
         retries: &summary.retries, bytesSent: &summary.photoRequestBytes)
       summary.photoBytesNeeded += status.length - status.offset
+      let url = base.appendingPathComponent("v1/blobs/\(photo.sha256)")
       while !status.complete {
         try handle.seek(toOffset: UInt64(status.offset))
-        let chunk = try handle.read(upToCount: chunkBytes) ?? Data()
+        let chunk = try handle.read(upToCount: sizes.current) ?? Data()
         guard !chunk.isEmpty else {
           summary.photoProblems.append("\(photo.path): shorter than when it was ingested")
           break
         }
-        let url = base.appendingPathComponent("v1/blobs/\(photo.sha256)")
         do {
+          // One try: after a failure the server is asked where the upload stands instead,
+          // so a chunk that did arrive is not sent again.
           status = try await call(
             url, method: .PATCH, token: remote.token, body: chunk, retries: &summary.retries,
             bytesSent: &summary.photoBytesSent,
             headers: [
               "Upload-Offset": String(status.offset),
               "Upload-Checksum": "sha256 " + Self.hex(SHA256.hash(data: chunk)),
-            ])
-        } catch SyncError.refused(let code, _) where code == 409 {
-          // An earlier attempt whose answer was lost moved the offset, or is still being
-          // written: wait a moment and ask where the upload stands.
-          try await Task.sleep(for: .milliseconds(100))
+            ], attempts: 1)
+          sizes.succeeded()
+        } catch let error as SyncError {
+          if case .refused(409, _) = error {
+            // An earlier chunk whose answer was lost is still being written: wait a moment.
+            try await Task.sleep(for: .milliseconds(100))
+          } else {
+            try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
+          }
           status = try await call(
             url, method: .GET, token: remote.token, body: nil, retries: &summary.retries,
             bytesSent: &summary.photoRequestBytes)
         }
-        done += Int64(chunk.count)
+        done = min(total, done + Int64(chunk.count))
         progress(done, total)
       }
       if status.complete {
@@ -235,13 +267,29 @@ public struct SyncClient {
     }
   }
 
+  /// After a request that got no answer (`unreachable` after its one attempt): smaller
+  /// requests from now on, and a pause with full jitter that grows with the drops in a row.
+  /// Any other error, or too many drops in a row, is thrown.
+  private func afterDrop(_ error: SyncError, sizes: inout AdaptiveSize, retries: inout Int) async throws {
+    guard case .unreachable = error else { throw error }
+    sizes.dropped()
+    guard sizes.drops < attempts * 2 else { throw error }
+    retries += 1
+    let ceiling = min(firstBackoff * Double(1 << min(sizes.drops - 1, 6)), 8)
+    try await Task.sleep(for: .seconds(Double.random(in: 0...ceiling)))
+  }
+
+  /// The smallest photo chunk on a bad link.
+  static let smallestChunk = 4096
+
   /// A JSON request answered with a blob status; refusals (4xx) throw `refused`.
   private func call(
     _ url: URL, method: HTTPMethod, token: String, body: Data?, retries: inout Int, bytesSent: inout Int64,
-    headers: [String: String] = [:]
+    headers: [String: String] = [:], attempts: Int? = nil
   ) async throws -> BlobStatus {
     let request = Call(url: url, method: method, token: token, headers: headers, body: body)
-    let (data, status) = try await send(request, retries: &retries, bytesSent: &bytesSent)
+    let (data, status) = try await send(
+      request, retries: &retries, bytesSent: &bytesSent, attempts: attempts ?? self.attempts)
     guard (200..<300).contains(status) else { throw SyncError.refusal(status: status, body: data) }
     return try JSONDecoder().decode(BlobStatus.self, from: data)
   }
@@ -282,16 +330,19 @@ public struct SyncClient {
   }
 
   /// Sends with retries on network errors and 5xx; 4xx come back at once.
-  private func send(_ call: Call, retries: inout Int) async throws -> (Data, Int) {
+  private func send(_ call: Call, retries: inout Int, attempts: Int? = nil) async throws -> (Data, Int) {
     var ignored: Int64 = 0
-    return try await send(call, retries: &retries, bytesSent: &ignored)
+    return try await send(call, retries: &retries, bytesSent: &ignored, attempts: attempts)
   }
 
   /// Counts the body of every attempt in `bytesSent`: what a flaky link really costs.
-  private func send(_ call: Call, retries: inout Int, bytesSent: inout Int64) async throws -> (Data, Int) {
+  private func send(_ call: Call, retries: inout Int, bytesSent: inout Int64, attempts: Int? = nil)
+    async throws -> (Data, Int)
+  {
     var delay = firstBackoff
     var lastError = ""
     let request = call.request
+    let attempts = attempts ?? self.attempts
     for attempt in 1...attempts {
       bytesSent += Int64(call.body?.count ?? 0)
       do {

@@ -111,6 +111,12 @@ public struct SyncServer: Sendable {
         let page = try store.pull(
           since: since, until: until, asset: query.get("asset"), limit: Int(limit), as: device)
         metrics.entriesPulled.increment(by: Int64(page.entries.count))
+        context.logger.info(
+          "pull",
+          metadata: [
+            "device": "\(device.id)", "asset": "\(query.get("asset") ?? "-")", "since": "\(since)",
+            "entries": "\(page.entries.count)", "cursor": "\(page.cursor)",
+          ])
         return page
       } catch {
         throw Self.httpError(error)
@@ -286,7 +292,12 @@ public struct SyncServer: Sendable {
     }
     let finished = try await blobCall { try await blobs.finishChunk(sha, chunkFile: chunkFile) }
     metrics.blobBytesReceived.increment(by: finished.offset - status.offset)
-    if finished.complete { metrics.blobsCompleted.increment() }
+    if finished.complete {
+      metrics.blobsCompleted.increment()
+      context.logger.info(
+        "photo stored",
+        metadata: ["device": "\(device.id)", "sha256": "\(sha)", "bytes": "\(finished.length)"])
+    }
     return finished
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Store
 import TestSupport
 import Testing
 
@@ -171,6 +172,11 @@ import Testing
       server, "PATCH", "v1/blobs/\(sha)", token: tablet.token, body: bytes.suffix(from: half),
       headers: ["Upload-Offset": "1", "Upload-Checksum": "sha256 " + Self.sha256(bytes.suffix(from: half))])
     #expect(misplaced.0 == 409)
+    let longer = bytes.suffix(from: half) + Data([0])
+    let overlong = try await send(
+      server, "PATCH", "v1/blobs/\(sha)", token: tablet.token, body: longer,
+      headers: ["Upload-Offset": "\(half)", "Upload-Checksum": "sha256 " + Self.sha256(longer)])
+    #expect(overlong.0 == 413, "a chunk past the photo's length")
     #expect(try await send(server, "GET", "v1/blobs/\(sha)", token: tablet.token).1["offset"] as? Int == half)
     #expect(try await send(server, "GET", "v1/blobs/..%2F..%2Fetc%2Fpasswd", token: tablet.token).0 == 400)
     #expect(try await send(server, "GET", "v1/blobs/\(sha)", token: rival.token).0 == 403)
@@ -221,6 +227,17 @@ import Testing
     #expect((malformed.1["error"] as? [String: Any])?["message"] != nil)
     let huge = try await post(server, "v1/push", token: tablet.token, body: Data(count: 17 << 20))
     #expect(huge.0 == 413)
+    // A well-formed entry for an asset the central store does not have.
+    var ghost = InspectionCycle(assetId: "ghost", label: "2026")
+    ghost.deviceId = try DeviceStore(opening: field).deviceID
+    ghost.seq = 1000
+    var entry = SyncEntry(seq: 1000, entity: "inspection_cycle", key: "ghost/2026")
+    entry.cycle = ghost
+    let unknown = try await post(
+      server, "v1/push", token: tablet.token,
+      body: try JSONEncoder().encode(PushRequest(deviceId: ghost.deviceId, entries: [entry])))
+    #expect(unknown.0 == 400)
+    #expect(((unknown.1["error"] as? [String: Any])?["message"] as? String)?.contains("ghost") == true)
 
     // Prometheus metrics: the server's counters and the request counts by route and status.
     let (scrape, _) = try await URLSession.shared.data(from: server.url.appendingPathComponent("metrics"))
@@ -228,7 +245,7 @@ import Testing
     #expect(metrics.contains("crackmon_push_entries_applied_total 7"))
     #expect(metrics.contains("crackmon_push_entries_duplicate_total 7"))
     #expect(metrics.contains("crackmon_blobs_completed_total 5"))
-    #expect(metrics.contains("crackmon_blob_chunks_refused_total 1"))
+    #expect(metrics.contains("crackmon_blob_chunks_refused_total 2"))  // the corrupt one, the overlong one
     let refusals = metrics.filter { $0.hasPrefix("hb_request_errors{") && $0.contains("\"/v1/push\"") }
     #expect(refusals.contains { $0.contains("error_type=\"401\"") && $0.hasSuffix(" 2") }, "\(refusals)")
 

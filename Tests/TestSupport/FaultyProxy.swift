@@ -8,29 +8,35 @@ import Foundation
 /// random points (truncating whatever body was on its way), and delays data. Sync must
 /// come through it with nothing lost and nothing duplicated.
 ///
+/// The link drops after a random number of bytes (exponentially distributed, mean
+/// `meanBytesBetweenCuts`, counted both ways), as a radio link does, whatever the client's
+/// requests look like: a client that keeps one connection alive for a whole sync meets as
+/// many cuts as one that opens a connection per request.
+///
 /// Plain blocking sockets and one thread per direction: simple, and enough for a test.
 public final class FaultyProxy: @unchecked Sendable {
   public private(set) var port = 0
   public let targetPort: Int
-  /// Fraction of connections cut, somewhere in their first `cutWithin` bytes.
-  public let dropRate: Double
-  public let cutWithin: Int
+  public let meanBytesBetweenCuts: Double
   /// Each forwarded read waits up to this long.
   public let maxDelay: Duration
   private var listener: Int32 = -1
   private let lock = NSLock()
   private var generator: SystemRandomNumberGenerator
   public private(set) var connections = 0
+  public private(set) var exchanges = 0
   public private(set) var cuts = 0
 
-  public init(
-    targetPort: Int, dropRate: Double = 0.1, cutWithin: Int = 200_000, maxDelay: Duration = .milliseconds(5)
-  ) {
+  public init(targetPort: Int, meanBytesBetweenCuts: Double, maxDelay: Duration = .milliseconds(5)) {
     self.targetPort = targetPort
-    self.dropRate = dropRate
-    self.cutWithin = cutWithin
+    self.meanBytesBetweenCuts = meanBytesBetweenCuts
     self.maxDelay = maxDelay
     generator = SystemRandomNumberGenerator()
+  }
+
+  /// Bytes until the next cut.
+  private func nextCut() -> Int {
+    Int(-meanBytesBetweenCuts * log(random(Double.ulpOfOne...1)))
   }
 
   private func random(_ range: ClosedRange<Double>) -> Double {
@@ -94,20 +100,14 @@ public final class FaultyProxy: @unchecked Sendable {
     }
     lock.lock()
     connections += 1
-    let n = Double(connections)
     lock.unlock()
-    // `dropRate` of the connections, evenly spread (so a short run sees its share), get one
-    // direction cut after a random byte count.
-    let cut = Int(n * dropRate) != Int((n - 1) * dropRate)
-    let cutUpstream = random(0...1) < 0.5
-    let cutAt = Int(random(0...Double(cutWithin)))
-    let pair = Pair(client: client, server: server)
-    Thread.detachNewThread { [self] in
-      pump(from: client, to: server, cutAfter: cut && cutUpstream ? cutAt : nil, pair: pair)
+    let pair = Pair(client: client, server: server, cutAfter: nextCut()) { [self] in
+      lock.lock()
+      exchanges += 1
+      lock.unlock()
     }
-    Thread.detachNewThread { [self] in
-      pump(from: server, to: client, cutAfter: cut && !cutUpstream ? cutAt : nil, pair: pair)
-    }
+    Thread.detachNewThread { [self] in pump(from: client, to: server, upstream: true, pair: pair) }
+    Thread.detachNewThread { [self] in pump(from: server, to: client, upstream: false, pair: pair) }
   }
 
   /// Both sockets of a connection, closed once when either direction ends.
@@ -116,10 +116,27 @@ public final class FaultyProxy: @unchecked Sendable {
     let server: Int32
     private var open = 2
     private let lock = NSLock()
+    /// Counts exchanges (the client speaking after the server has), for the report.
+    private let newExchange: () -> Void
+    private var clientSpokeLast = false
+    private var budget: Int
 
-    init(client: Int32, server: Int32) {
+    init(client: Int32, server: Int32, cutAfter: Int, newExchange: @escaping () -> Void) {
       self.client = client
       self.server = server
+      budget = cutAfter
+      self.newExchange = newExchange
+    }
+
+    /// How many of `n` bytes read may go on, and whether the connection is cut after them.
+    func allow(_ n: Int, upstream: Bool) -> (count: Int, cut: Bool) {
+      lock.lock()
+      defer { lock.unlock() }
+      if upstream, !clientSpokeLast { newExchange() }
+      clientSpokeLast = upstream
+      if n >= budget { return (budget, true) }
+      budget -= n
+      return (n, false)
     }
 
     /// A reset, as a dropped radio link or a killed peer gives: linger 0 makes the close an RST.
@@ -143,10 +160,9 @@ public final class FaultyProxy: @unchecked Sendable {
     }
   }
 
-  private func pump(from source: Int32, to sink: Int32, cutAfter: Int?, pair: Pair) {
+  private func pump(from source: Int32, to sink: Int32, upstream: Bool, pair: Pair) {
     defer { pair.finished() }
     var buffer = [UInt8](repeating: 0, count: 16_384)
-    var forwarded = 0
     while true {
       let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
       if n <= 0 {
@@ -156,8 +172,7 @@ public final class FaultyProxy: @unchecked Sendable {
       if maxDelay > .zero {
         Thread.sleep(forTimeInterval: random(0...1) * Double(maxDelay.components.attoseconds) / 1e18)
       }
-      var count = n
-      if let cutAfter, forwarded + n > cutAfter { count = max(0, cutAfter - forwarded) }
+      let (count, cut) = pair.allow(n, upstream: upstream)
       var offset = 0
       while offset < count {
         let written = buffer.withUnsafeBytes {
@@ -169,8 +184,7 @@ public final class FaultyProxy: @unchecked Sendable {
         }
         offset += written
       }
-      forwarded += count
-      if let cutAfter, forwarded >= cutAfter {
+      if cut {
         lock.lock()
         cuts += 1
         lock.unlock()
