@@ -135,7 +135,10 @@ let package = Package(
       dependencies: ["Store", "TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
     .testTarget(
       name: "SyncTests",
-      dependencies: ["TestSupport", "Store", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: [
+        "TestSupport", "Store", "crackmon", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     .testTarget(
       name: "IngestTests",
       dependencies: ["Ingest", "Store", "CaptureMetadata", "Imaging", "TestSupport", "crackmon"]),

@@ -121,7 +121,8 @@ struct SyncCommand: AsyncParsableCommand {
       print("Photos: \(summary.photos) uploaded, \(summary.photoBytesSent) bytes sent")
       for problem in summary.photoProblems { print("  \(problem)") }
     }
-    if summary.retries > 0 { print("Retries: \(summary.retries)") }
+    let retries = summary.retries + pulled.retries
+    if retries > 0 { print("Retries: \(retries)") }
     print("Pending: \(try store.pendingCount()) records, \(try store.photosToUpload().count) photos")
     return pulled.problems + summary.photoProblems
   }

@@ -140,6 +140,7 @@ public struct SyncClient {
   public struct PullSummary: Sendable, Equatable {
     public var applied = PullApplied()
     public var pages = 0
+    public var retries = 0
     /// Followed assets the server would not give, with why (unknown there, another
     /// organisation's): the rest is pulled.
     public var problems: [String] = []
@@ -154,7 +155,6 @@ public struct SyncClient {
       throw SyncError.badURL(remote.url)
     }
     var summary = PullSummary()
-    var retries = 0
     let scopes = try store.pullScopes()
     var sizes = AdaptiveSize(smallest: 10, largest: 1000)
     var organisationCursor: Int64?
@@ -180,9 +180,9 @@ public struct SyncClient {
         let data: Data
         let status: Int
         do {
-          (data, status) = try await send(request, retries: &retries, attempts: 1)
+          (data, status) = try await send(request, retries: &summary.retries, attempts: 1)
         } catch let error as SyncError {
-          try await afterDrop(error, sizes: &sizes, retries: &retries)
+          try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
           continue
         }
         sizes.succeeded()

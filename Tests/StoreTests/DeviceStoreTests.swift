@@ -19,6 +19,17 @@ struct DeviceStoreTests {
     Asset(id: "pier-17", name: "Pier 17", kind: .bridge, latitude: 52.52, longitude: 13.40, epsg: 32633)
   }
 
+  /// pier-17 with its 2026-Q4 cycle in the store, and the capture of the phone fixture photo
+  /// in that cycle (not inserted).
+  func phoneCapture() throws -> CaptureRecord {
+    try store.add(pier17())
+    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
+    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
+    return CaptureRecord(
+      metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
+      cameraView: .unknown, projected: nil)
+  }
+
   @Test func schemaFileMirrorsTheMigrations() throws {
     let schemaFile = TestPaths.repositoryRoot.appendingPathComponent("schema/device-store.sql")
     let header = """
@@ -69,12 +80,7 @@ struct DeviceStoreTests {
   }
 
   @Test func everyRowGetsDeviceIdAndSequenceInTheOutbox() throws {
-    try store.add(pier17())
-    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
-    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
-    let capture = CaptureRecord(
-      metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
-      cameraView: .unknown, projected: nil)
+    let capture = try phoneCapture()
     guard case .inserted(let stored) = try store.insert(capture) else {
       Issue.record("first insert must insert")
       return
@@ -89,20 +95,15 @@ struct DeviceStoreTests {
     #expect(outbox.map { $0["seq"] as Int64 } == [1, 2, 3])
     #expect(outbox.map { $0["entity"] as String } == ["asset", "inspection_cycle", "capture"])
     #expect(outbox.allSatisfy { ($0["device_id"] as String) == store.deviceID })
-    #expect(outbox.last?["entity_key"] == metadata.sha256)
+    #expect(outbox.last?["entity_key"] == capture.id)
   }
 
   /// Observations are written column by column (not through `Encodable`): every field,
   /// each with its own value, must come back where it went.
   @Test func observationsRoundTripEveryColumn() throws {
-    try store.add(pier17())
-    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
-    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
-    let capture = CaptureRecord(
-      metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
-      cameraView: .unknown, projected: nil)
+    let capture = try phoneCapture()
     var observation = CrackObservation(
-      id: "obs-1", captureId: metadata.sha256, crackIndex: 7, polylinePx: "[[[1,2],[3,4]]]",
+      id: "obs-1", captureId: capture.id, crackIndex: 7, polylinePx: "[[[1,2],[3,4]]]",
       widthProfilePx: "[[1,2,3.5]]", lengthPx: 11, maxWidthPx: 12, meanWidthPx: 13, orientationDeg: 14,
       areaPx: 15, lengthMm: 16, maxWidthMm: 17, meanWidthMm: 18, areaMm2: 19,
       polylineProjected: "[[[20,21]]]",
@@ -120,13 +121,7 @@ struct DeviceStoreTests {
   }
 
   @Test func capturesAreImmutable() throws {
-    try store.add(pier17())
-    try store.add(InspectionCycle(assetId: "pier-17", label: "2026-Q4"))
-    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
-    _ = try store.insert(
-      CaptureRecord(
-        metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
-        cameraView: .unknown, projected: nil))
+    _ = try store.insert(try phoneCapture())
     #expect(throws: DatabaseError.self) {
       try DatabaseQueue(path: store.path).write { db in
         try db.execute(sql: "UPDATE capture SET latitude = 0")
