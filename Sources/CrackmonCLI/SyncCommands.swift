@@ -52,7 +52,7 @@ struct SyncCommand: AsyncParsableCommand {
   var follow: [String] = []
   @Option(
     name: .customLong("chunk-kb"),
-    help: "Photo chunk size in KiB: smaller loses less to a dropped connection on a flaky link.")
+    help: "Largest photo chunk in KiB. Chunks shrink by themselves after a dropped connection.")
   var chunkKB = 4096
   @OptionGroup var storeOptions: StoreOptions
 

@@ -113,18 +113,12 @@ public struct SyncClient {
       let limit = sizes.current
       async let following = batch(after: current.last, limit: limit)
       let request = Call(url: endpoint, method: .POST, token: remote.token, body: current.body)
-      let data: Data
-      let status: Int
-      do {
-        (data, status) = try await send(request, retries: &summary.retries, attempts: 1)
-      } catch let error as SyncError {
+      guard let (data, status) = try await sendOnce(request, sizes: &sizes, retries: &summary.retries) else {
         // Dropped: the same entries again, fewer at a time.
-        try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
         next = try batch(after: current.after, limit: sizes.current)
         continue
       }
       guard status == 200 else { throw SyncError.refusal(status: status, body: data) }
-      sizes.succeeded()
       let result = try decoder.decode(PushResult.self, from: data)
       try store.markPushed(through: result.ackedSeq)
       next = try await following
@@ -177,15 +171,10 @@ public struct SyncClient {
         }
         components.queryItems = items
         let request = Call(url: components.url!, method: .GET, token: remote.token)
-        let data: Data
-        let status: Int
-        do {
-          (data, status) = try await send(request, retries: &summary.retries, attempts: 1)
-        } catch let error as SyncError {
-          try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
-          continue
+        guard let (data, status) = try await sendOnce(request, sizes: &sizes, retries: &summary.retries)
+        else {
+          continue  // dropped: the same page again, smaller
         }
-        sizes.succeeded()
         if scope != DeviceStore.organisationScope, status == 404 || status == 403 {
           let reason = SyncError.refusal(status: status, body: data)
           summary.problems.append("asset \(scope): not pulled: \(reason)")
@@ -264,6 +253,21 @@ public struct SyncClient {
         try store.markPhotoUploaded(photo.sha256)
         summary.photos += 1
       }
+    }
+  }
+
+  /// One try of a request whose size adapts to the link: the answer, or nil when it got
+  /// none (see `afterDrop`).
+  private func sendOnce(_ call: Call, sizes: inout AdaptiveSize, retries: inout Int) async throws -> (
+    Data, Int
+  )? {
+    do {
+      let answer = try await send(call, retries: &retries, attempts: 1)
+      sizes.succeeded()
+      return answer
+    } catch let error as SyncError {
+      try await afterDrop(error, sizes: &sizes, retries: &retries)
+      return nil
     }
   }
 
