@@ -24,6 +24,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // C libraries, each wrapped by exactly one Swift file.
@@ -93,6 +95,16 @@ let package = Package(
       ],
       // schema/openapi.yaml links here: one file, documented and served.
       resources: [.copy("Resources/openapi.yaml")]),
+    // The central store on PostgreSQL + PostGIS, behind the same `CentralStore` protocol.
+    .target(
+      name: "CentralPostgres",
+      dependencies: [
+        "Store", .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+      ],
+      // schema/postgres links here: the migration files are the ones the server applies.
+      resources: [.copy("Migrations")]),
     .target(
       name: "SyncClient",
       dependencies: [
@@ -107,7 +119,7 @@ let package = Package(
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
         "Inference", "Observations", "Growth", "Reports", "MapExport", "SyncServer", "SyncClient",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CentralPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "crackmon", dependencies: ["CrackmonCLI"]),

@@ -18,6 +18,7 @@ packages=(
   python3-numpy python3-scipy python3-pil  # tools/synth: the synthetic multi-cycle photos
   chromium           # only for the test that renders the HTML growth report headless
   gdal-bin           # only for the tests that read our GeoJSON with ogrinfo / ogr2ogr
+  postgresql postgresql-15-postgis-3  # the PostgreSQL central store; the tests start a throwaway server
 )
 
 missing=()

@@ -1,19 +1,50 @@
 import ArgumentParser
+import CentralPostgres
 import Foundation
 import Store
 import SyncServer
 
-/// Where the central store is: `--central`, else `$CRACKMON_CENTRAL`, else `./central.sqlite`.
+/// Where the central store is: `--postgres URL`, else `--central` (a SQLite file), else
+/// `$CRACKMON_CENTRAL` (a file or a postgres:// URL), else `./central.sqlite`.
 struct CentralOptions: ParsableArguments {
   @Option(
     name: .customLong("central"),
     help: ArgumentHelp(
       "Central SQLite store (default: $CRACKMON_CENTRAL, then ./central.sqlite).", valueName: "path"))
   var central: String?
+  @Option(
+    help: ArgumentHelp(
+      "Central store on PostgreSQL + PostGIS instead of SQLite.",
+      valueName: "postgres://user@host:5432/db"))
+  var postgres: String?
 
-  var path: String { resolvedPath(central, environment: "CRACKMON_CENTRAL", default: "central.sqlite") }
+  func validate() throws {
+    if central != nil, postgres != nil {
+      throw ValidationError("give --central (a SQLite file) or --postgres (a URL), not both")
+    }
+  }
 
-  func open() throws -> SQLiteCentralStore { try SQLiteCentralStore(path: path) }
+  /// `body` with the store open, closed afterwards whatever happens.
+  func with<T>(_ body: (any CentralStore) async throws -> T) async throws -> T {
+    try await Self.with(location: postgres ?? central, body)
+  }
+
+  /// `body` with the central store at `location` (a file or a postgres:// URL; nil for
+  /// `$CRACKMON_CENTRAL`, then ./central.sqlite) open, closed afterwards whatever happens.
+  static func with<T>(location: String?, _ body: (any CentralStore) async throws -> T) async throws -> T {
+    let location = resolvedPath(location, environment: "CRACKMON_CENTRAL", default: "central.sqlite")
+    let store: any CentralStore =
+      PostgresConnectionURL.isPostgres(location)
+      ? try await PostgresCentralStore(url: location) : try SQLiteCentralStore(path: location)
+    do {
+      let result = try await body(store)
+      await store.close()
+      return result
+    } catch {
+      await store.close()
+      throw error
+    }
+  }
 }
 
 struct ServeCommand: AsyncParsableCommand {
@@ -27,11 +58,16 @@ struct ServeCommand: AsyncParsableCommand {
       """)
 
   // Named --store, as the server's own store; found the same way as `admin`'s --central, so
-  // both commands see the same file when $CRACKMON_CENTRAL is set.
+  // both commands see the same store when $CRACKMON_CENTRAL is set.
   @Option(
     help: ArgumentHelp(
       "Central SQLite store (default: $CRACKMON_CENTRAL, then ./central.sqlite).", valueName: "path"))
   var store: String?
+  @Option(
+    help: ArgumentHelp(
+      "Central store on PostgreSQL + PostGIS instead of SQLite.",
+      valueName: "postgres://user@host:5432/db"))
+  var postgres: String?
   @Option(help: ArgumentHelp("Folder for photo blobs.", valueName: "dir"))
   var blobs = "blobs"
   @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
@@ -41,6 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
     guard let colon = listen.lastIndex(of: ":"), Int(listen[listen.index(after: colon)...]) != nil else {
       throw ValidationError("--listen \(listen): give host:port, like 127.0.0.1:8080")
     }
+    if store != nil, postgres != nil {
+      throw ValidationError("give --store (a SQLite file) or --postgres (a URL), not both")
+    }
   }
 
   func run() async throws {
@@ -48,45 +87,48 @@ struct ServeCommand: AsyncParsableCommand {
     let host = String(listen[..<colon])
     let port = Int(listen[listen.index(after: colon)...])!
     try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
-    let server = SyncServer(
-      store: try SQLiteCentralStore(
-        path: resolvedPath(store, environment: "CRACKMON_CENTRAL", default: "central.sqlite")),
-      blobs: try BlobStore(root: URL(fileURLWithPath: blobs)))
-    try await server.run(host: host, port: port) { port in
-      // Unbuffered: scripts and tests wait for this line.
-      FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
+    try await CentralOptions.with(location: postgres ?? store) { store in
+      let server = SyncServer(store: store, blobs: try BlobStore(root: URL(fileURLWithPath: blobs)))
+      try await server.run(host: host, port: port) { port in
+        // Unbuffered: scripts and tests wait for this line.
+        FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
+      }
     }
   }
 }
 
-struct AdminCommand: ParsableCommand {
+struct AdminCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "admin", abstract: "Manage the central store: organisations and device tokens.",
     subcommands: [Org.self, Device.self])
 
-  struct Org: ParsableCommand {
+  // Also accepted before the subcommand (`admin --postgres URL org add acme`): the parser
+  // hands options given there to the subcommand that declares them.
+  @OptionGroup var central: CentralOptions
+
+  struct Org: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "org", abstract: "Organisations.", subcommands: [Add.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
       static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an organisation.")
       @Argument(help: "Organisation id, like acme.")
       var id: String
       @OptionGroup var central: CentralOptions
 
-      func run() throws {
-        try central.open().addOrg(id)
+      func run() async throws {
+        try await central.with { try await $0.addOrg(id) }
         print("added organisation \(id)")
       }
     }
   }
 
-  struct Device: ParsableCommand {
+  struct Device: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "device", abstract: "Field devices and their tokens.",
       subcommands: [Add.self, List.self, Revoke.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Register a device and print its token, once.")
       @Option(help: "Organisation the device works for.")
@@ -95,36 +137,36 @@ struct AdminCommand: ParsableCommand {
       var name: String
       @OptionGroup var central: CentralOptions
 
-      func run() throws {
-        let (device, token) = try central.open().addDevice(org: org, name: name)
+      func run() async throws {
+        let (device, token) = try await central.with { try await $0.addDevice(org: org, name: name) }
         print("device \(device.id) (\(device.name), \(device.orgId))")
         print("token: \(token)")
         printError("The token is shown only now; the store keeps only its hash.")
       }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List registered devices.")
       @OptionGroup var central: CentralOptions
 
-      func run() throws {
-        for d in try central.open().devices() {
+      func run() async throws {
+        for d in try await central.with({ try await $0.devices() }) {
           let state = d.revokedAt.map { "revoked \($0)" } ?? "active"
           print("\(d.id)  \(d.orgId)  \(d.name)  \(state)  store \(d.storeDeviceId ?? "(not synced yet)")")
         }
       }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "revoke", abstract: "Revoke a device's token: its next request is refused.")
       @Argument(help: "Device id, as `admin device list` shows it.")
       var id: String
       @OptionGroup var central: CentralOptions
 
-      func run() throws {
-        try central.open().revokeDevice(id)
+      func run() async throws {
+        try await central.with { try await $0.revokeDevice(id) }
         print("revoked \(id)")
       }
     }

@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export", abstract: "Export an asset's data for other tools.", subcommands: [GeoJSON.self])
 
-  struct GeoJSON: ParsableCommand {
+  struct GeoJSON: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "geojson",
       abstract: "Export an asset map as GeoJSON for QGIS, GDAL and web maps.",
@@ -30,6 +30,10 @@ struct ExportCommand: ParsableCommand {
     var seq = false
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var out: String?
+    @Option(
+      help: ArgumentHelp(
+        "Only features whose envelope touches this WGS84 box.", valueName: "minlon,minlat,maxlon,maxlat"))
+    var bbox: String?
     @OptionGroup var storeOptions: StoreOptions
 
     var kinds: [MapRow.Kind] {
@@ -42,14 +46,20 @@ struct ExportCommand: ParsableCommand {
       }
     }
 
-    func validate() throws { _ = try kinds }
+    func validate() throws {
+      _ = try kinds
+      if let bbox, BoundingBox(bbox) == nil {
+        throw ValidationError("--bbox \(bbox): give minlon,minlat,maxlon,maxlat in degrees, minimums first")
+      }
+    }
 
-    func run() throws {
+    func run() async throws {
       let store = try DeviceStore(opening: storeOptions.path)
       var map = AssetMap(store: store, asset: scope.asset, cycle: scope.cycle)
       map.kinds = try kinds
       map.sequence = seq
-      let summary = try map.write(to: out)
+      map.within = bbox.flatMap(BoundingBox.init)
+      let summary = try await map.write(to: out)
       let counts = map.kinds.map { "\(summary.written[$0] ?? 0) \($0.rawValue)s" }.joined(separator: ", ")
       printError("wrote \(out ?? "GeoJSON to standard output"): \(counts)")
       let unplaced = summary.unplaced.values.reduce(0, +)

@@ -12,6 +12,8 @@ public struct AssetMap {
   public var kinds: [MapRow.Kind] = MapRow.Kind.allCases
   /// RFC 8142 GeoJSON text sequence instead of one FeatureCollection.
   public var sequence = false
+  /// Only features whose envelope touches this WGS84 box.
+  public var within: BoundingBox?
 
   public init(store: any MapRowSource, asset: String, cycle: String? = nil) {
     self.store = store
@@ -49,18 +51,19 @@ public struct AssetMap {
 
   /// Writes the map to `path` (whole or not at all), or to standard output when nil.
   @discardableResult
-  public func write(to path: String?) throws -> Summary {
+  public func write(to path: String?) async throws -> Summary {
     let out = try path.map { (path) throws(MapExportError) in try OutputFile(path: path) } ?? OutputFile()
     var writer = GeoJSONWriter(out: out, framing: sequence ? .sequence : .collection, assetId: asset)
+    writer.within = within
     var summary = Summary()
     writer.begin()
     for kind in kinds {
-      try store.forEachMapRow(asset: asset, cycle: cycle, kind: kind) { row in
+      try await store.forEachMapRow(asset: asset, cycle: cycle, kind: kind, within: within) { row in
         do {
-          if try writer.write(row) {
-            summary.written[kind, default: 0] += 1
-          } else {
-            summary.unplaced[kind, default: 0] += 1
+          switch try writer.write(row) {
+          case .written: summary.written[kind, default: 0] += 1
+          case .unplaced: summary.unplaced[kind, default: 0] += 1
+          case .outside: return
           }
         } catch MapExportError.badGeometry(let id, let reason) {
           summary.badGeometry.append(.badGeometry(featureId: id, reason: reason))

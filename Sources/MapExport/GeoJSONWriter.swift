@@ -32,6 +32,8 @@ struct GeoJSONWriter {
   private var minLat = Int64.max
   private var maxLon = Int64.min
   private var maxLat = Int64.min
+  /// Only features whose envelope touches this box are written.
+  var within: BoundingBox?
 
   init(out: OutputFile, framing: Framing, assetId: String) {
     self.out = out
@@ -46,8 +48,16 @@ struct GeoJSONWriter {
     if framing == .collection { append("{\"type\":\"FeatureCollection\",\"features\":[") }
   }
 
-  /// Writes one feature; false when it has no place to be drawn (no centreline and no point).
-  mutating func write(_ row: MapRow) throws(MapExportError) -> Bool {
+  enum Outcome {
+    case written
+    /// No place to be drawn: no centreline and no point.
+    case unplaced
+    /// Its envelope misses `within`.
+    case outside
+  }
+
+  /// Writes one feature, unless it has no place or lies outside `within`.
+  mutating func write(_ row: MapRow) throws(MapExportError) -> Outcome {
     // Geometry first, into `branches`: a bad one must fail before any byte is written.
     var point: (Int64, Int64)?
     if let text = row.polylineWgs84 {
@@ -65,12 +75,13 @@ struct GeoJSONWriter {
       // No centreline, or one that rounds to a single spot: the feature's point.
       guard let lon = row.longitude.flatMap(FixedCoordinates.fixed),
         let lat = row.latitude.flatMap(FixedCoordinates.fixed)
-      else { return false }
+      else { return .unplaced }
       guard abs(lon) <= FixedCoordinates.maxLongitude, abs(lat) <= FixedCoordinates.maxLatitude else {
         throw .badGeometry(featureId: row.id, reason: "point outside WGS84 bounds")
       }
       point = (lon, lat)
     }
+    if let within, !touches(within, point: point) { return .outside }
 
     switch framing {
     case .collection: if written > 0 { append(",\n") } else { append("\n") }
@@ -105,7 +116,25 @@ struct GeoJSONWriter {
       try out.write(bytes)
       bytes.removeAll(keepingCapacity: true)
     }
-    return true
+    return .written
+  }
+
+  /// Whether the feature's envelope (its point, else its centreline's) touches `box`.
+  private func touches(_ box: BoundingBox, point: (Int64, Int64)?) -> Bool {
+    var (lon0, lat0, lon1, lat1) = (Int64.max, Int64.max, Int64.min, Int64.min)
+    if let (lon, lat) = point {
+      (lon0, lat0, lon1, lat1) = (lon, lat, lon, lat)
+    } else {
+      for i in stride(from: 0, to: branches.coordinates.count - 1, by: 2) {
+        let (lon, lat) = (branches.coordinates[i], branches.coordinates[i + 1])
+        (lon0, lon1) = (min(lon0, lon), max(lon1, lon))
+        (lat0, lat1) = (min(lat0, lat), max(lat1, lat))
+      }
+    }
+    let scale = FixedCoordinates.scale
+    return box.intersects(
+      lon0: Double(lon0) / scale, lat0: Double(lat0) / scale, lon1: Double(lon1) / scale,
+      lat1: Double(lat1) / scale)
   }
 
   /// Ends the collection and writes out what is buffered.

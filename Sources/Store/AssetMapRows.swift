@@ -42,6 +42,25 @@ public struct MapRow {
   /// only. It is SQLite's own buffer: valid only during the call that receives the row.
   public var polylineWgs84: Data?
 
+  /// A feature with only its identity; a store sets the facts it has.
+  public init(kind: Kind, id: String, cycle: String, captureId: String, georefMethod: String) {
+    self.kind = kind
+    self.id = id
+    self.cycle = cycle
+    self.captureId = captureId
+    self.georefMethod = georefMethod
+  }
+
+  /// When a photo was taken, in UTC: the GPS clock, else the camera clock with its recorded
+  /// offset (`2026-11-20T10:15:30` and `+01:00`); nil when neither says what UTC time it was.
+  public static func observedAt(gpsTimeUTC: String?, takenAt: String?, offset: String?) -> String? {
+    if let gpsTimeUTC { return gpsTimeUTC }
+    guard let takenAt, let offset else { return nil }
+    let parser = ISO8601DateFormatter()
+    guard let date = parser.date(from: takenAt + offset) else { return nil }
+    return ISO8601DateFormatter().string(from: date)
+  }
+
   init(_ row: Row) {
     kind = Kind(rawValue: row[0]) ?? .crack
     id = row[1]
@@ -69,6 +88,41 @@ public struct MapRow {
   }
 }
 
+/// A WGS84 rectangle, as in a `bbox=minlon,minlat,maxlon,maxlat` query.
+public struct BoundingBox: Sendable, Equatable {
+  public var minLongitude: Double
+  public var minLatitude: Double
+  public var maxLongitude: Double
+  public var maxLatitude: Double
+
+  /// Parses `minlon,minlat,maxlon,maxlat`; nil unless it is four finite numbers in WGS84
+  /// bounds, each minimum at most its maximum.
+  public init?(_ text: String) {
+    let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map {
+      Double($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard numbers.count == 4, let a = numbers[0], let b = numbers[1], let c = numbers[2], let d = numbers[3]
+    else { return nil }
+    self.init(minLongitude: a, minLatitude: b, maxLongitude: c, maxLatitude: d)
+    guard [a, b, c, d].allSatisfy(\.isFinite), a <= c, b <= d, a >= -180, c <= 180, b >= -90, d <= 90 else {
+      return nil
+    }
+  }
+
+  public init(minLongitude: Double, minLatitude: Double, maxLongitude: Double, maxLatitude: Double) {
+    self.minLongitude = minLongitude
+    self.minLatitude = minLatitude
+    self.maxLongitude = maxLongitude
+    self.maxLatitude = maxLatitude
+  }
+
+  /// Whether the rectangle from (lon0, lat0) to (lon1, lat1) touches this one: PostGIS's
+  /// `&&` on envelopes, which the SQLite and PostgreSQL stores both answer by.
+  public func intersects(lon0: Double, lat0: Double, lon1: Double, lat1: Double) -> Bool {
+    lon0 <= maxLongitude && lon1 >= minLongitude && lat0 <= maxLatitude && lat1 >= minLatitude
+  }
+}
+
 /// A store an asset map can be read from: a device store, or the central store.
 public protocol MapRowSource: Sendable {
   /// Streams an asset's map features of one kind, optionally of one cycle, to `body`, inside
@@ -83,12 +137,18 @@ public protocol MapRowSource: Sendable {
   ///
   /// Throws `StoreError.unknownAsset` / `.unknownCycle` for ids the store does not have.
   /// Errors thrown by `body` stop the stream and are rethrown as they are.
-  func forEachMapRow(asset: String, cycle: String?, kind: MapRow.Kind, _ body: (MapRow) throws -> Void) throws
+  ///
+  /// With `within`, a store may leave out features whose envelope misses the box (PostGIS
+  /// does, through its spatial index); the map writer checks every feature it is given.
+  func forEachMapRow(
+    asset: String, cycle: String?, kind: MapRow.Kind, within: BoundingBox?, _ body: (MapRow) throws -> Void
+  ) async throws
 }
 
 extension DeviceStore: MapRowSource {
   public func forEachMapRow(
-    asset: String, cycle: String? = nil, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
+    asset: String, cycle: String? = nil, kind: MapRow.Kind, within: BoundingBox? = nil,
+    _ body: (MapRow) throws -> Void
   ) throws {
     var bodyError: Error?
     try read { db in bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, body) }

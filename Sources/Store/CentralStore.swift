@@ -22,6 +22,12 @@ public struct PushResult: Codable, Sendable, Equatable {
   public var applied: Int
   /// Entries already applied before (a retried batch): nothing changed for them.
   public var duplicates: Int
+
+  public init(ackedSeq: Int64, applied: Int, duplicates: Int) {
+    self.ackedSeq = ackedSeq
+    self.applied = applied
+    self.duplicates = duplicates
+  }
 }
 
 /// Why the central store refused something. The server turns each into one HTTP status.
@@ -52,33 +58,38 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
   }
 }
 
-/// The central store every field device syncs to. SQLite here; PostgreSQL is to come
-/// behind the same interface.
+/// The central store every field device syncs to: one SQLite file (`SQLiteCentralStore`),
+/// or PostgreSQL with PostGIS (`PostgresCentralStore`, module CentralPostgres).
 public protocol CentralStore: MapRowSource {
-  func addOrg(_ id: String) throws(CentralError)
+  func addOrg(_ id: String) async throws(CentralError)
   /// Registers a device and returns it with its token: the token is not kept, only its hash.
-  func addDevice(org: String, name: String) throws(CentralError) -> (DeviceRegistration, token: String)
-  func devices() throws(CentralError) -> [DeviceRegistration]
-  func revokeDevice(_ id: String) throws(CentralError)
+  func addDevice(org: String, name: String) async throws(CentralError) -> (DeviceRegistration, token: String)
+  func devices() async throws(CentralError) -> [DeviceRegistration]
+  func revokeDevice(_ id: String) async throws(CentralError)
   /// The registration a token belongs to; `unauthorized` for unknown or revoked tokens.
-  func authenticate(token: String) throws(CentralError) -> DeviceRegistration
+  func authenticate(token: String) async throws(CentralError) -> DeviceRegistration
   /// Applies a device's outbox entries in one transaction: all or none.
   func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
-    throws(CentralError)
-    -> PushResult
+    async throws(CentralError) -> PushResult
   /// Changes after `since` in server receipt order, at most `limit`, for a device of the
   /// organisation: with no asset, the organisation's assets and cycles (their current rows);
   /// with an asset, its captures, crack observations, tracks and overrides from other
   /// devices, up to `until` (the organisation cursor the device holds, so that every cycle
   /// they name has come down first).
   func pull(since: Int64, until: Int64?, asset: String?, limit: Int, as device: DeviceRegistration)
-    throws(CentralError) -> PullPage
+    async throws(CentralError) -> PullPage
   /// The organisation an asset belongs to; nil when the store does not have the asset.
-  func organisation(ofAsset asset: String) throws(CentralError) -> String?
+  func organisation(ofAsset asset: String) async throws(CentralError) -> String?
   /// The organisation a capture's asset belongs to; nil when the store does not have it.
-  func organisation(ofCapture capture: String) throws(CentralError) -> String?
+  func organisation(ofCapture capture: String) async throws(CentralError) -> String?
   /// Rows per table, for status and tests.
-  func counts() throws(CentralError) -> [String: Int]
+  func counts() async throws(CentralError) -> [String: Int]
+  /// Lets go of connections: call once, when done.
+  func close() async
+}
+
+extension CentralStore {
+  public func close() async {}
 }
 
 /// Device tokens: 256 random bits, shown once; the store keeps their SHA-256.
@@ -412,7 +423,7 @@ public final class SQLiteCentralStore: CentralStore {
   }
 
   public func forEachMapRow(
-    asset: String, cycle: String?, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
+    asset: String, cycle: String?, kind: MapRow.Kind, within: BoundingBox?, _ body: (MapRow) throws -> Void
   ) throws {
     var bodyError: Error?
     try pool.read { db in bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, body) }

@@ -65,7 +65,7 @@ public struct SyncServer: Sendable {
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
     router.post("v1/push") { request, context -> PushResult in
-      let device = try authenticate(request)
+      let device = try await authenticate(request)
       let push: PushRequest
       do {
         push = try await request.decode(as: PushRequest.self, context: context)
@@ -78,7 +78,7 @@ public struct SyncServer: Sendable {
         throw HTTPError(.badRequest, message: "malformed push body: \(error)")
       }
       do throws(CentralError) {
-        let result = try store.push(push.entries, from: push.deviceId, as: device)
+        let result = try await store.push(push.entries, from: push.deviceId, as: device)
         metrics.pushBatches.increment()
         metrics.entriesApplied.increment(by: Int64(result.applied))
         metrics.entriesDuplicate.increment(by: Int64(result.duplicates))
@@ -94,7 +94,7 @@ public struct SyncServer: Sendable {
       }
     }
     router.get("v1/pull") { request, context -> PullPage in
-      let device = try authenticate(request)
+      let device = try await authenticate(request)
       let query = request.uri.queryParameters
       func count(_ name: String) throws -> Int64? {
         guard let text = query.get(name) else { return nil }
@@ -108,7 +108,7 @@ public struct SyncServer: Sendable {
       let since = try count("since") ?? 0
       let until = try count("until")
       do throws(CentralError) {
-        let page = try store.pull(
+        let page = try await store.pull(
           since: since, until: until, asset: query.get("asset"), limit: Int(limit), as: device)
         metrics.entriesPulled.increment(by: Int64(page.entries.count))
         context.logger.info(
@@ -125,10 +125,21 @@ public struct SyncServer: Sendable {
     router.get("v1/assets/:id/map.geojson") { request, context -> Response in
       try await mapResponse(request, context: context)
     }
+    router.get("v1/assets/:id/cracks") { request, context -> Response in
+      guard let text = request.uri.queryParameters.get("bbox") else {
+        throw HTTPError(.badRequest, message: "bbox is required: minlon,minlat,maxlon,maxlat")
+      }
+      guard let box = BoundingBox(text) else {
+        throw HTTPError(
+          .badRequest,
+          message: "bbox \"\(text)\": give minlon,minlat,maxlon,maxlat in WGS84 degrees, minimums first")
+      }
+      return try await mapResponse(request, context: context, kinds: [.crack], within: box)
+    }
     router.post("v1/blobs") { request, context -> BlobStore.Status in
-      let device = try authenticate(request)
+      let device = try await authenticate(request)
       let upload = try await request.decode(as: NewUpload.self, context: context)
-      try checkPhoto(upload.sha256, device: device)
+      try await checkPhoto(upload.sha256, device: device)
       guard upload.length > 0, upload.length <= 2 << 30 else {
         throw HTTPError(
           .badRequest, message: "length \(upload.length) is not a photo's size (1 byte to 2 GiB)")
@@ -136,9 +147,9 @@ public struct SyncServer: Sendable {
       return try await blobCall { try await blobs.create(sha: upload.sha256, length: upload.length) }
     }
     router.get("v1/blobs/:sha") { request, context -> BlobStore.Status in
-      let device = try authenticate(request)
+      let device = try await authenticate(request)
       let sha = try context.parameters.require("sha")
-      try checkPhoto(sha, device: device)
+      try await checkPhoto(sha, device: device)
       return try await blobCall { try await blobs.status(sha) }
     }
     router.patch("v1/blobs/:sha") { request, context -> BlobStore.Status in
@@ -151,12 +162,18 @@ public struct SyncServer: Sendable {
   /// of the central store's copy of the asset. The export is written to a temporary file
   /// (it streams from SQLite synchronously) and the file is streamed out in 64 KB chunks:
   /// memory stays flat for any asset.
-  func mapResponse(_ request: Request, context: Context) async throws -> Response {
-    let device = try authenticate(request)
+  ///
+  /// `GET /v1/assets/{id}/cracks?bbox=minlon,minlat,maxlon,maxlat[&cycle=]` is the same with
+  /// only the crack features whose envelope touches the box: PostGIS answers it through its
+  /// spatial index; the SQLite store filters while it streams.
+  func mapResponse(
+    _ request: Request, context: Context, kinds: [MapRow.Kind]? = nil, within: BoundingBox? = nil
+  ) async throws -> Response {
+    let device = try await authenticate(request)
     let asset = try context.parameters.require("id")
     let owner: String?
     do throws(CentralError) {
-      owner = try store.organisation(ofAsset: asset)
+      owner = try await store.organisation(ofAsset: asset)
     } catch {
       throw Self.httpError(error)
     }
@@ -167,17 +184,18 @@ public struct SyncServer: Sendable {
     let query = request.uri.queryParameters
     var map = AssetMap(store: store, asset: asset, cycle: query.get("cycle"))
     map.sequence = query.get("seq") == "true"
+    map.within = within
     do {
       map.kinds =
         try query.get("what").map { list throws(MapExportError) in try AssetMap.kinds(from: list) }
-        ?? MapRow.Kind.allCases
+        ?? kinds ?? MapRow.Kind.allCases
     } catch {
       throw HTTPError(.badRequest, message: "what: \(error.description)")
     }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent(
       "crackmon-map-\(UUID().uuidString)")
     do {
-      try map.write(to: file.path)
+      try await map.write(to: file.path)
     } catch let error as StoreError {
       throw HTTPError(.badRequest, message: error.description)
     }
@@ -196,12 +214,12 @@ public struct SyncServer: Sendable {
       })
   }
 
-  func authenticate(_ request: Request) throws -> DeviceRegistration {
+  func authenticate(_ request: Request) async throws -> DeviceRegistration {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
       throw HTTPError(.unauthorized, message: CentralError.unauthorized.description)
     }
     do throws(CentralError) {
-      return try store.authenticate(token: String(header.dropFirst("Bearer ".count)))
+      return try await store.authenticate(token: String(header.dropFirst("Bearer ".count)))
     } catch {
       throw Self.httpError(error)
     }
@@ -213,12 +231,12 @@ public struct SyncServer: Sendable {
   }
 
   /// Photos are uploaded for captures already pushed, of the token's organisation.
-  func checkPhoto(_ sha: String, device: DeviceRegistration) throws {
+  func checkPhoto(_ sha: String, device: DeviceRegistration) async throws {
     do throws(BlobStore.Failure) { try BlobStore.checkName(sha) } catch {
       throw HTTPError(.badRequest, message: error.description)
     }
     let owner: String?
-    do throws(CentralError) { owner = try store.organisation(ofCapture: sha) } catch {
+    do throws(CentralError) { owner = try await store.organisation(ofCapture: sha) } catch {
       throw Self.httpError(error)
     }
     guard let owner else {
@@ -252,9 +270,9 @@ public struct SyncServer: Sendable {
   /// `Upload-Checksum: sha256 <hex>`. The body streams to a file while it is hashed (memory
   /// stays flat); only a chunk whose checksum matches is appended and moves the offset.
   func appendChunk(_ request: Request, context: Context) async throws -> BlobStore.Status {
-    let device = try authenticate(request)
+    let device = try await authenticate(request)
     let sha = try context.parameters.require("sha")
-    try checkPhoto(sha, device: device)
+    try await checkPhoto(sha, device: device)
     guard let offset = request.headers[Self.uploadOffset].flatMap({ Int64($0) }), offset >= 0 else {
       throw HTTPError(.badRequest, message: "Upload-Offset header missing or not a byte offset")
     }

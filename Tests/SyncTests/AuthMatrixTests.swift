@@ -19,8 +19,10 @@ extension PushTests {
     var description: String { "\(method) /\(path)" }
   }
 
-  @Test func everyEndpointRefusesBadCredentialsAndLeaksNothing() async throws {
+  @Test(arguments: CentralBackend.available)
+  func everyEndpointRefusesBadCredentialsAndLeaksNothing(_ backend: CentralBackend) async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
+    try central.use(backend)
     #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
     #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
     let tablet = try token(org: "acme", name: "tablet")

@@ -12,9 +12,12 @@ extension PushTests {
     }
   }
 
-  @Test(.enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"))
-  func pullBringsAnAssetsHistoryToAnotherDevice() async throws {
+  @Test(
+    .enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"),
+    arguments: CentralBackend.available)
+  func pullBringsAnAssetsHistoryToAnotherDevice(_ backend: CentralBackend) async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
+    try central.use(backend)
     #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
     #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
     let tablet = try token(org: "acme", name: "tablet")

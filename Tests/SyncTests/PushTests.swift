@@ -13,15 +13,16 @@ import Testing
 /// through `crackmon sync`, and raw HTTP requests for the refusals.
 @Suite(.serialized) struct PushTests {
   let directory: URL
-  let central: URL
+  /// Each test picks its backend first: `try central.use(backend)`.
+  let central: CentralUnderTest
 
   init() throws {
     directory = try TestPaths.temporaryDirectory()
-    central = directory.appendingPathComponent("central.sqlite")
+    central = CentralUnderTest(directory: directory)
   }
 
   func crackmon(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    try runCrackmon(arguments, environment: ["CRACKMON_CENTRAL": central.path])
+    try runCrackmon(arguments, environment: central.environment)
   }
 
   /// A device store with one asset and cycle and the fixture photos ingested (captures only).
@@ -56,7 +57,7 @@ import Testing
     try DatabaseQueue(path: store).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }
   }
 
-  func centralCount(_ table: String) throws -> Int { try count(central.path, table) }
+  func centralCount(_ table: String) throws -> Int { try central.count(table) }
 
   /// As if the server's acknowledgements had been lost: every entry pending again.
   func forgetAcks(_ store: String) throws {
@@ -102,8 +103,10 @@ import Testing
     return try await URLSession.shared.data(for: request)
   }
 
-  @Test func pushIsAppliedExactlyOnceAndRefusalsAreClear() async throws {
+  @Test(arguments: CentralBackend.available)
+  func pushIsAppliedExactlyOnceAndRefusalsAreClear(_ backend: CentralBackend) async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
+    try central.use(backend)
     #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
     #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
     #expect(try crackmon(["admin", "org", "add", "acme"]).stderr.contains("already exists"))

@@ -12,11 +12,10 @@ final class Server {
   let url: URL
   let port: Int
 
-  init(central: URL, blobs: URL, port: Int = 0) throws {
+  init(central: CentralUnderTest, blobs: URL, port: Int = 0) throws {
     process.executableURL = TestPaths.crackmonBinary
-    process.arguments = [
-      "serve", "--store", central.path, "--blobs", blobs.path, "--listen", "127.0.0.1:\(port)",
-    ]
+    process.arguments =
+      ["serve"] + central.serveArguments + ["--blobs", blobs.path, "--listen", "127.0.0.1:\(port)"]
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice

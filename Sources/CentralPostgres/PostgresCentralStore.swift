@@ -1,0 +1,702 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import Store
+
+/// The central store on PostgreSQL with PostGIS, for agencies that outgrow one SQLite file:
+/// the same tables and the same guarantees as `SQLiteCentralStore`, through a pool of
+/// connections (postgres-nio's `PostgresClient`).
+///
+/// Exactly once under concurrency: a push runs in one READ COMMITTED transaction; its receipts
+/// go in with `ON CONFLICT DO NOTHING`, so a batch sent twice at once applies once (the second
+/// waits on the first's keys, then finds them). Server order (`server_seq`) is handed out
+/// last, under the row lock of `receipt_counter`, which is held until commit: numbers are
+/// given in commit order, so a pull that has read up to N never misses a row numbered below
+/// N later. A deadlock or serialization failure retries the whole transaction.
+public final class PostgresCentralStore: CentralStore {
+  public let url: PostgresConnectionURL
+  private let client: PostgresClient
+  private let running: Task<Void, Never>
+  private let logger: Logger
+  /// Each table's stored columns (the generated geometry left out), in table order.
+  private let columns: [String: [String]]
+
+  /// Connects, and applies any migration not yet applied. A server that cannot be reached
+  /// is reported within seconds (5 s to connect, 10 s in all).
+  public init(url text: String, logger: Logger = PostgresCentralStore.quietLogger) async throws(CentralError)
+  {
+    let url = try PostgresConnectionURL(text)
+    self.url = url
+    self.logger = logger
+    do {
+      columns = try await Self.within(seconds: 10, what: "from \(url)") {
+        let connection = try await PostgresConnection.connect(
+          on: PostgresClient.defaultEventLoopGroup.next(), configuration: try url.connectionConfiguration(),
+          id: 0,
+          logger: logger
+        ).get()
+        do {
+          try await PostgresMigrations.migrate(connection, logger: logger)
+          var columns: [String: [String]] = [:]
+          let rows = try await connection.query(
+            """
+            SELECT table_name::text, column_name::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND is_generated = 'NEVER' ORDER BY table_name, ordinal_position
+            """, logger: logger)
+          for try await (table, column) in rows.decode((String, String).self) {
+            columns[table, default: []].append(column)
+          }
+          try? await connection.close()
+          return columns
+        } catch {
+          try? await connection.close()
+          throw error
+        }
+      }
+    } catch {
+      throw Self.centralError(error, context: "\(url)")
+    }
+    let client = PostgresClient(configuration: url.configuration, backgroundLogger: logger)
+    self.client = client
+    running = Task { await client.run() }
+  }
+
+  /// Errors only: postgres-nio logs each connection it opens, and warns when a lease comes
+  /// in before the pool's run task is scheduled (it then waits, as it should).
+  public static var quietLogger: Logger {
+    var logger = Logger(label: "crackmon.postgres")
+    logger.logLevel = .error
+    return logger
+  }
+
+  public func close() async {
+    running.cancel()
+    _ = await running.value
+  }
+
+  // MARK: Organisations and devices
+
+  public func addOrg(_ id: String) async throws(CentralError) {
+    guard !id.isEmpty else { throw .badEntry(seq: 0, reason: "an organisation id is not empty") }
+    let inserted = try await transaction { connection in
+      try await self.rows(
+        "INSERT INTO org (id, created_at) VALUES (\(id), \(Timestamp.now())) ON CONFLICT DO NOTHING RETURNING id",
+        connection
+      ).count
+    }
+    if inserted == 0 { throw .orgExists(id) }
+  }
+
+  public func addDevice(org: String, name: String) async throws(CentralError) -> (
+    DeviceRegistration, token: String
+  ) {
+    let token = DeviceToken.make()
+    let id = "dev_" + String(UUID().uuidString.lowercased().prefix(8))
+    try await transaction { connection in
+      guard try await !self.rows("SELECT 1 FROM org WHERE id = \(org)", connection).isEmpty else {
+        throw CentralError.unknownOrg(org)
+      }
+      try await connection.query(
+        """
+        INSERT INTO device_registration (id, org_id, name, token_sha256, created_at)
+        VALUES (\(id), \(org), \(name), \(DeviceToken.hash(token)), \(Timestamp.now()))
+        """, logger: self.logger)
+    }
+    return (try await registration(id), token)
+  }
+
+  private static let registrationColumns = "id, org_id, name, store_device_id, created_at, revoked_at"
+
+  private func registration(_ id: String) async throws(CentralError) -> DeviceRegistration {
+    let found = try await transaction { connection in
+      try await self.rows(
+        "SELECT \(unescaped: Self.registrationColumns) FROM device_registration WHERE id = \(id)", connection
+      ).first.map { try DeviceRegistration(row: $0) }
+    }
+    guard let found else { throw .unknownDevice(id) }
+    return found
+  }
+
+  public func devices() async throws(CentralError) -> [DeviceRegistration] {
+    try await transaction { connection in
+      try await self.rows(
+        "SELECT \(unescaped: Self.registrationColumns) FROM device_registration ORDER BY org_id, created_at",
+        connection
+      ).map { try DeviceRegistration(row: $0) }
+    }
+  }
+
+  public func revokeDevice(_ id: String) async throws(CentralError) {
+    _ = try await registration(id)
+    try await transaction { connection in
+      try await connection.query(
+        "UPDATE device_registration SET revoked_at = \(Timestamp.now()) WHERE id = \(id) AND revoked_at IS NULL",
+        logger: self.logger)
+    }
+  }
+
+  public func authenticate(token: String) async throws(CentralError) -> DeviceRegistration {
+    let found = try await transaction { connection in
+      try await self.rows(
+        """
+        SELECT \(unescaped: Self.registrationColumns) FROM device_registration
+        WHERE token_sha256 = \(DeviceToken.hash(token)) AND revoked_at IS NULL
+        """, connection
+      ).first.map { try DeviceRegistration(row: $0) }
+    }
+    guard let found else { throw .unauthorized }
+    return found
+  }
+
+  // MARK: Push
+
+  public func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
+    async throws(CentralError) -> PushResult
+  {
+    try await transaction { connection in
+      try await self.apply(entries, from: storeDevice, as: device, connection)
+    }
+  }
+
+  private func apply(
+    _ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration,
+    _ connection: PostgresConnection
+  ) async throws -> PushResult {
+    // Bind the token to the store that first uses it; refuse it from any other store.
+    try await connection.query(
+      """
+      UPDATE device_registration SET store_device_id = \(storeDevice)
+      WHERE id = \(device.id) AND store_device_id IS NULL
+      """, logger: logger)
+    let bound: String? = try await first(
+      "SELECT store_device_id FROM device_registration WHERE id = \(device.id)", "store_device_id", connection
+    )
+    guard bound == storeDevice else {
+      throw CentralError.forbidden("this token belongs to another device store")
+    }
+
+    let sorted = entries.sorted { $0.seq < $1.seq }
+    for entry in sorted {
+      guard let stamp = entry.stamp, stamp.deviceId == storeDevice, stamp.seq == entry.seq else {
+        throw CentralError.badEntry(seq: entry.seq, reason: "its row does not carry this device and sequence")
+      }
+    }
+    var result = PushResult(ackedSeq: sorted.last?.seq ?? 0, applied: 0, duplicates: 0)
+    let knownRows = try await rows(
+      "SELECT seq FROM push_receipt WHERE device_id = \(storeDevice) AND seq = ANY(\(sorted.map(\.seq)))",
+      connection)
+    let known = Set(knownRows.map { $0["seq"] as Int64 })
+    var fresh = sorted.filter { !known.contains($0.seq) }
+    let assets = try await assetsOf(fresh, connection)
+    try await checkOwners(fresh, assets: assets, org: device.orgId, connection)
+
+    // Receipts first: an entry whose receipt is already there (a concurrent push of the
+    // same batch committed it while this one waited) is a duplicate and is not applied.
+    let insertedRows = try await rows(
+      """
+      INSERT INTO push_receipt (device_id, seq, entity, entity_key, received_at, asset_id)
+      SELECT \(storeDevice), u.seq, u.entity, u.key, \(Timestamp.now()), u.asset
+      FROM unnest(\(fresh.map(\.seq))::int8[], \(fresh.map(\.entity))::text[], \(fresh.map(\.key))::text[],
+        \(fresh.map { assets[$0.seq] ?? "" })::text[]) AS u(seq, entity, key, asset)
+      ON CONFLICT DO NOTHING RETURNING seq
+      """, connection)
+    let inserted = Set(insertedRows.map { $0["seq"] as Int64 })
+    fresh = fresh.filter { inserted.contains($0.seq) }
+    result.applied = fresh.count
+    result.duplicates = sorted.count - fresh.count
+    guard !fresh.isEmpty else { return result }
+
+    // Assets and cycles change: last write by server order wins, the old row is audited.
+    for entry in fresh {
+      if let row = entry.asset {
+        try await overwrite(entry, row, key: ["id": row.id], connection)
+        try await connection.query(
+          "INSERT INTO asset_org (asset_id, org_id) VALUES (\(row.id), \(device.orgId)) ON CONFLICT DO NOTHING",
+          logger: logger)
+        // Another organisation's device may have registered the same id a moment before.
+        let owner: String? = try await first(
+          "SELECT org_id FROM asset_org WHERE asset_id = \(row.id)", "org_id", connection)
+        guard owner == device.orgId else {
+          throw CentralError.forbidden("asset \"\(row.id)\" belongs to another organisation")
+        }
+      } else if let row = entry.cycle {
+        try await overwrite(entry, row, key: ["asset_id": row.assetId, "label": row.label], connection)
+      }
+    }
+    // The rest is append-only, inserted per table in the order their references need.
+    func dictionaries(_ rows: [some EncodableRecord]) throws -> [[String: DatabaseValue]] {
+      try rows.map { try $0.databaseDictionary }
+    }
+    try await insert(dictionaries(fresh.compactMap(\.capture)), into: "capture", connection)
+    try await insert(dictionaries(fresh.compactMap(\.track)), into: "crack_track", connection)
+    try await insert(dictionaries(fresh.compactMap(\.observation)), into: "crack_observation", connection)
+    try await insert(dictionaries(fresh.compactMap(\.trackOverride)), into: "track_override", connection)
+
+    // Server order, last: the counter row stays locked until this transaction commits.
+    let last: Int64 =
+      try await first(
+        "UPDATE receipt_counter SET last = last + \(Int64(fresh.count)) WHERE id = 1 RETURNING last", "last",
+        connection) ?? 0
+    try await connection.query(
+      """
+      UPDATE push_receipt r SET server_seq = \(last - Int64(fresh.count)) + u.n
+      FROM unnest(\(fresh.map(\.seq))::int8[]) WITH ORDINALITY AS u(seq, n)
+      WHERE r.device_id = \(storeDevice) AND r.seq = u.seq
+      """, logger: logger)
+    return result
+  }
+
+  /// The asset each entry belongs to: its own, or its capture's (looked up in the batch,
+  /// then in the store).
+  private func assetsOf(_ entries: [SyncEntry], _ connection: PostgresConnection) async throws -> [Int64:
+    String]
+  {
+    var captureAsset: [String: String] = [:]
+    var observationCapture: [String: String] = [:]
+    for entry in entries {
+      if let row = entry.capture { captureAsset[row.id] = row.assetId }
+      if let row = entry.observation { observationCapture[row.id] = row.captureId }
+    }
+    let unknownObservations = Set(
+      entries.compactMap(\.trackOverride?.observationId).filter { observationCapture[$0] == nil })
+    for row in try await rows(
+      "SELECT id, capture_id FROM crack_observation WHERE id = ANY(\(Array(unknownObservations)))", connection
+    ) {
+      observationCapture[row["id"]] = row["capture_id"] as String
+    }
+    let unknownCaptures = Set(observationCapture.values.filter { captureAsset[$0] == nil })
+    for row in try await rows(
+      "SELECT id, asset_id FROM capture WHERE id = ANY(\(Array(unknownCaptures)))", connection)
+    {
+      captureAsset[row["id"]] = row["asset_id"] as String
+    }
+    var assets: [Int64: String] = [:]
+    for entry in entries {
+      func assetOf(capture id: String) throws -> String {
+        guard let asset = captureAsset[id] else {
+          throw CentralError.badEntry(seq: entry.seq, reason: "capture \(id) is not in the central store")
+        }
+        return asset
+      }
+      if let row = entry.asset {
+        assets[entry.seq] = row.id
+      } else if let row = entry.cycle {
+        assets[entry.seq] = row.assetId
+      } else if let row = entry.capture {
+        assets[entry.seq] = row.assetId
+      } else if let row = entry.observation {
+        assets[entry.seq] = try assetOf(capture: row.captureId)
+      } else if let row = entry.track {
+        assets[entry.seq] = row.assetId
+      } else if let row = entry.trackOverride {
+        guard let capture = observationCapture[row.observationId] else {
+          throw CentralError.badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
+        }
+        assets[entry.seq] = try assetOf(capture: capture)
+      } else {
+        throw CentralError.badEntry(seq: entry.seq, reason: "no row")
+      }
+    }
+    return assets
+  }
+
+  /// Every entry's asset must be the device's organisation's, or be registered by this batch.
+  private func checkOwners(
+    _ entries: [SyncEntry], assets: [Int64: String], org: String, _ connection: PostgresConnection
+  ) async throws {
+    var owners: [String: String] = [:]
+    for row in try await rows(
+      "SELECT asset_id, org_id FROM asset_org WHERE asset_id = ANY(\(Array(Set(assets.values))))", connection)
+    {
+      owners[row["asset_id"]] = row["org_id"] as String
+    }
+    let registered = Set(entries.compactMap(\.asset?.id))
+    for entry in entries {
+      let asset = assets[entry.seq] ?? ""
+      if let owner = owners[asset], owner != org {
+        throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
+      }
+      if owners[asset] == nil, !registered.contains(asset) {
+        throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
+      }
+    }
+  }
+
+  /// Writes an asset or cycle row over the stored one, keeping the old one in the audit.
+  private func overwrite<Record: FetchableRecord & EncodableRecord & TableRecord & Encodable>(
+    _ entry: SyncEntry, _ record: Record, key: KeyValuePairs<String, String>, _ connection: PostgresConnection
+  ) async throws {
+    let table = Record.databaseTableName
+    let stored = columns[table] ?? []
+    var binds = PostgresBindings()
+    for (_, value) in key { binds.append(value) }
+    let condition = key.enumerated().map { "\($0.element.key) = $\($0.offset + 1)" }.joined(
+      separator: " AND ")
+    let select = "SELECT \(stored.joined(separator: ", ")) FROM \(table) WHERE \(condition) FOR UPDATE"
+    if let previous = try await rows(PostgresQuery(unsafeSQL: select, binds: binds), connection).first {
+      let json = String(decoding: try JSONEncoder().encode(try Record(row: previous)), as: UTF8.self)
+      try await connection.query(
+        """
+        INSERT INTO overwrite_audit (device_id, seq, entity, entity_key, previous_json)
+        VALUES (\(entry.stamp?.deviceId ?? ""), \(entry.seq), \(entry.entity), \(entry.key), \(json))
+        """, logger: logger)
+    }
+    let keys = key.map(\.key)
+    let updates = stored.filter { !keys.contains($0) }.map { "\($0) = EXCLUDED.\($0)" }
+    try await insert(
+      [try record.databaseDictionary], into: table, connection,
+      suffix: "ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "))"
+    )
+  }
+
+  private func insert(
+    _ rows: [[String: DatabaseValue]], into table: String, _ connection: PostgresConnection,
+    suffix: String = "ON CONFLICT DO NOTHING"
+  ) async throws {
+    let stored = (columns[table] ?? []).filter { rows.first?[$0] != nil }
+    try await PostgresRows.insert(
+      rows, into: table, columns: stored, suffix: suffix, on: connection, logger: logger)
+  }
+
+  // MARK: Pull
+
+  public func pull(since: Int64, until: Int64?, asset: String?, limit: Int, as device: DeviceRegistration)
+    async throws(CentralError) -> PullPage
+  {
+    try await transaction(snapshot: true) { connection in
+      let newest: Int64 =
+        try await self.first("SELECT last FROM receipt_counter WHERE id = 1", "last", connection) ?? 0
+      let until = min(until ?? newest, newest)
+      let receipts: [Row]
+      if let asset {
+        let owner: String? = try await self.first(
+          "SELECT org_id FROM asset_org WHERE asset_id = \(asset)", "org_id", connection)
+        guard let owner else { throw CentralError.unknownAsset(asset) }
+        guard owner == device.orgId else {
+          throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
+        }
+        receipts = try await self.rows(
+          """
+          SELECT server_seq, device_id, seq, entity, entity_key, asset_id FROM push_receipt
+          WHERE asset_id = \(asset) AND server_seq > \(since) AND server_seq <= \(until)
+            AND device_id IS DISTINCT FROM \(device.storeDeviceId)
+            AND entity NOT IN ('asset', 'inspection_cycle')
+          ORDER BY server_seq LIMIT \(Int64(limit))
+          """, connection)
+      } else {
+        receipts = try await self.rows(
+          """
+          SELECT r.server_seq, r.device_id, r.seq, r.entity, r.entity_key, r.asset_id FROM push_receipt r
+          JOIN asset_org o ON o.asset_id = r.asset_id
+          WHERE o.org_id = \(device.orgId) AND r.server_seq > \(since) AND r.server_seq <= \(until)
+            AND r.entity IN ('asset', 'inspection_cycle')
+          ORDER BY r.server_seq LIMIT \(Int64(limit))
+          """, connection)
+      }
+      var page = PullPage(cursor: max(since, until), more: false, entries: [])
+      if receipts.count == limit, let last = receipts.last {
+        page.cursor = last["server_seq"]
+        page.more = true
+      }
+      return try await self.entries(for: receipts, into: page, connection)
+    }
+  }
+
+  private struct Stamp: Hashable {
+    var device: String
+    var seq: Int64
+  }
+
+  /// The rows the receipts stand for, read per table: assets and cycles as they are now,
+  /// the append-only rows by their stamp.
+  private func entries(for receipts: [Row], into page: PullPage, _ connection: PostgresConnection)
+    async throws
+    -> PullPage
+  {
+    var page = page
+    var byEntity: [String: [Row]] = [:]
+    for receipt in receipts { byEntity[receipt["entity"], default: []].append(receipt) }
+    func select(_ table: String) -> String {
+      "SELECT \((columns[table] ?? []).joined(separator: ", ")) FROM \(table)"
+    }
+    func stamped(_ entity: String) async throws -> [Stamp: Row] {
+      let list = byEntity[entity] ?? []
+      guard !list.isEmpty else { return [:] }
+      var binds = PostgresBindings()
+      binds.append(list.map { $0["device_id"] as String })
+      binds.append(list.map { $0["seq"] as Int64 })
+      let found = try await rows(
+        PostgresQuery(
+          unsafeSQL: select(entity)
+            + " WHERE (device_id, seq) IN (SELECT * FROM unnest($1::text[], $2::int8[]))",
+          binds: binds), connection)
+      return Dictionary(found.map { (Stamp(device: $0["device_id"], seq: $0["seq"]), $0) }) { first, _ in
+        first
+      }
+    }
+    var assetKeys = PostgresBindings()
+    assetKeys.append((byEntity["asset"] ?? []).map { $0["entity_key"] as String })
+    let assetRows = try await rows(
+      PostgresQuery(unsafeSQL: select("asset") + " WHERE id = ANY($1)", binds: assetKeys), connection)
+    let assets = Dictionary(assetRows.map { ($0["id"] as String, $0) }) { first, _ in first }
+    let cycleReceipts = byEntity["inspection_cycle"] ?? []
+    var cycleKeys = PostgresBindings()
+    cycleKeys.append(cycleReceipts.map { $0["asset_id"] as String })
+    cycleKeys.append(
+      cycleReceipts.map { receipt in
+        let asset: String = receipt["asset_id"]
+        return String((receipt["entity_key"] as String).dropFirst(asset.count + 1))
+      })
+    let cycleRows = try await rows(
+      PostgresQuery(
+        unsafeSQL: select("inspection_cycle")
+          + " WHERE (asset_id, label) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        binds: cycleKeys), connection)
+    let cycles = Dictionary(cycleRows.map { ("\($0["asset_id"] as String)/\($0["label"] as String)", $0) }) {
+      first, _ in first
+    }
+    let captures = try await stamped("capture")
+    let observations = try await stamped("crack_observation")
+    let tracks = try await stamped("crack_track")
+    let overrides = try await stamped("track_override")
+
+    for receipt in receipts {
+      var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
+      let stamp = Stamp(device: receipt["device_id"], seq: entry.seq)
+      switch entry.entity {
+      case "asset": entry.asset = try assets[entry.key].map { try Asset(row: $0) }
+      case "inspection_cycle": entry.cycle = try cycles[entry.key].map { try InspectionCycle(row: $0) }
+      case "capture": entry.capture = try captures[stamp].map { try CaptureRecord(row: $0) }
+      case "crack_observation":
+        entry.observation = try observations[stamp].map { try CrackObservation(row: $0) }
+      case "crack_track": entry.track = try tracks[stamp].map { try CrackTrackRow(row: $0) }
+      case "track_override": entry.trackOverride = try overrides[stamp].map { try TrackOverrideRow(row: $0) }
+      default: break
+      }
+      if entry.stamp != nil { page.entries.append(entry) }
+    }
+    return page
+  }
+
+  // MARK: Lookups
+
+  public func organisation(ofAsset asset: String) async throws(CentralError) -> String? {
+    try await transaction { connection in
+      try await self.first("SELECT org_id FROM asset_org WHERE asset_id = \(asset)", "org_id", connection)
+    }
+  }
+
+  public func organisation(ofCapture capture: String) async throws(CentralError) -> String? {
+    try await transaction { connection in
+      try await self.first(
+        "SELECT o.org_id FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id WHERE c.id = \(capture)",
+        "org_id", connection)
+    }
+  }
+
+  public func counts() async throws(CentralError) -> [String: Int] {
+    try await transaction(snapshot: true) { connection in
+      var counts: [String: Int] = [:]
+      for table in [
+        "org", "device_registration", "asset", "inspection_cycle", "capture", "crack_observation",
+        "crack_track",
+        "track_override", "push_receipt", "overwrite_audit",
+      ] {
+        let count: Int64? = try await self.first(
+          PostgresQuery(unsafeSQL: "SELECT count(*) AS n FROM \(table)"), "n", connection)
+        counts[table] = Int(count ?? 0)
+      }
+      return counts
+    }
+  }
+
+  // MARK: Map
+
+  /// The central copy of an asset's map, by one query per kind; `within` is answered by
+  /// PostGIS through the GiST indexes on crack centrelines, crack points and capture points.
+  /// Tracks are built on the devices and not kept centrally: the track kind has no rows.
+  public func forEachMapRow(
+    asset: String, cycle: String?, kind: MapRow.Kind, within: BoundingBox?, _ body: (MapRow) throws -> Void
+  ) async throws {
+    try await client.withConnection { connection in
+      guard try await !self.rows("SELECT 1 FROM asset WHERE id = \(asset)", connection).isEmpty else {
+        throw StoreError.unknownAsset(asset)
+      }
+      if let cycle,
+        try await self.rows(
+          "SELECT 1 FROM inspection_cycle WHERE asset_id = \(asset) AND label = \(cycle)", connection
+        ).isEmpty
+      {
+        throw StoreError.unknownCycle(asset: asset, label: cycle)
+      }
+      guard kind != .track else { return }
+      var binds = PostgresBindings()
+      binds.append(asset)
+      var filters = ""
+      if let cycle {
+        binds.append(cycle)
+        filters += " AND c.cycle_label = $\(binds.count)"
+      }
+      if let box = within {
+        for value in [box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude] {
+          binds.append(value)
+        }
+        let envelope =
+          "ST_MakeEnvelope($\(binds.count - 3), $\(binds.count - 2), $\(binds.count - 1), $\(binds.count), 4326)"
+        filters +=
+          kind == .crack
+          ? " AND (o.centreline && \(envelope) OR (o.centreline IS NULL AND o.position && \(envelope)))"
+          : " AND c.position && \(envelope)"
+      }
+      let sql: String
+      let photo = """
+        c.id AS capture_id, c.cycle_label, COALESCE(y.start_date, y.end_date) AS cycle_date, c.gps_time_utc,
+        c.taken_at, c.taken_at_offset
+        """
+      let cycleJoin = "JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = c.cycle_label"
+      if kind == .crack {
+        sql = """
+          SELECT \(photo), o.id, o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
+            o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
+            o.polyline_wgs84
+          FROM capture c \(cycleJoin) JOIN crack_observation o ON o.capture_id = c.id
+          WHERE c.asset_id = $1 AND o.georef_method <> 'asset'\(filters)
+          ORDER BY y.start_date NULLS FIRST, c.cycle_label, c.id, o.crack_index, o.id
+          """
+      } else {
+        sql = """
+          SELECT \(photo), c.longitude, c.latitude FROM capture c \(cycleJoin)
+          WHERE c.asset_id = $1 AND c.gps_status = 'valid' AND c.latitude IS NOT NULL
+            AND c.longitude IS NOT NULL\(filters)
+          ORDER BY y.start_date NULLS FIRST, c.cycle_label, c.id
+          """
+      }
+      for try await found in try await connection.query(
+        PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger)
+      {
+        let row = try PostgresRows.row(found)
+        let captureId: String = row["capture_id"]
+        var feature = MapRow(
+          kind: kind, id: kind == .crack ? row["id"] : captureId, cycle: row["cycle_label"],
+          captureId: captureId,
+          georefMethod: kind == .crack ? row["georef_method"] : "camera-position")
+        feature.cycleDate = row["cycle_date"]
+        feature.observedAt = MapRow.observedAt(
+          gpsTimeUTC: row["gps_time_utc"], takenAt: row["taken_at"], offset: row["taken_at_offset"])
+        feature.longitude = row["longitude"]
+        feature.latitude = row["latitude"]
+        if kind == .crack {
+          feature.lengthMm = row["length_mm"]
+          feature.maxWidthMm = row["max_width_mm"]
+          feature.meanWidthMm = row["mean_width_mm"]
+          feature.severity = row["severity"]
+          feature.severityScheme = row["severity_scheme"]
+          feature.uncertaintyM = row["georef_uncertainty_m"]
+          feature.modelVersion = row["model_version"]
+          feature.confidence = row["confidence"]
+          feature.polylineWgs84 = (row["polyline_wgs84"] as String?).map { Data($0.utf8) }
+        }
+        try body(feature)
+      }
+    }
+  }
+
+  // MARK: Plumbing
+
+  /// The first row's value of `column`; nil with no row or a NULL.
+  private func first<T: DatabaseValueConvertible>(
+    _ query: PostgresQuery, _ column: String, _ connection: PostgresConnection
+  ) async throws -> T? {
+    try await rows(query, connection).first.flatMap { $0[column] as T? }
+  }
+
+  private func rows(_ query: PostgresQuery, _ connection: PostgresConnection) async throws -> [Row] {
+    var rows: [Row] = []
+    for try await row in try await connection.query(query, logger: logger) {
+      rows.append(try PostgresRows.row(row))
+    }
+    return rows
+  }
+
+  /// `body` in one transaction, retried (up to 5 times, after a short jittered pause) when
+  /// PostgreSQL ends it for a deadlock or a serialization failure. With `snapshot`, every
+  /// statement reads the same snapshot (REPEATABLE READ, read only).
+  private func transaction<T: Sendable>(
+    snapshot: Bool = false, _ body: (PostgresConnection) async throws -> T
+  ) async throws(CentralError) -> T {
+    var attempt = 0
+    while true {
+      do {
+        return try await client.withTransaction(logger: logger) { connection in
+          if snapshot {
+            try await connection.query(
+              "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+          }
+          return try await body(connection)
+        }
+      } catch {
+        let state = Self.sqlState(error)
+        if attempt < 5, state == "40P01" || state == "40001" {
+          attempt += 1
+          try? await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
+          continue
+        }
+        throw Self.centralError(error, context: nil)
+      }
+    }
+  }
+
+  private static func underlying(_ error: any Error) -> any Error {
+    if let failed = error as? PostgresTransactionError {
+      return failed.closureError ?? failed.beginError ?? failed.commitError ?? failed.rollbackError ?? error
+    }
+    return error
+  }
+
+  private static func sqlState(_ error: any Error) -> String? {
+    (underlying(error) as? PSQLError)?.serverInfo?[.sqlState]
+  }
+
+  /// One typed error: constraint and data errors are the pushed entries' fault (400); the
+  /// rest is the database's (500). Messages carry PostgreSQL's own words, never a query.
+  static func centralError(_ error: any Error, context: String?) -> CentralError {
+    let error = underlying(error)
+    let prefix = context.map { "\($0): " } ?? ""
+    switch error {
+    case let error as CentralError: return error
+    case let error as StoreError: return .database(prefix + error.description)
+    case let error as PSQLError:
+      guard let info = error.serverInfo else {
+        let reason = error.underlying.map { "\($0)" } ?? "\(error.code)"
+        return .database(prefix + "cannot talk to PostgreSQL: \(reason)")
+      }
+      let state = info[.sqlState] ?? ""
+      let message = (info[.message] ?? "error") + (info[.detail].map { " (\($0))" } ?? "")
+      if state.hasPrefix("23") || state.hasPrefix("22") {
+        return .badEntry(seq: 0, reason: message)
+      }
+      return .database(prefix + message + " [SQLSTATE \(state)]")
+    default: return .database(prefix + "\(error)")
+    }
+  }
+
+  struct Timeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "no answer within 10 s \(what)" }
+  }
+
+  private static func within<T: Sendable>(
+    seconds: Int, what: String, _ body: @escaping @Sendable () async throws -> T
+  ) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+      group.addTask { try await body() }
+      group.addTask {
+        try await Task.sleep(for: .seconds(seconds))
+        throw Timeout(what: what)
+      }
+      defer { group.cancelAll() }
+      return try await group.next()!
+    }
+  }
+}
