@@ -18,7 +18,7 @@ public final class PostgresCentralStore: CentralStore {
   public let url: PostgresConnectionURL
   private let client: PostgresClient
   private let running: Task<Void, Never>
-  private let logger: Logger
+  let logger: Logger
   /// Each table's stored columns (the generated geometry left out), in table order.
   private let columns: [String: [String]]
 
@@ -604,6 +604,29 @@ public final class PostgresCentralStore: CentralStore {
 
   // MARK: Plumbing
 
+  /// `body` in one transaction, with every table's stored columns: for `CentralMigration`.
+  func copy(_ body: (PostgresConnection, [String: [String]]) async throws -> Void) async throws(CentralError)
+  {
+    let columns = self.columns
+    try await transaction { connection in try await body(connection, columns) }
+  }
+
+  func count(_ table: String) async throws(CentralError) -> Int {
+    let count: Int64? = try await transaction { connection in
+      try await self.first(PostgresQuery(unsafeSQL: "SELECT count(*) AS n FROM \(table)"), "n", connection)
+    }
+    return Int(count ?? 0)
+  }
+
+  /// A synchronous call (SQLite, files) with its errors as one typed error.
+  static func wrapped<T>(_ context: String, _ body: () throws -> T) throws(CentralError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw centralError(error, context: context)
+    }
+  }
+
   /// The first row's value of `column`; nil with no row or a NULL.
   private func first<T: DatabaseValueConvertible>(
     _ query: PostgresQuery, _ column: String, _ connection: PostgresConnection
@@ -666,6 +689,7 @@ public final class PostgresCentralStore: CentralStore {
     switch error {
     case let error as CentralError: return error
     case let error as StoreError: return .database(prefix + error.description)
+    case let error as DatabaseError: return .database(prefix + (error.message ?? "\(error)"))
     case let error as PSQLError:
       guard let info = error.serverInfo else {
         let reason = error.underlying.map { "\($0)" } ?? "\(error.code)"

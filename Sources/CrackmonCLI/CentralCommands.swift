@@ -172,3 +172,42 @@ struct AdminCommand: AsyncParsableCommand {
     }
   }
 }
+
+struct MigrateCentralCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "migrate-central",
+    abstract: "Move a SQLite central store into an empty PostgreSQL one, counts verified.",
+    discussion: """
+      Stop the server first. Every table is copied in one PostgreSQL transaction (all or \
+      nothing), then each table's rows are counted on both sides; any difference is an \
+      error. The SQLite file is only read. Then run `crackmon serve --postgres URL`.
+      """)
+
+  @Option(help: ArgumentHelp("The SQLite central store.", valueName: "central.sqlite"))
+  var from: String
+  @Option(help: ArgumentHelp("An empty PostgreSQL database.", valueName: "postgres://user@host:5432/db"))
+  var to: String
+
+  func run() async throws {
+    let target = try await PostgresCentralStore(url: to)
+    let counts: [CentralMigration.Count]
+    do {
+      counts = try await CentralMigration().run(from: from, to: target)
+      await target.close()
+    } catch {
+      await target.close()
+      throw error
+    }
+    for count in counts {
+      let mark = count.source == count.target ? "" : "  MISMATCH"
+      print(
+        "\(count.table.padding(toLength: 20, withPad: " ", startingAt: 0)) \(count.source) -> \(count.target)\(mark)"
+      )
+    }
+    if counts.contains(where: { $0.source != $0.target }) {
+      printError("the copy does not match its source: see the table above")
+      throw ExitCode(1)
+    }
+    printError("moved \(from) to \(target.url): every table's rows counted on both sides")
+  }
+}

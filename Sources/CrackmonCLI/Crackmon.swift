@@ -24,6 +24,7 @@ public struct Crackmon: AsyncParsableCommand {
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
       CapturesCommand.self, CracksCommand.self, TrackCommand.self, AlertsCommand.self, ReportCommand.self,
       ExportCommand.self, RemoteCommand.self, SyncCommand.self, ServeCommand.self, AdminCommand.self,
+      MigrateCentralCommand.self,
       SegmentCommand.self, EvalCommand.self, ModelCommand.self,
     ]
   )

@@ -42,6 +42,12 @@ final class CentralUnderTest: @unchecked Sendable {
     }
   }
 
+  /// Switches to an existing store: a file or a postgres:// URL.
+  func use(location: String) throws {
+    backend = location.hasPrefix("postgres://") ? .postgres : .sqlite
+    self.location = location
+  }
+
   /// For `crackmon admin`: the store is found through `$CRACKMON_CENTRAL`.
   var environment: [String: String] { ["CRACKMON_CENTRAL": location] }
 

@@ -12,6 +12,17 @@ extension PushTests {
     }
   }
 
+  /// A GeoJSON geometry's positions, whatever its type.
+  static func positions(_ geometry: Any?) -> [(Double, Double)]? {
+    func walk(_ value: Any) -> [(Double, Double)] {
+      if let pair = value as? [Double], pair.count >= 2 { return [(pair[0], pair[1])] }
+      return (value as? [Any])?.flatMap(walk) ?? []
+    }
+    guard let coordinates = (geometry as? [String: Any])?["coordinates"] else { return nil }
+    let found = walk(coordinates)
+    return found.isEmpty ? nil : found
+  }
+
   @Test(
     .enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"),
     arguments: CentralBackend.available)
@@ -100,6 +111,50 @@ extension PushTests {
     // The tablet's own rows do not come back to it.
     let own = try await send(server, "GET", "v1/pull?asset=bern", token: tablet.token)
     #expect((own.1["entries"] as? [Any])?.count == 0)
+
+    // Cracks in a box: PostGIS answers through its spatial index, SQLite by filtering while
+    // it streams; both give the features whose envelope touches the box.
+    let (whole, _) = try await get(server, "v1/assets/bern/map.geojson?what=cracks", token: drone.token)
+    let features = try #require(
+      (JSONSerialization.jsonObject(with: whole) as? [String: Any])?["features"] as? [[String: Any]])
+    #expect(features.count == observations)
+    func cracks(in bbox: String) async throws -> [String]? {
+      let (data, response) = try await get(server, "v1/assets/bern/cracks?bbox=\(bbox)", token: drone.token)
+      guard response.status == 200 else { return nil }
+      let found = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["features"]
+      return (found as? [[String: Any]])?.compactMap { $0["id"] as? String }.sorted()
+    }
+    #expect(try await cracks(in: "-180,-90,180,90") == features.compactMap { $0["id"] as? String }.sorted())
+    // One crack's own envelope holds it; the same crack seen in the other cycle lies within
+    // a few centimetres, so the box gets both cycles' views of it and not the other cracks.
+    let first = try #require(features.first)
+    let positions = try #require(Self.positions(first["geometry"]))
+    let (lons, lats) = (positions.map(\.0), positions.map(\.1))
+    let box = "\(lons.min()!),\(lats.min()!),\(lons.max()!),\(lats.max()!)"
+    let inBox = try #require(try await cracks(in: box))
+    #expect(inBox.contains(first["id"] as? String ?? "") && inBox.count < features.count, "\(inBox)")
+    #expect(try await cracks(in: "0,0,1,1") == [])
+    for bad in ["1,2,3", "8,46,7,47", "a,b,c,d", "-181,0,0,1"] {
+      #expect(try await get(server, "v1/assets/bern/cracks?bbox=\(bad)", token: drone.token).1.status == 400)
+    }
+    #expect(try await get(server, "v1/assets/bern/cracks", token: drone.token).1.status == 400)
+    #expect(try await get(server, "v1/assets/bern/cracks?bbox=\(box)", token: rival.token).1.status == 403)
+    if backend == .postgres {
+      // A GIS client sees the crack layer: GDAL's PostgreSQL driver, as QGIS uses it.
+      let database = try #require(URLComponents(string: central.location))
+      let connection =
+        "PG:host=127.0.0.1 port=\(database.port ?? 5432) user=crackmon dbname=\(database.path.dropFirst())"
+      let info = try runProcess(
+        URL(fileURLWithPath: "/usr/bin/ogrinfo"), ["-ro", "-so", connection, "crack_observation(centreline)"])
+      #expect(info.status == 0, "\(info.stderr)")
+      #expect(info.stdout.contains("Geometry: Multi Line String"), "\(info.stdout)")
+      #expect(info.stdout.contains("Feature Count: \(observations)"), "\(info.stdout)")
+      #expect(info.stdout.contains("ID[\"EPSG\",4326]"), "\(info.stdout)")
+      let layers = try runProcess(URL(fileURLWithPath: "/usr/bin/ogrinfo"), ["-ro", "-q", connection])
+      for layer in ["crack_observation (Multi Line String, Point)", "capture (Point)", "asset (Point)"] {
+        #expect(layers.stdout.contains(layer), "\(layers.stdout)")
+      }
+    }
 
     // Last write by server receipt wins for asset metadata: a third device registers the same
     // asset under another name; the others take that name at their next sync, and the
