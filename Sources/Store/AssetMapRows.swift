@@ -159,8 +159,12 @@ extension DeviceStore: MapRowSource {
 extension MapRow {
   /// `MapRowSource.forEachMapRow` inside a read transaction; returns the error `body`
   /// threw, if it did, so that it reaches the caller unwrapped.
+  ///
+  /// With `envelopes`, a store that keeps the crack R*Tree (the central store) reads only
+  /// the cracks whose envelope touches that box, in one pass ordered as above.
   static func stream(
-    _ db: Database, asset: String, cycle: String?, kind: MapRow.Kind, _ body: (MapRow) throws -> Void
+    _ db: Database, asset: String, cycle: String?, kind: MapRow.Kind, envelopes box: BoundingBox? = nil,
+    _ body: (MapRow) throws -> Void
   ) throws -> Error? {
     guard try Row.fetchOne(db, sql: "SELECT 1 FROM asset WHERE id = ?", arguments: [asset]) != nil else {
       throw StoreError.unknownAsset(asset)
@@ -169,6 +173,19 @@ extension MapRow {
       db, sql: "SELECT label FROM inspection_cycle WHERE asset_id = ? ORDER BY start_date, label",
       arguments: [asset])
     if let cycle, !labels.contains(cycle) { throw StoreError.unknownCycle(asset: asset, label: cycle) }
+    if let box, kind == .crack {
+      let cursor = try Row.fetchCursor(
+        db, sql: mapSQL(kind, oneCycle: cycle != nil, boxed: true),
+        arguments: [asset, cycle, box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude])
+      while let row = try cursor.next() {
+        do {
+          try body(MapRow(row))
+        } catch {
+          return error
+        }
+      }
+      return nil
+    }
     // Tracks are not per cycle: one query, unless a cycle is asked for.
     let passes: [String?] = kind == .track && cycle == nil ? [nil] : cycle.map { [$0] } ?? labels
     for label in passes {
@@ -186,7 +203,7 @@ extension MapRow {
   }
 
   /// Every kind selects the same 23 columns, in `MapRow.init`'s order.
-  private static func mapSQL(_ kind: MapRow.Kind, oneCycle: Bool) -> String {
+  private static func mapSQL(_ kind: MapRow.Kind, oneCycle: Bool, boxed: Bool = false) -> String {
     // SQLite's strftime turns "2026-11-20T10:15:30" || "+01:00" into UTC; without an
     // offset the camera clock's zone is unknown and the concatenation is NULL.
     let capture = """
@@ -204,6 +221,21 @@ extension MapRow {
       o.polyline_wgs84
       """
     switch kind {
+    case .crack where boxed:
+      // From the R*Tree (?3-?6: min lon, min lat, max lon, max lat) to the rows; CROSS JOIN
+      // keeps that order (left to itself, SQLite starts from the asset's captures and reads
+      // every crack). A box's cracks are few, so sorting them costs little.
+      return """
+        SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)
+        FROM crack_observation_envelope e
+        CROSS JOIN crack_observation o ON o.rowid = e.id
+        JOIN capture c ON c.id = o.capture_id \(cycleJoin)
+        LEFT JOIN crack_track_member m ON m.observation_id = o.id
+        LEFT JOIN track_growth g ON g.track_id = m.track_id
+        WHERE e.max_lon >= ?3 AND e.min_lon <= ?5 AND e.max_lat >= ?4 AND e.min_lat <= ?6
+          AND c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
+        ORDER BY y.start_date, c.cycle_label, c.rowid, o.rowid
+        """
     case .crack:
       return """
         SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)

@@ -426,7 +426,10 @@ public final class SQLiteCentralStore: CentralStore {
     asset: String, cycle: String?, kind: MapRow.Kind, within: BoundingBox?, _ body: (MapRow) throws -> Void
   ) throws {
     var bodyError: Error?
-    try pool.read { db in bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, body) }
+    // The R*Tree of crack envelopes (migration "central v3") answers the box.
+    try pool.read { db in
+      bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, envelopes: within, body)
+    }
     if let bodyError { throw bodyError }
   }
 

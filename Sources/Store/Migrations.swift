@@ -35,6 +35,9 @@ enum Migrations {
     migrator.registerMigration("central v2 pull by asset") { db in
       try db.execute(sql: central2)
     }
+    migrator.registerMigration("central v3 crack envelopes") { db in
+      try db.execute(sql: central3)
+    }
     return migrator
   }
 
@@ -369,5 +372,41 @@ enum Migrations {
        JOIN capture c ON c.id = o.capture_id WHERE t.device_id = push_receipt.device_id AND t.seq = push_receipt.seq)
       WHERE entity = 'track_override';
     CREATE INDEX push_receipt_by_asset ON push_receipt(asset_id, server_seq);
+    """
+
+  /// An R*Tree of crack envelopes, so that a bounding-box query reads the cracks in the box
+  /// rather than the whole asset. Kept by a trigger (observations are insert-only).
+  private static let central3 = """
+    -- One envelope per placed crack observation, keyed by its rowid: the box around its
+    -- WGS84 centreline (every [lon, lat] leaf of the stored JSON), else its point. R*Tree
+    -- coordinates are 32-bit floats rounded outwards: a superset, checked exactly after.
+    CREATE VIRTUAL TABLE crack_observation_envelope USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+
+    CREATE TRIGGER crack_observation_envelope_insert AFTER INSERT ON crack_observation
+    BEGIN
+      INSERT INTO crack_observation_envelope
+      SELECT NEW.rowid,
+        COALESCE(MIN(CASE WHEN key = 0 THEN value END), NEW.longitude),
+        COALESCE(MAX(CASE WHEN key = 0 THEN value END), NEW.longitude),
+        COALESCE(MIN(CASE WHEN key = 1 THEN value END), NEW.latitude),
+        COALESCE(MAX(CASE WHEN key = 1 THEN value END), NEW.latitude)
+      FROM json_tree(CASE WHEN json_valid(NEW.polyline_wgs84) THEN NEW.polyline_wgs84 END)
+      WHERE type IN ('real', 'integer')
+      HAVING COALESCE(MIN(CASE WHEN key = 0 THEN value END), NEW.longitude) IS NOT NULL
+        AND COALESCE(MIN(CASE WHEN key = 1 THEN value END), NEW.latitude) IS NOT NULL;
+    END;
+
+    INSERT INTO crack_observation_envelope
+    SELECT * FROM (
+      SELECT o.rowid AS id,
+        COALESCE(MIN(CASE WHEN t.key = 0 THEN t.value END), o.longitude) AS min_lon,
+        COALESCE(MAX(CASE WHEN t.key = 0 THEN t.value END), o.longitude) AS max_lon,
+        COALESCE(MIN(CASE WHEN t.key = 1 THEN t.value END), o.latitude) AS min_lat,
+        COALESCE(MAX(CASE WHEN t.key = 1 THEN t.value END), o.latitude) AS max_lat
+      FROM crack_observation o
+      LEFT JOIN json_tree(CASE WHEN json_valid(o.polyline_wgs84) THEN o.polyline_wgs84 END) t
+        ON t.type IN ('real', 'integer')
+      GROUP BY o.rowid)
+    WHERE min_lon IS NOT NULL AND min_lat IS NOT NULL;
     """
 }
