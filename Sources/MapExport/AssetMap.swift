@@ -58,7 +58,11 @@ public struct AssetMap {
     var summary = Summary()
     writer.begin()
     for kind in kinds {
-      try await store.forEachMapRow(asset: asset, cycle: cycle, kind: kind, within: within) { row in
+      // The writer decides on the positions it writes (7 decimals); the store's index holds
+      // them unrounded, so it is asked for a box wider by more than the rounding.
+      try await store.forEachMapRow(asset: asset, cycle: cycle, kind: kind, within: within?.widened(by: 1e-7))
+      {
+        row in
         do {
           switch try writer.write(row) {
           case .written: summary.written[kind, default: 0] += 1

@@ -116,6 +116,13 @@ public struct BoundingBox: Sendable, Equatable {
     self.maxLatitude = maxLatitude
   }
 
+  /// The box grown by `degrees` on every side (bounds stay within WGS84).
+  public func widened(by degrees: Double) -> BoundingBox {
+    BoundingBox(
+      minLongitude: max(-180, minLongitude - degrees), minLatitude: max(-90, minLatitude - degrees),
+      maxLongitude: min(180, maxLongitude + degrees), maxLatitude: min(90, maxLatitude + degrees))
+  }
+
   /// Whether the rectangle from (lon0, lat0) to (lon1, lat1) touches this one: PostGIS's
   /// `&&` on envelopes, which the SQLite and PostgreSQL stores both answer by.
   public func intersects(lon0: Double, lat0: Double, lon1: Double, lat1: Double) -> Bool {

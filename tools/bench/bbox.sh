@@ -20,7 +20,7 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 cleanup() {
   pkill -f "^$crackmon serve .*127.0.0.1:1809[67]" || true
   as_pg "$pg/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
+  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 mkdir -p "$work/pg" && chown postgres "$work/pg" 2>/dev/null || true
@@ -88,7 +88,8 @@ def load(path):
     return sorted(float(t) for t, _ in rows), [int(n) for _, n in rows]
 lite, lite_n = load(sys.argv[1])
 pg, pg_n = load(sys.argv[2])
-assert lite_n == pg_n, "the two backends answered different features"
+bad = [i for i, (a, b) in enumerate(zip(lite_n, pg_n)) if a != b]
+assert not bad, f"the two backends answered different features for boxes {bad[:10]}"
 def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 print(f"{len(lite)} boxes, {statistics.median(lite_n):.0f} cracks per answer (median), same features from both")

@@ -158,6 +158,11 @@ CREATE TABLE crack_observation (
 CREATE INDEX crack_observation_by_capture ON crack_observation (capture_id);
 CREATE INDEX crack_observation_centreline ON crack_observation USING GIST (centreline);
 CREATE INDEX crack_observation_position ON crack_observation USING GIST (position);
+-- Cracks with no centreline (placed at the camera position) by point: the second arm of the
+-- bounding-box query. (Without it PostgreSQL finds them through the centreline index's
+-- NULL entries, which it scans whole.)
+CREATE INDEX crack_observation_position_unplaced ON crack_observation USING GIST (position)
+  WHERE centreline IS NULL;
 
 CREATE TABLE track_override (
   observation_id TEXT NOT NULL REFERENCES crack_observation(id),
