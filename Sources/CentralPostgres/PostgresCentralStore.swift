@@ -109,7 +109,7 @@ public final class PostgresCentralStore: CentralStore {
   private static let registrationColumns = "id, org_id, name, store_device_id, created_at, revoked_at"
 
   private func registration(_ id: String) async throws(CentralError) -> DeviceRegistration {
-    let found = try await transaction { connection in
+    let found = try await read { connection in
       try await self.rows(
         "SELECT \(unescaped: Self.registrationColumns) FROM device_registration WHERE id = \(id)", connection
       ).first.map { try DeviceRegistration(row: $0) }
@@ -119,7 +119,7 @@ public final class PostgresCentralStore: CentralStore {
   }
 
   public func devices() async throws(CentralError) -> [DeviceRegistration] {
-    try await transaction { connection in
+    try await read { connection in
       try await self.rows(
         "SELECT \(unescaped: Self.registrationColumns) FROM device_registration ORDER BY org_id, created_at",
         connection
@@ -137,7 +137,7 @@ public final class PostgresCentralStore: CentralStore {
   }
 
   public func authenticate(token: String) async throws(CentralError) -> DeviceRegistration {
-    let found = try await transaction { connection in
+    let found = try await read { connection in
       try await self.rows(
         """
         SELECT \(unescaped: Self.registrationColumns) FROM device_registration
@@ -482,13 +482,13 @@ public final class PostgresCentralStore: CentralStore {
   // MARK: Lookups
 
   public func organisation(ofAsset asset: String) async throws(CentralError) -> String? {
-    try await transaction { connection in
+    try await read { connection in
       try await self.first("SELECT org_id FROM asset_org WHERE asset_id = \(asset)", "org_id", connection)
     }
   }
 
   public func organisation(ofCapture capture: String) async throws(CentralError) -> String? {
-    try await transaction { connection in
+    try await read { connection in
       try await self.first(
         "SELECT o.org_id FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id WHERE c.id = \(capture)",
         "org_id", connection)
@@ -642,6 +642,18 @@ public final class PostgresCentralStore: CentralStore {
     return rows
   }
 
+  /// `body` on a pooled connection, outside a transaction: for one-statement reads (every
+  /// request authenticates; BEGIN and COMMIT would double its round trips).
+  private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(CentralError)
+    -> T
+  {
+    do {
+      return try await client.withConnection { connection in try await body(connection) }
+    } catch {
+      throw Self.centralError(error, context: nil)
+    }
+  }
+
   /// `body` in one transaction, retried (up to 5 times, after a short jittered pause) when
   /// PostgreSQL ends it for a deadlock or a serialization failure. With `snapshot`, every
   /// statement reads the same snapshot (REPEATABLE READ, read only).
@@ -706,8 +718,9 @@ public final class PostgresCentralStore: CentralStore {
   }
 
   struct Timeout: Error, CustomStringConvertible {
+    var seconds: Int
     var what: String
-    var description: String { "no answer within 10 s \(what)" }
+    var description: String { "no answer within \(seconds) s \(what)" }
   }
 
   private static func within<T: Sendable>(
@@ -717,7 +730,7 @@ public final class PostgresCentralStore: CentralStore {
       group.addTask { try await body() }
       group.addTask {
         try await Task.sleep(for: .seconds(seconds))
-        throw Timeout(what: what)
+        throw Timeout(seconds: seconds, what: what)
       }
       defer { group.cancelAll() }
       return try await group.next()!

@@ -55,10 +55,10 @@ public struct MapRow {
   /// offset (`2026-11-20T10:15:30` and `+01:00`); nil when neither says what UTC time it was.
   public static func observedAt(gpsTimeUTC: String?, takenAt: String?, offset: String?) -> String? {
     if let gpsTimeUTC { return gpsTimeUTC }
-    guard let takenAt, let offset else { return nil }
-    let parser = ISO8601DateFormatter()
-    guard let date = parser.date(from: takenAt + offset) else { return nil }
-    return ISO8601DateFormatter().string(from: date)
+    guard let takenAt, let offset, let date = try? Date(takenAt + offset, strategy: .iso8601) else {
+      return nil
+    }
+    return date.formatted(.iso8601)
   }
 
   init(_ row: Row) {
@@ -180,24 +180,24 @@ extension MapRow {
       db, sql: "SELECT label FROM inspection_cycle WHERE asset_id = ? ORDER BY start_date, label",
       arguments: [asset])
     if let cycle, !labels.contains(cycle) { throw StoreError.unknownCycle(asset: asset, label: cycle) }
+    // One query for a box's cracks (from the R*Tree); else one per cycle, in cycle order,
+    // except tracks, which are not per cycle unless a cycle is asked for.
+    let queries: [(sql: String, arguments: StatementArguments)]
     if let box, kind == .crack {
-      let cursor = try Row.fetchCursor(
-        db, sql: mapSQL(kind, oneCycle: cycle != nil, boxed: true),
-        arguments: [asset, cycle, box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude])
-      while let row = try cursor.next() {
-        do {
-          try body(MapRow(row))
-        } catch {
-          return error
-        }
+      queries = [
+        (
+          mapSQL(kind, oneCycle: cycle != nil, boxed: true),
+          [asset, cycle, box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude]
+        )
+      ]
+    } else {
+      let passes: [String?] = kind == .track && cycle == nil ? [nil] : cycle.map { [$0] } ?? labels
+      queries = passes.map { label in
+        (mapSQL(kind, oneCycle: label != nil), label.map { [asset, $0] } ?? [asset])
       }
-      return nil
     }
-    // Tracks are not per cycle: one query, unless a cycle is asked for.
-    let passes: [String?] = kind == .track && cycle == nil ? [nil] : cycle.map { [$0] } ?? labels
-    for label in passes {
-      let cursor = try Row.fetchCursor(
-        db, sql: mapSQL(kind, oneCycle: label != nil), arguments: label.map { [asset, $0] } ?? [asset])
+    for query in queries {
+      let cursor = try Row.fetchCursor(db, sql: query.sql, arguments: query.arguments)
       while let row = try cursor.next() {
         do {
           try body(MapRow(row))

@@ -128,4 +128,28 @@ struct DeviceStoreTests {
       }
     }
   }
+
+  /// The PostgreSQL store works out a photo's UTC time in Swift; it must agree with the
+  /// SQLite stores' strftime: the GPS clock first, else the camera clock with its offset.
+  @Test func observedAtInUTC() {
+    #expect(
+      MapRow.observedAt(gpsTimeUTC: nil, takenAt: "2026-11-20T10:15:30", offset: "+01:00")
+        == "2026-11-20T09:15:30Z")
+    #expect(
+      MapRow.observedAt(gpsTimeUTC: "2026-11-20T09:15:31Z", takenAt: "2026-11-20T10:15:30", offset: "+01:00")
+        == "2026-11-20T09:15:31Z")
+    #expect(MapRow.observedAt(gpsTimeUTC: nil, takenAt: "2026-11-20T10:15:30", offset: nil) == nil)
+    #expect(MapRow.observedAt(gpsTimeUTC: nil, takenAt: "not a time", offset: "+01:00") == nil)
+  }
+
+  /// Bounding boxes: parsed strictly, compared as envelopes.
+  @Test func boundingBoxes() throws {
+    let box = try #require(BoundingBox("7.4, 46.9, 7.5, 47.0"))
+    #expect(box.intersects(lon0: 7.5, lat0: 47.0, lon1: 7.6, lat1: 47.1))  // touching counts
+    #expect(!box.intersects(lon0: 7.50001, lat0: 46.95, lon1: 7.6, lat1: 46.96))
+    for bad in ["", "1,2,3", "7.5,46.9,7.4,47.0", "a,b,c,d", "-181,0,0,1", "0,0,0,91", "nan,0,1,1"] {
+      #expect(BoundingBox(bad) == nil, "\(bad)")
+    }
+    #expect(BoundingBox("179.99999995,0,180,1")?.widened(by: 1e-7).maxLongitude == 180)
+  }
 }
