@@ -207,3 +207,8 @@ CREATE TABLE sync_pull (
   cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
   followed_at TEXT NOT NULL
 );
+
+CREATE TABLE tracking_centreline (
+  observation_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_observation(id),
+  points BLOB NOT NULL
+) WITHOUT ROWID;

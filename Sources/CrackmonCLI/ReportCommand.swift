@@ -38,7 +38,9 @@ struct ReportCommand: ParsableCommand {
       case .json: bytes = try report.json()
       case .csv: bytes = Data(report.csv().utf8)
       case .html:
-        bytes = Data(try GrowthReportPage(report: report, observations: summary.observations).render().utf8)
+        // The overlays need each crack's pixels and photo, which tracking does not read.
+        let observations = try store.observations(asset: asset)
+        bytes = Data(try GrowthReportPage(report: report, observations: observations).render().utf8)
       }
       if let out {
         // Written beside the target and moved into place: a failed run leaves no half file.

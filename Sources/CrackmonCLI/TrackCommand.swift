@@ -53,7 +53,7 @@ struct TrackCommand: ParsableCommand {
       case .text:
         let events = Dictionary(grouping: summary.events, by: \.kind)
         print(
-          "\(summary.tracks.count) tracks from \(summary.observations.count) observations in \(summary.cycles.count) cycles"
+          "\(summary.tracks.count) tracks from \(summary.observationCount) observations in \(summary.cycles.count) cycles"
         )
         for kind in ["new", "not_seen", "split", "merge"] { print("  \(kind): \(events[kind]?.count ?? 0)") }
         let alerts = summary.tracks.flatMap(\.alerts)

@@ -32,12 +32,14 @@ public struct AssetTracking {
     public var cycles: [InspectionCycle]
     public var tracks: [Track]
     public var events: [TrackingEvent]
-    /// Every observation of the asset, as read for tracking.
-    public var observations: [ObservationInCycle]
+    /// How many observations the asset has.
+    public var observationCount: Int
     /// Each observation's track, by observation id.
     public var members: [TrackMember]
     /// Every track id, in order of creation.
     public var trackIds: [String]
+    /// Centrelines decoded from JSON for the first time, for the store to keep.
+    public var decodedCentrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
     /// Seconds spent reading the store, tracking + growth + alerts, and writing the store.
     public var seconds = (read: 0.0, compute: 0.0, write: 0.0)
   }
@@ -65,7 +67,7 @@ public struct AssetTracking {
             assetId: assetId, trackId: $0.trackId, cycleLabel: $0.cycle, kind: $0.kind.rawValue,
             value: $0.value, limitValue: $0.limit, message: $0.message)
         }
-      })
+      }, centrelines: summary.decodedCentrelines)
     summary.seconds.write = (ContinuousClock.now - start).seconds
     return summary
   }
@@ -76,22 +78,11 @@ public struct AssetTracking {
     let cycles = try store.cycles(of: assetId)
     let cycleIndex = Dictionary(uniqueKeysWithValues: cycles.enumerated().map { ($1.label, $0) })
     let start = ContinuousClock.now
-    let rows = try store.observations(asset: assetId)
+    let rows = try store.trackedObservations(asset: assetId)
     let read = ContinuousClock.now
-    // Rows are large; below they are referred to by index, never copied.
     let cycleOfRow = rows.map { cycleIndex[$0.cycleLabel] }
-    let rowOfId = Dictionary(uniqueKeysWithValues: rows.indices.map { (rows[$0].observation.id, $0) })
-    let trackable = rows.indices.compactMap { i -> TrackableObservation? in
-      guard let cycle = cycleOfRow[i] else { return nil }
-      let o = rows[i].observation
-      let position = o.easting.flatMap { e in o.northing.map { (easting: e, northing: $0) } }
-      let branches = (o.projectedBranches ?? []).map {
-        $0.compactMap { $0.count >= 2 ? ($0[0], $0[1]) : nil }
-      }
-      return TrackableObservation(
-        id: o.id, cycle: cycle, position: position, branches: branches, bearingDeg: o.bearingDeg,
-        uncertaintyM: o.georefUncertaintyM ?? 0, lengthPx: o.lengthPx)
-    }
+    let rowOfId = Dictionary(uniqueKeysWithValues: rows.indices.map { (rows[$0].id, $0) })
+    let (trackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
     var overrides: [String: TrackOverride] = [:]
     for (observation, trackId) in try store.trackOverrides(asset: assetId) {
       overrides[observation] = trackId.map { .link(trackId: $0) } ?? .unlink
@@ -104,41 +95,75 @@ public struct AssetTracking {
     for (id, member) in result.members {
       if let row = rowOfId[id], let t = trackNumber[member.trackId] { rowsOfTrack[t].append(row) }
     }
-    var tracks: [Track] = []
-    for (t, trackId) in result.trackIds.enumerated() {
+    let tracks = concurrentMap(result.trackIds.count) { t -> Track? in
+      let trackId = result.trackIds[t]
       let members = rowsOfTrack[t].sorted {
-        (cycleOfRow[$0] ?? 0, rows[$0].observation.id) < (cycleOfRow[$1] ?? 0, rows[$1].observation.id)
+        (cycleOfRow[$0] ?? 0, rows[$0].id) < (cycleOfRow[$1] ?? 0, rows[$1].id)
       }
-      guard let latest = members.last.map({ rows[$0].observation }) else { continue }
+      guard let latest = members.last.map({ rows[$0] }) else { return nil }
       let points = members.map { i in
-        let o = rows[i].observation
+        let o = rows[i]
         return GrowthSeries.Point(
-          cycle: rows[i].cycleLabel, date: cycles[cycleOfRow[i] ?? 0].date, observationId: o.id,
+          cycle: o.cycleLabel, date: cycles[cycleOfRow[i] ?? 0].date, observationId: o.id,
           lengthMm: o.lengthMm, maxWidthMm: o.maxWidthMm, meanWidthMm: o.meanWidthMm, severity: o.severity)
       }
       let series = GrowthSeries(points: points)
       let scheme = latest.severityScheme.flatMap(SeverityScheme.init(rawValue:))
       let alerts = rules.alerts(trackId: trackId, series: series) { scheme?.rank(of: $0) }
-      tracks.append(
-        Track(
-          id: trackId, series: series, alerts: alerts, observationIds: points.map(\.observationId),
-          georefMethod: latest.georefMethod, severityScheme: latest.severityScheme))
-    }
+      return Track(
+        id: trackId, series: series, alerts: alerts, observationIds: points.map(\.observationId),
+        georefMethod: latest.georefMethod, severityScheme: latest.severityScheme)
+    }.compactMap { $0 }
     let events = result.events.map {
       TrackingEvent(
         assetId: assetId, cycleLabel: cycles[$0.cycle].label, kind: $0.kind.rawValue, trackId: $0.trackId,
         observationId: $0.observationId, otherTrackId: $0.otherTrackId)
     }
-    let members = result.members.sorted { $0.key < $1.key }.map {
+    // In no particular order: the store writes them as a set.
+    let members = result.members.map {
       TrackMember(
         observationId: $0.key, trackId: $0.value.trackId, assignedBy: $0.value.assignedBy,
         matchCost: $0.value.cost)
     }
     var summary = Summary(
-      asset: asset, cycles: cycles, tracks: tracks, events: events, observations: rows, members: members,
+      asset: asset, cycles: cycles, tracks: tracks, events: events, observationCount: rows.count,
+      members: members,
       trackIds: result.trackIds)
+    summary.decodedCentrelines = decoded
     summary.seconds = ((read - start).seconds, (ContinuousClock.now - read).seconds, 0)
     return summary
+  }
+}
+
+extension AssetTracking {
+  /// Tracking's view of each stored observation (none for one outside the asset's cycles).
+  /// Decoding a centreline stored only as JSON is most of the work, so it is spread over
+  /// every core.
+  /// Also returns the centrelines decoded from JSON here, for the store to keep.
+  static func trackable(
+    _ rows: [TrackedObservation], cycleOfRow: [Int?]
+  ) -> (
+    observations: [TrackableObservation], decoded: [(observationId: String, branches: [[(Double, Double)]])]
+  ) {
+    let made = concurrentMap(rows.count) { i -> (TrackableObservation, decoded: Bool)? in
+      guard let cycle = cycleOfRow[i] else { return nil }
+      let o = rows[i]
+      let position = o.easting.flatMap { e in o.northing.map { (easting: e, northing: $0) } }
+      var branches = o.centreline ?? []
+      var decoded = false
+      if o.centreline == nil, let json = o.polylineProjected {
+        let points = (try? JSONDecoder().decode([[[Double]]].self, from: Data(json.utf8))) ?? []
+        branches = points.map { $0.compactMap { $0.count >= 2 ? ($0[0], $0[1]) : nil } }
+        decoded = true
+      }
+      return (
+        TrackableObservation(
+          id: o.id, cycle: cycle, position: position, branches: branches, bearingDeg: o.bearingDeg,
+          uncertaintyM: o.georefUncertaintyM ?? 0, lengthPx: o.lengthPx), decoded
+      )
+    }
+    let fresh = made.compactMap { m in m.flatMap { $0.decoded ? ($0.0.id, $0.0.branches) : nil } }
+    return (made.compactMap { $0?.0 }, fresh)
   }
 }
 

@@ -103,36 +103,41 @@ public struct CrackTracker: Sendable {
     _ observations: [TrackableObservation], cycles: Int, overrides: [String: TrackOverride] = [:]
   ) -> TrackingResult {
     var result = TrackingResult()
-    // Tracks by number (creation order) inside; ids only at the edges.
-    var latest: [TrackableObservation] = []  // track number -> its latest observation
+    result.members.reserveCapacity(observations.count)
+    // Observations by index and tracks by number (creation order) inside; ids only at the
+    // edges. An asset can hold 100,000 observations: nothing below copies one.
+    let reach = observations.map(\.reach)
+    var latest: [Int] = []  // track number -> index of its latest observation
     var number: [String: Int] = [:]  // track id -> track number
-    var reach: [Double] = []  // track number -> its latest observation's reach
-    func open(_ trackId: String, with o: TrackableObservation, by: String, cost: Double? = nil) -> Int {
+    func open(_ trackId: String, with o: Int, by: String, cost: Double? = nil) -> Int {
       let t: Int
       if let known = number[trackId] {
         t = known
         latest[t] = o
-        reach[t] = o.reach
       } else {
         t = latest.count
         number[trackId] = t
         result.trackIds.append(trackId)
         latest.append(o)
-        reach.append(o.reach)
       }
-      result.members[o.id] = .init(trackId: trackId, assignedBy: by, cost: cost)
+      result.members[observations[o].id] = .init(trackId: trackId, assignedBy: by, cost: cost)
       return t
     }
-    let byCycle = Dictionary(grouping: observations, by: \.cycle)
+    var byCycle = [[Int]](repeating: [], count: cycles)
+    for i in observations.indices where (0..<cycles).contains(observations[i].cycle) {
+      byCycle[observations[i].cycle].append(i)
+    }
     for cycle in 0..<cycles {
-      let here = (byCycle[cycle] ?? []).sorted { $0.id < $1.id }
+      let here = byCycle[cycle].sorted { observations[$0].id < observations[$1].id }
       let previous = latest.count  // tracks 0..<previous existed before this cycle
-      var taken = Set<Int>()
-      var free: [TrackableObservation] = []
-      var forcedNew: [TrackableObservation] = []
+      var taken = [Bool](repeating: false, count: previous)
+      var free: [Int] = []
+      var forcedNew: [Int] = []
       for o in here {
-        switch overrides[o.id] {
-        case .link(let trackId): taken.insert(open(trackId, with: o, by: "inspector"))
+        switch overrides[observations[o].id] {
+        case .link(let trackId):
+          let t = open(trackId, with: o, by: "inspector")
+          if t < previous { taken[t] = true }
         case .unlink: forcedNew.append(o)
         case nil: free.append(o)
         }
@@ -142,57 +147,64 @@ public struct CrackTracker: Sendable {
       // possibly pass the gate.
       let grid = TrackGrid(
         tracks: (0..<previous).compactMap { t in
-          guard !taken.contains(t), let position = latest[t].position else { return nil }
-          return (t, position, latest[t].uncertaintyM, reach[t])
+          guard !taken[t], let position = observations[latest[t]].position else { return nil }
+          return (t, position, observations[latest[t]].uncertaintyM, reach[latest[t]])
         }, gateSigmas: gateSigmas)
-      var pairs: [(cost: Double, track: Int, obs: Int)] = []
-      var gatesOf: [[Int]] = Array(repeating: [], count: free.count)  // observation -> tracks it passed
-      for (i, o) in free.enumerated() {
-        for t in grid.candidates(near: o) {
-          if let cost = cost(latest[t], o) {
-            pairs.append((cost, t, i))
-            gatesOf[i].append(t)
-          }
-        }
-      }
+      let latestNow = latest
+      var pairs = concurrentMap(free.count) { i -> [(cost: Double, track: Int, obs: Int)] in
+        let o = free[i]
+        guard let position = observations[o].position else { return [] }
+        return grid.candidates(near: position, uncertainty: observations[o].uncertaintyM, reach: reach[o])
+          .compactMap { t in cost(latestNow[t], o, in: observations, reach: reach).map { ($0, t, i) } }
+      }.flatMap { $0 }
       pairs.sort { ($0.cost, $0.track, $0.obs) < ($1.cost, $1.track, $1.obs) }
-      var matchedTrack: [Int: Int] = [:]  // observation -> track
-      for pair in pairs where !taken.contains(pair.track) && matchedTrack[pair.obs] == nil {
-        taken.insert(pair.track)
+      var matchedTrack = [Int?](repeating: nil, count: free.count)  // observation -> track
+      for pair in pairs where !taken[pair.track] && matchedTrack[pair.obs] == nil {
+        taken[pair.track] = true
         matchedTrack[pair.obs] = pair.track
         _ = open(result.trackIds[pair.track], with: free[pair.obs], by: "matching", cost: pair.cost)
       }
-      var gatedBy: [Int: [Int]] = [:]  // track -> observations that passed its gate
-      for (i, tracks) in gatesOf.enumerated() {
-        for t in tracks { gatedBy[t, default: []].append(i) }
+      // From the pairs that passed the gate: for an unmatched observation, the oldest track
+      // that matched something else (a split); for an unmatched track, the first
+      // observation that went elsewhere (a merge).
+      var splitFrom = [Int?](repeating: nil, count: free.count)
+      var mergedInto = [Int?](repeating: nil, count: previous)
+      for pair in pairs {
+        if matchedTrack[pair.obs] == nil, taken[pair.track] {
+          splitFrom[pair.obs] = min(splitFrom[pair.obs] ?? .max, pair.track)
+        } else if !taken[pair.track], matchedTrack[pair.obs] != nil {
+          mergedInto[pair.track] = min(mergedInto[pair.track] ?? .max, pair.obs)
+        }
       }
       for (i, o) in free.enumerated() where matchedTrack[i] == nil {
-        let trackId = Self.trackId(startingWith: o.id)
+        let trackId = Self.trackId(startingWith: observations[o].id)
         _ = open(trackId, with: o, by: "new")
-        result.events.append(.init(cycle: cycle, kind: .new, trackId: trackId, observationId: o.id))
+        result.events.append(
+          .init(cycle: cycle, kind: .new, trackId: trackId, observationId: observations[o].id))
         // A new crack within the gate of a track that matched something else: a split.
-        if let parent = gatesOf[i].filter({ taken.contains($0) }).min() {
+        if let parent = splitFrom[i] {
           result.events.append(
             .init(
-              cycle: cycle, kind: .split, trackId: trackId, observationId: o.id,
+              cycle: cycle, kind: .split, trackId: trackId, observationId: observations[o].id,
               otherTrackId: result.trackIds[parent]))
         }
       }
       for o in forcedNew {
         // Not trackId(startingWith:): the observation may be the first of the track it
         // was taken off, whose id is derived from it.
-        let trackId = "trk_u" + o.id.prefix(15)
+        let trackId = "trk_u" + observations[o].id.prefix(15)
         _ = open(trackId, with: o, by: "new")
-        result.events.append(.init(cycle: cycle, kind: .new, trackId: trackId, observationId: o.id))
+        result.events.append(
+          .init(cycle: cycle, kind: .new, trackId: trackId, observationId: observations[o].id))
       }
-      for t in 0..<previous where !taken.contains(t) {
+      for t in 0..<previous where !taken[t] {
         let trackId = result.trackIds[t]
         result.events.append(.init(cycle: cycle, kind: .notSeen, trackId: trackId))
         // Its candidates went to another track: the two cracks have grown together.
-        if let i = gatedBy[t]?.first(where: { matchedTrack[$0] != nil }), let other = matchedTrack[i] {
+        if let i = mergedInto[t], let other = matchedTrack[i] {
           result.events.append(
             .init(
-              cycle: cycle, kind: .merge, trackId: trackId, observationId: free[i].id,
+              cycle: cycle, kind: .merge, trackId: trackId, observationId: observations[free[i]].id,
               otherTrackId: result.trackIds[other]))
         }
       }
@@ -200,21 +212,27 @@ public struct CrackTracker: Sendable {
     return result
   }
 
-  /// The cost of putting `o` on the track whose latest observation is `last`, or nil
-  /// when they cannot be the same crack.
-  func cost(_ last: TrackableObservation, _ o: TrackableObservation) -> Double? {
-    guard let a = last.position, let b = o.position else { return nil }
-    let sigma = max(
-      (last.uncertaintyM * last.uncertaintyM + o.uncertaintyM * o.uncertaintyM).squareRoot(), 1e-3)
+  /// The cost of putting observation `o` on the track whose latest observation is `last`
+  /// (indices into `observations`), or nil when they cannot be the same crack.
+  func cost(_ last: Int, _ o: Int, in observations: [TrackableObservation], reach: [Double]) -> Double? {
+    guard let a = observations[last].position, let b = observations[o].position else { return nil }
+    let (ua, ub) = (observations[last].uncertaintyM, observations[o].uncertaintyM)
+    let sigma = max((ua * ua + ub * ub).squareRoot(), 1e-3)
     let gate = gateSigmas * sigma
-    let distance =
-      !last.centreline.isEmpty && !o.centreline.isEmpty
-      ? last.centreline.hausdorff(o.centreline, limit: gate)
-      : hypot(a.easting - b.easting, a.northing - b.northing)
+    let apart = hypot(a.easting - b.easting, a.northing - b.northing)
+    let distance: Double
+    if observations[last].centreline.isEmpty || observations[o].centreline.isEmpty {
+      distance = apart
+    } else {
+      // Each centreline lies within its reach of its position, so the Hausdorff distance
+      // is at least this: most pairs the grid hands over end here.
+      guard apart - reach[last] - reach[o] <= gate else { return nil }
+      distance = observations[last].centreline.hausdorff(observations[o].centreline, limit: gate)
+    }
     guard distance <= gate else { return nil }
     var angle = 0.0
-    if let p = last.bearingDeg, let q = o.bearingDeg, last.lengthPx >= minLengthForBearingPx,
-      o.lengthPx >= minLengthForBearingPx
+    if let p = observations[last].bearingDeg, let q = observations[o].bearingDeg,
+      observations[last].lengthPx >= minLengthForBearingPx, observations[o].lengthPx >= minLengthForBearingPx
     {
       let d = abs(p - q).truncatingRemainder(dividingBy: 180)
       angle = min(d, 180 - d)

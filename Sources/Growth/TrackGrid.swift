@@ -7,7 +7,7 @@ import Foundation
 /// are within h + the reach of each (the farthest vertex from its centre), so a track is
 /// a candidate when its centre lies within gate + both reaches.
 struct TrackGrid {
-  private var buckets: [Cell: [Int]] = [:]
+  private var buckets: [Cell: [Entry]] = [:]
   private let cell: Double
   private let gateSigmas: Double
   private let maxUncertainty: Double
@@ -16,6 +16,14 @@ struct TrackGrid {
   private struct Cell: Hashable {
     var x: Int
     var y: Int
+  }
+
+  private struct Entry {
+    var number: Int
+    var easting: Double
+    var northing: Double
+    var uncertainty: Double
+    var reach: Double
   }
 
   /// `tracks`: each track's number and its latest observation's position, uncertainty and reach.
@@ -30,19 +38,34 @@ struct TrackGrid {
     // Cells about one typical search radius wide: a query then scans a few cells.
     let typical = tracks.isEmpty ? 1 : tracks.map(\.uncertainty).sorted()[tracks.count / 2]
     cell = max(0.5, gateSigmas * typical * 2.0.squareRoot() + 2 * maxReach)
-    for track in tracks { buckets[key(track.position), default: []].append(track.number) }
+    for track in tracks {
+      buckets[key(track.position), default: []].append(
+        Entry(
+          number: track.number, easting: track.position.easting, northing: track.position.northing,
+          uncertainty: track.uncertainty, reach: track.reach))
+    }
   }
 
-  /// Track numbers whose latest observation may lie within `o`'s gate.
-  func candidates(near o: TrackableObservation) -> [Int] {
-    guard let p = o.position else { return [] }
-    let sigma = max((maxUncertainty * maxUncertainty + o.uncertaintyM * o.uncertaintyM).squareRoot(), 1e-3)
-    let radius = gateSigmas * sigma + maxReach + o.reach
+  /// Track numbers whose latest observation may lie within the gate of an observation at
+  /// `p`, with its uncertainty and reach.
+  func candidates(near p: (easting: Double, northing: Double), uncertainty: Double, reach: Double) -> [Int] {
+    let sigma = max((maxUncertainty * maxUncertainty + uncertainty * uncertainty).squareRoot(), 1e-3)
+    let radius = gateSigmas * sigma + maxReach + reach
     let span = Int((radius / cell).rounded(.up))
     let centre = key(p)
     var out: [Int] = []
     for dx in -span...span {
-      for dy in -span...span { out += buckets[Cell(x: centre.x + dx, y: centre.y + dy)] ?? [] }
+      for dy in -span...span {
+        for track in buckets[Cell(x: centre.x + dx, y: centre.y + dy)] ?? [] {
+          // The same bound per pair, with this track's own uncertainty and reach.
+          let gate =
+            gateSigmas
+            * max((track.uncertainty * track.uncertainty + uncertainty * uncertainty).squareRoot(), 1e-3)
+          let (de, dn) = (track.easting - p.easting, track.northing - p.northing)
+          let reachable = gate + track.reach + reach
+          if de * de + dn * dn <= reachable * reachable { out.append(track.number) }
+        }
+      }
     }
     return out
   }

@@ -68,7 +68,7 @@ public struct GrowthReport: Codable, Sendable {
           label: cycle.label, date: cycle.date, observations: observationsPerCycle[cycle.label]?.count ?? 0,
           newTracks: summary.events.filter { $0.cycleLabel == cycle.label && $0.kind == "new" }.count,
           notSeen: summary.events.filter { $0.cycleLabel == cycle.label && $0.kind == "not_seen" }.count)
-      }, tracks: summary.tracks.count, observations: summary.observations.count,
+      }, tracks: summary.tracks.count, observations: summary.observationCount,
       alerts: summary.tracks.reduce(0) { $0 + $1.alerts.count })
     tracks = summary.tracks.map { track in
       let latest = track.series.points.last

@@ -9,7 +9,7 @@ public struct GrowthReportPage {
   public let report: GrowthReport
   private let photos: [String: ObservationInCycle]
 
-  /// `observations` (from `AssetTracking.Summary`) give each track's photo and polyline
+  /// `observations` (`DeviceStore.observations(asset:)`) give each track's photo and polyline
   /// for the overlays.
   public init(report: GrowthReport, observations: [ObservationInCycle]) {
     self.report = report

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 extension DeviceStore {
@@ -32,5 +33,100 @@ extension DeviceStore {
           orientation: row[3])
       }
     }
+  }
+}
+
+/// What tracking and growth read of one observation: its place, shape and sizes, without
+/// the pixel geometry that reports and maps need.
+public struct TrackedObservation: Sendable {
+  public var id: String
+  public var cycleLabel: String
+  public var easting: Double?
+  public var northing: Double?
+  public var bearingDeg: Double?
+  public var georefMethod: String
+  public var georefUncertaintyM: Double?
+  public var lengthPx: Double
+  public var lengthMm: Double?
+  public var maxWidthMm: Double?
+  public var meanWidthMm: Double?
+  public var severityScheme: String?
+  public var severity: String?
+  /// The projected centreline's branches, once tracking has derived them (`tracking_centreline`).
+  public var centreline: [[(Double, Double)]]?
+  /// Otherwise `polyline_projected` as stored (JSON), footprint only; decoded by the
+  /// caller, which can spread that work over cores and store the result.
+  public var polylineProjected: String?
+}
+
+extension DeviceStore {
+  /// Every observation of an asset, in no particular order (tracking orders by id), with
+  /// only the columns tracking uses: read through one cursor, no row copied twice.
+  /// Re-tracking a large asset reads 100,000 of these.
+  public func trackedObservations(asset: String) throws(StoreError) -> [TrackedObservation] {
+    _ = try self.asset(asset)
+    return try read { db in
+      let cursor = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT o.id, c.cycle_label, o.easting, o.northing, o.bearing_deg, o.georef_method,
+            o.georef_uncertainty_m, o.length_px, o.length_mm, o.max_width_mm, o.mean_width_mm,
+            o.severity_scheme, o.severity, t.points,
+            CASE WHEN t.points IS NULL THEN o.polyline_projected END
+          FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+          LEFT JOIN tracking_centreline t ON t.observation_id = o.id
+          WHERE c.asset_id = ?
+          """, arguments: [asset])
+      var out: [TrackedObservation] = []
+      while let row = try cursor.next() {
+        out.append(
+          TrackedObservation(
+            id: row[0], cycleLabel: row[1], easting: row[2], northing: row[3], bearingDeg: row[4],
+            georefMethod: row[5], georefUncertaintyM: row[6], lengthPx: row[7], lengthMm: row[8],
+            maxWidthMm: row[9], meanWidthMm: row[10], severityScheme: row[11], severity: row[12],
+            centreline: try row.withUnsafeData(atIndex: 13) { $0.map(PackedCentreline.unpack) },
+            polylineProjected: row[14]))
+      }
+      return out
+    }
+  }
+}
+
+/// A centreline packed as `tracking_centreline.points` holds it: little-endian float64
+/// (x, y) pairs, one NaN pair between branches.
+public enum PackedCentreline {
+  public static func pack(_ branches: [[(Double, Double)]]) -> Data {
+    var values: [Double] = []
+    for (k, branch) in branches.enumerated() {
+      if k > 0 { values += [.nan, .nan] }
+      for p in branch { values += [p.0, p.1] }
+    }
+    return values.withUnsafeBufferPointer { buffer in
+      var data = Data(capacity: buffer.count * 8)
+      for v in buffer { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+      return data
+    }
+  }
+
+  public static func unpack(_ data: Data) -> [[(Double, Double)]] {
+    var branches: [[(Double, Double)]] = []
+    var branch: [(Double, Double)] = []
+    data.withUnsafeBytes { raw in
+      let count = raw.count / 16
+      for i in 0..<count {
+        let x = Double(
+          bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: UInt64.self)))
+        let y = Double(
+          bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self)))
+        if x.isNaN {
+          branches.append(branch)
+          branch = []
+        } else {
+          branch.append((x, y))
+        }
+      }
+    }
+    if !branch.isEmpty || !branches.isEmpty { branches.append(branch) }
+    return branches
   }
 }

@@ -187,18 +187,21 @@ extension DeviceStore {
     }
   }
 
-  /// Replaces an asset's derived tracking (members, growth, events, alerts) in one transaction.
+  /// Replaces an asset's derived tracking (members, growth, events, alerts) in one transaction,
+  /// and keeps the centrelines tracking derived for the first time (`tracking_centreline`).
   /// Track ids not stored before are added (and queued for sync); none are deleted, so
-  /// an id an inspector linked to stays valid.
+  /// an id an inspector linked to stays valid. Only members that changed are written: a
+  /// new cycle moves a tenth of a ten-cycle asset's members, not all of them.
   public func replaceTracking(
     asset: String, trackIds: [String], members: [TrackMember], growth: [TrackGrowth], events: [TrackingEvent],
-    alerts: [GrowthAlertRecord]
+    alerts: [GrowthAlertRecord], centrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
   ) throws(StoreError) {
     try write { db in
-      try db.execute(
-        sql: """
-          DELETE FROM crack_track_member WHERE track_id IN (SELECT id FROM crack_track WHERE asset_id = ?)
-          """, arguments: [asset])
+      let insertCentreline = try db.makeStatement(
+        sql: "INSERT OR REPLACE INTO tracking_centreline (observation_id, points) VALUES (?, ?)")
+      for c in centrelines {
+        try insertCentreline.execute(arguments: [c.observationId, PackedCentreline.pack(c.branches)])
+      }
       try db.execute(sql: "DELETE FROM track_growth WHERE asset_id = ?", arguments: [asset])
       try db.execute(sql: "DELETE FROM tracking_event WHERE asset_id = ?", arguments: [asset])
       try db.execute(sql: "DELETE FROM growth_alert WHERE asset_id = ?", arguments: [asset])
@@ -210,14 +213,8 @@ extension DeviceStore {
         try row.stamp(device: deviceID, in: db)
         try row.insert(db)
       }
-      // One prepared statement per table: a re-track rewrites every member row of the asset.
-      let insertMember = try db.makeStatement(
-        sql:
-          "INSERT INTO crack_track_member (observation_id, track_id, assigned_by, match_cost) VALUES (?, ?, ?, ?)"
-      )
-      for m in members {
-        try insertMember.execute(arguments: [m.observationId, m.trackId, m.assignedBy, m.matchCost])
-      }
+      try writeChangedMembers(members, asset: asset, db)
+      // One prepared statement per table.
       let insertGrowth = try db.makeStatement(
         sql: """
           INSERT INTO track_growth (track_id, asset_id, cycles_seen, latest_observation_id, length_mm_per_year,
@@ -239,8 +236,44 @@ extension DeviceStore {
           e.assetId, e.cycleLabel, e.kind, e.trackId, e.observationId, e.otherTrackId,
         ])
       }
-      for alert in alerts { try alert.insert(db) }
+      let insertAlert = try db.makeStatement(
+        sql: """
+          INSERT INTO growth_alert (asset_id, track_id, cycle_label, kind, value, limit_value, message)
+          VALUES (?, ?, ?, ?, ?, ?, ?)
+          """)
+      for a in alerts {
+        try insertAlert.execute(arguments: [
+          a.assetId, a.trackId, a.cycleLabel, a.kind, a.value, a.limitValue, a.message,
+        ])
+      }
     }
+  }
+
+  /// Makes the asset's stored members equal `members`, touching only rows that differ.
+  private func writeChangedMembers(_ members: [TrackMember], asset: String, _ db: Database) throws {
+    var stored: [String: TrackMember] = [:]
+    let cursor = try Row.fetchCursor(
+      db,
+      sql: """
+        SELECT m.observation_id, m.track_id, m.assigned_by, m.match_cost FROM crack_track_member m
+        JOIN crack_track t ON t.id = m.track_id WHERE t.asset_id = ?
+        """, arguments: [asset])
+    while let row = try cursor.next() {
+      stored[row[0]] = TrackMember(
+        observationId: row[0], trackId: row[1], assignedBy: row[2], matchCost: row[3])
+    }
+    let upsert = try db.makeStatement(
+      sql: """
+        INSERT OR REPLACE INTO crack_track_member (observation_id, track_id, assigned_by, match_cost)
+        VALUES (?, ?, ?, ?)
+        """)
+    for m in members {
+      if stored.removeValue(forKey: m.observationId) != m {
+        try upsert.execute(arguments: [m.observationId, m.trackId, m.assignedBy, m.matchCost])
+      }
+    }
+    let delete = try db.makeStatement(sql: "DELETE FROM crack_track_member WHERE observation_id = ?")
+    for gone in stored.keys { try delete.execute(arguments: [gone]) }
   }
 
   /// The current track of each observation of an asset.

@@ -22,6 +22,9 @@ enum Migrations {
     migrator.registerMigration("v5 sync pull and outcome") { db in
       try db.execute(sql: v5)
     }
+    migrator.registerMigration("v6 tracking centrelines") { db in
+      try db.execute(sql: v6)
+    }
     return migrator
   }
 
@@ -299,6 +302,18 @@ enum Migrations {
     ALTER TABLE sync_remote ADD COLUMN last_sync_at TEXT;
     ALTER TABLE sync_remote ADD COLUMN last_error TEXT;
     ALTER TABLE sync_remote ADD COLUMN last_error_at TEXT;
+    """
+
+  private static let v6 = """
+    -- Each observation's projected centreline as tracking reads it: packed little-endian
+    -- float64 (easting, northing) pairs, one NaN pair between branches. Derived from
+    -- crack_observation.polyline_projected (JSON) by `crackmon track` the first time it
+    -- meets the observation, so that re-tracking an asset decodes no JSON. Observations
+    -- are immutable, so an entry never goes stale. Local to the device: never synced.
+    CREATE TABLE tracking_centreline (
+      observation_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_observation(id),
+      points BLOB NOT NULL
+    ) WITHOUT ROWID;
     """
 
   private static let central1 = """

@@ -98,6 +98,32 @@ struct DeviceStoreTests {
     #expect(outbox.last?["entity_key"] == capture.id)
   }
 
+  /// Tracking decodes a stored centreline's JSON once; the store then keeps it packed, and
+  /// later reads hand back the same points without the JSON.
+  @Test func trackingKeepsTheCentrelinesItDecoded() throws {
+    let capture = try phoneCapture()
+    let observation = CrackObservation(
+      id: "obs-1", captureId: capture.id, crackIndex: 0, polylinePx: "[]", widthProfilePx: "[]", lengthPx: 1,
+      maxWidthPx: 1, meanWidthPx: 1, orientationDeg: 0, areaPx: 1,
+      polylineProjected: "[[[500000.25,5200000.5],[500001,5200002]],[[500003.125,5200004]]]",
+      georefMethod: .footprint, confidence: 0.9, modelName: "model", modelVersion: "1")
+    try store.insert(capture, observations: [observation])
+    let first = try #require(try store.trackedObservations(asset: "pier-17").first)
+    #expect(first.centreline == nil)
+    #expect(first.polylineProjected == observation.polylineProjected)
+
+    let branches = [[(500000.25, 5200000.5), (500001.0, 5200002.0)], [(500003.125, 5200004.0)]]
+    try store.replaceTracking(
+      asset: "pier-17", trackIds: [], members: [], growth: [], events: [], alerts: [],
+      centrelines: [("obs-1", branches)])
+    let again = try #require(try store.trackedObservations(asset: "pier-17").first)
+    let points = { (b: [[(Double, Double)]]) in b.map { $0.map { [$0.0, $0.1] } } }
+    #expect(points(try #require(again.centreline)) == points(branches))
+    #expect(again.polylineProjected == nil)
+    #expect(points(PackedCentreline.unpack(PackedCentreline.pack([]))) == [])
+    #expect(PackedCentreline.pack(branches).count == 8 * 2 * 4)
+  }
+
   /// Observations are written column by column (not through `Encodable`): every field,
   /// each with its own value, must come back where it went.
   @Test func observationsRoundTripEveryColumn() throws {
