@@ -9,11 +9,15 @@ public struct Crack: Sendable, Equatable, Codable {
   public var polylines: [[Point]]
   /// Along the skeleton, including the half-width beyond each free end that thinning eats.
   public var lengthPx: Double
-  /// Width samples (2 × distance transform at the skeleton's ridge) along the skeleton.
+  /// Width samples along the skeleton: from the photo's grey levels across the crack
+  /// when the photo is at hand (`PhotometricWidth`), else 2 × the distance transform at
+  /// the mask's ridge.
   public var widthProfilePx: [WidthSample]
+  /// The widest point: the profile averaged over 15 skeleton pixels along a branch, at its largest.
   public var maxWidthPx: Double
-  /// Area / length: exact for a crack of constant width, and steadier than averaging the
-  /// profile, whose samples carry up to about half a pixel of rasterisation noise.
+  /// From grey levels, the mean of the profile; from the mask alone, area / length: exact
+  /// for a crack of constant width, and steadier than averaging mask samples, which carry
+  /// up to about half a pixel of rasterisation noise.
   public var meanWidthPx: Double
   /// Principal axis of the skeleton: 0° = along the image's x axis, 90° = along its y axis
   /// (image "up"), counter-clockwise as seen on screen; in [0, 180).
@@ -42,22 +46,27 @@ public struct CrackExtractor: Sendable {
     self.minimumLengthPx = minimumLengthPx
   }
 
-  public func cracks(in probability: ProbabilityMap) -> [Crack] {
-    cracks(in: probability.thresholded(threshold), probability: probability)
+  /// `grey`, the photo's grey levels, when given, measures widths from them
+  /// (`PhotometricWidth`) rather than from the mask's edge.
+  public func cracks(in probability: ProbabilityMap, grey: GreyImage? = nil) -> [Crack] {
+    cracks(in: probability.thresholded(threshold), probability: probability, grey: grey)
   }
 
-  /// Cracks of a binary mask; `probability` (same size), when given, sets each confidence.
+  /// Cracks of a binary mask; `probability` (same size), when given, sets each confidence,
+  /// and `grey` (same size) the widths.
   ///
   /// Each component is measured in its own bounding box, so memory stays in proportion
   /// to the largest crack, not to the photo.
-  public func cracks(in mask: Mask, probability: ProbabilityMap? = nil) -> [Crack] {
+  public func cracks(in mask: Mask, probability: ProbabilityMap? = nil, grey: GreyImage? = nil) -> [Crack] {
     connectedComponents(mask).compactMap { pixels in
-      measure(pixels, imageWidth: mask.width, probability: probability)
+      measure(pixels, imageWidth: mask.width, probability: probability, grey: grey)
     }.sorted { $0.lengthPx > $1.lengthPx }
   }
 
   /// Measures one component in box coordinates, then moves the geometry to image coordinates.
-  private func measure(_ pixels: [Int], imageWidth: Int, probability: ProbabilityMap?) -> Crack? {
+  private func measure(_ pixels: [Int], imageWidth: Int, probability: ProbabilityMap?, grey: GreyImage?)
+    -> Crack?
+  {
     let (box, mask, skeleton) = thin(pixels, width: imageWidth)
     // Other components never touch this one (they are 8-separated), so the box alone
     // gives the exact distance to the crack's own edge.
@@ -77,25 +86,50 @@ public struct CrackExtractor: Sendable {
     }
     guard length >= minimumLengthPx else { return nil }
 
+    let origin = Point(Double(box.x), Double(box.y))
+    func toImage(_ p: Point) -> Point { Point(p.x + origin.x, p.y + origin.y) }
     let tangents = localTangents(chains)
-    let profile = skeletonPoints.map { p in
-      Crack.WidthSample(
-        point: p, widthPx: ridgeWidth(at: p, tangent: tangents[p] ?? Point(1, 0), distance: distance))
+    let normals = skeletonPoints.map { p in tangents[p].map { Point(-$0.y, $0.x) } ?? Point(0, 1) }
+    var widths = skeletonPoints.indices.map { i in
+      ridgeWidth(at: skeletonPoints[i], normal: normals[i], distance: distance)
     }
-    let widths = profile.map(\.widthPx)
+    var meanWidth = Double(pixels.count) / length
+    if let grey {
+      let index = Dictionary(uniqueKeysWithValues: skeletonPoints.enumerated().map { ($1, $0) })
+      let photometric = PhotometricWidth(grey: grey).widths(
+        at: skeletonPoints.map(toImage), normals: normals, maskWidths: widths,
+        chains: chains.map { $0.compactMap { index[$0] } })
+      if photometric.contains(where: { $0 != nil }) {
+        widths = zip(photometric, widths).map { $0 ?? $1 }
+        meanWidth = widths.reduce(0, +) / Double(widths.count)
+      }
+    }
+    let widthAt = Dictionary(uniqueKeysWithValues: zip(skeletonPoints, widths))
     let confidence: Double =
       probability.map { map in pixels.reduce(0.0) { $0 + Double(map.values[$1]) } / Double(pixels.count) }
       ?? 1
 
-    let origin = Point(Double(box.x), Double(box.y))
-    func toImage(_ p: Point) -> Point { Point(p.x + origin.x, p.y + origin.y) }
     return Crack(
       polylines: simplified.map { $0.map(toImage) },
       lengthPx: length,
-      widthProfilePx: profile.map { Crack.WidthSample(point: toImage($0.point), widthPx: $0.widthPx) },
-      maxWidthPx: widths.max() ?? 0,
-      meanWidthPx: Double(pixels.count) / length, orientationDeg: principalAxis(skeletonPoints),
-      areaPx: pixels.count, confidence: confidence)
+      widthProfilePx: zip(skeletonPoints, widths).map { Crack.WidthSample(point: toImage($0), widthPx: $1) },
+      maxWidthPx: smoothedMaximum(chains, widthAt), meanWidthPx: meanWidth,
+      orientationDeg: principalAxis(skeletonPoints), areaPx: pixels.count, confidence: confidence)
+  }
+
+  /// The widest point of the crack: the largest width averaged over 15 skeleton pixels
+  /// along a branch. The maximum of single samples would pick the noise (a pixel of
+  /// rasterisation, grain in the concrete), which only ever adds.
+  private func smoothedMaximum(_ chains: [[Point]], _ widthAt: [Point: Double]) -> Double {
+    var widest = 0.0
+    for chain in chains {
+      let w = chain.map { widthAt[$0] ?? 0 }
+      for i in w.indices {
+        let window = w[max(0, i - 7)...min(w.count - 1, i + 7)]
+        widest = max(widest, window.reduce(0, +) / Double(window.count))
+      }
+    }
+    return widest
   }
 
   /// Drops spurs: chains from a junction to a free end that are shorter than the crack
@@ -192,8 +226,7 @@ public struct CrackExtractor: Sendable {
   /// distance is a tent with slope 1; fitting it through the pixel and its two
   /// neighbours along the normal gives the ridge height h, and the width is 2h − 1
   /// (boundaries lie half a pixel inside the background centres).
-  private func ridgeWidth(at p: Point, tangent: Point, distance: Raster<Double>) -> Double {
-    let normal = Point(-tangent.y, tangent.x)
+  private func ridgeWidth(at p: Point, normal: Point, distance: Raster<Double>) -> Double {
     let c = distance[Int(p.x), Int(p.y)]
     let a = bilinear(distance, p.x - normal.x, p.y - normal.y)
     let b = bilinear(distance, p.x + normal.x, p.y + normal.y)
