@@ -62,10 +62,10 @@ struct SegmentCommand: ParsableCommand {
         case .json: print(String(decoding: try jsonEncoder(pretty: false).encode(result), as: UTF8.self))
         case .text: result.printText()
         }
-        if let mask { try write(maskImage(probability, threshold: segmentationModel.threshold), to: mask) }
-        if let overlay {
-          try write(overlayImage(image, probability, threshold: segmentationModel.threshold), to: overlay)
-        }
+        // What was measured: the extractor's crack pixels, not the bare threshold.
+        let cracks = (mask != nil || overlay != nil) ? finder.extractor.mask(probability) : nil
+        if let mask, let cracks { try write(maskImage(cracks), to: mask) }
+        if let overlay, let cracks { try write(overlayImage(image, cracks), to: overlay) }
       } catch {
         failures += 1
         printError("\(error)")
@@ -74,16 +74,14 @@ struct SegmentCommand: ParsableCommand {
     if failures > 0 { throw ExitCode(1) }
   }
 
-  private func maskImage(_ probability: ProbabilityMap, threshold: Float) -> GrayImage {
-    GrayImage(
-      width: probability.width, height: probability.height,
-      pixels: probability.values.map { $0 >= threshold ? 255 : 0 })
+  private func maskImage(_ cracks: Mask) -> GrayImage {
+    GrayImage(width: cracks.width, height: cracks.height, pixels: cracks.values.map { $0 ? 255 : 0 })
   }
 
   /// Crack pixels tinted red over the photo.
-  private func overlayImage(_ image: RGBImage, _ probability: ProbabilityMap, threshold: Float) -> RGBImage {
+  private func overlayImage(_ image: RGBImage, _ cracks: Mask) -> RGBImage {
     var pixels = image.pixels
-    for (i, p) in probability.values.enumerated() where p >= threshold {
+    for (i, crack) in cracks.values.enumerated() where crack {
       pixels[3 * i] = 255
       pixels[3 * i + 1] = UInt8(Double(pixels[3 * i + 1]) * 0.3)
       pixels[3 * i + 2] = UInt8(Double(pixels[3 * i + 2]) * 0.3)
