@@ -136,10 +136,9 @@ public struct AssetTracking {
 }
 
 extension AssetTracking {
-  /// Tracking's view of each stored observation (none for one outside the asset's cycles).
-  /// Decoding a centreline stored only as JSON is most of the work, so it is spread over
-  /// every core.
-  /// Also returns the centrelines decoded from JSON here, for the store to keep.
+  /// Tracking's view of each stored observation (none for one outside the asset's cycles),
+  /// and the centrelines decoded from JSON here, for the store to keep. Decoding JSON is
+  /// most of this work, so it is spread over every core.
   static func trackable(
     _ rows: [TrackedObservation], cycleOfRow: [Int?]
   ) -> (
@@ -151,8 +150,11 @@ extension AssetTracking {
       let position = o.easting.flatMap { e in o.northing.map { (easting: e, northing: $0) } }
       var branches = o.centreline ?? []
       var decoded = false
-      if o.centreline == nil, let json = o.polylineProjected {
-        let points = (try? JSONDecoder().decode([[[Double]]].self, from: Data(json.utf8))) ?? []
+      // A centreline that does not decode is tracked by position alone, as before, and
+      // not kept: the stored JSON stays the record.
+      if o.centreline == nil, let json = o.polylineProjected,
+        let points = try? JSONDecoder().decode([[[Double]]].self, from: Data(json.utf8))
+      {
         branches = points.map { $0.compactMap { $0.count >= 2 ? ($0[0], $0[1]) : nil } }
         decoded = true
       }
