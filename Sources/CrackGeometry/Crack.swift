@@ -258,8 +258,9 @@ public struct CrackExtractor: Sendable {
   /// (boundaries lie half a pixel inside the background centres).
   private func ridgeWidth(at p: Point, normal: Point, distance: Raster<Double>) -> Double {
     let c = distance[Int(p.x), Int(p.y)]
-    let a = bilinear(distance, p.x - normal.x, p.y - normal.y)
-    let b = bilinear(distance, p.x + normal.x, p.y + normal.y)
+    // Beyond the box is background: distance 0.
+    let a = distance.bilinear(p.x - normal.x, p.y - normal.y, outside: 0) { $0 } ?? 0
+    let b = distance.bilinear(p.x + normal.x, p.y + normal.y, outside: 0) { $0 } ?? 0
     let offset = max(-0.5, min(0.5, (b - a) / 2))
     return max(1, 2 * (c + abs(offset)) - 1)
   }
@@ -278,16 +279,6 @@ public struct CrackExtractor: Sendable {
       }
     }
     return tangents
-  }
-
-  private func bilinear(_ raster: Raster<Double>, _ x: Double, _ y: Double) -> Double {
-    let x0 = Int(x.rounded(.down))
-    let y0 = Int(y.rounded(.down))
-    let fx = x - Double(x0)
-    let fy = y - Double(y0)
-    func at(_ x: Int, _ y: Int) -> Double { raster.contains(x, y) ? raster[x, y] : 0 }
-    return (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1)
-      + fx * fy * at(x0 + 1, y0 + 1)
   }
 
   /// Orientation of the first principal component of the points, in [0, 180).

@@ -69,7 +69,8 @@ struct PhotometricWidth {
     var inside: [Double] = []
     var s = -outer
     while s <= outer + 1e-9 {
-      guard let value = sample(p.x + s * normal.x, p.y + s * normal.y) else { return nil }
+      guard let value = grey.bilinear(p.x + s * normal.x, p.y + s * normal.y, outside: nil, { Double($0) })
+      else { return nil }
       if abs(s) < inner { inside.append(value) } else { outside.append(value) }
       s += step
     }
@@ -79,17 +80,5 @@ struct PhotometricWidth {
     // Not clipped at 0: the concrete's grain then cancels instead of adding up.
     let darkness = inside.reduce(0) { $0 + (background - $1) } * step
     return Profile(background: background, darkest: darkest, darkness: darkness)
-  }
-
-  /// Bilinear grey level at (x, y), pixel centres at integers; nil off the photo.
-  private func sample(_ x: Double, _ y: Double) -> Double? {
-    let x0 = Int(x.rounded(.down))
-    let y0 = Int(y.rounded(.down))
-    guard x0 >= 0, y0 >= 0, x0 + 1 < grey.width, y0 + 1 < grey.height else { return nil }
-    let fx = x - Double(x0)
-    let fy = y - Double(y0)
-    func at(_ x: Int, _ y: Int) -> Double { Double(grey[x, y]) }
-    return (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1)
-      + fx * fy * at(x0 + 1, y0 + 1)
   }
 }

@@ -44,6 +44,21 @@ public struct Raster<Value: Sendable>: Sendable {
   }
 }
 
+extension Raster {
+  /// Bilinear interpolation of `value` at (x, y), pixel centres at integers. Pixels beyond
+  /// the edge count as `outside`, or, when it is nil, leave no answer.
+  func bilinear(_ x: Double, _ y: Double, outside: Double?, _ value: (Value) -> Double) -> Double? {
+    let x0 = Int(x.rounded(.down))
+    let y0 = Int(y.rounded(.down))
+    let fx = x - Double(x0)
+    let fy = y - Double(y0)
+    func at(_ x: Int, _ y: Int) -> Double? { contains(x, y) ? value(self[x, y]) : outside }
+    guard let a = at(x0, y0), let b = at(x0 + 1, y0), let c = at(x0, y0 + 1), let d = at(x0 + 1, y0 + 1)
+    else { return nil }
+    return (1 - fx) * (1 - fy) * a + fx * (1 - fy) * b + (1 - fx) * fy * c + fx * fy * d
+  }
+}
+
 public typealias Mask = Raster<Bool>
 public typealias ProbabilityMap = Raster<Float>
 
