@@ -167,9 +167,6 @@ public struct CrackObservation: Codable, Sendable, Equatable, FetchableRecord, P
     for (column, value) in zip(Self.columns, values) { container[column] = value }
   }
 
-  /// The projected polyline as points, when the observation has one.
-  public var projectedBranches: [[[Double]]]? { Self.branches(polylineProjected) }
-
   /// A stored polyline or profile column (JSON text) as branches of number lists.
   public static func branches(_ json: String?) -> [[[Double]]]? {
     json.flatMap { try? JSONDecoder().decode([[[Double]]].self, from: Data($0.utf8)) }
