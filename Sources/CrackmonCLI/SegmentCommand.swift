@@ -13,7 +13,8 @@ struct SegmentCommand: ParsableCommand {
     discussion: """
       For each photo, prints the cracks found: polyline, length, maximum and mean width, orientation \
       and confidence, in pixels and, when the scale is known (DJI nadir shot or --distance-m), in \
-      millimetres. Reads JPEG, PNG and HEIC/HEIF. Exits non-zero if any photo could not be read.
+      millimetres. Widths come from the photo's grey levels across each crack, not from the \
+      mask's edge. Reads JPEG, PNG and HEIC/HEIF. Exits non-zero if any photo could not be read.
       """)
 
   @Argument(help: "Photo files.")

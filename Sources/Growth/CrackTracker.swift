@@ -155,7 +155,7 @@ public struct CrackTracker: Sendable {
         let o = free[i]
         guard let position = observations[o].position else { return [] }
         return grid.candidates(near: position, uncertainty: observations[o].uncertaintyM, reach: reach[o])
-          .compactMap { t in cost(latestNow[t], o, in: observations, reach: reach).map { ($0, t, i) } }
+          .compactMap { t in cost(latestNow[t], o, in: observations).map { ($0, t, i) } }
       }.flatMap { $0 }
       pairs.sort { ($0.cost, $0.track, $0.obs) < ($1.cost, $1.track, $1.obs) }
       var matchedTrack = [Int?](repeating: nil, count: free.count)  // observation -> track
@@ -214,21 +214,16 @@ public struct CrackTracker: Sendable {
 
   /// The cost of putting observation `o` on the track whose latest observation is `last`
   /// (indices into `observations`), or nil when they cannot be the same crack.
-  func cost(_ last: Int, _ o: Int, in observations: [TrackableObservation], reach: [Double]) -> Double? {
+  /// The grid has already dropped pairs whose positions are too far apart for any centreline.
+  func cost(_ last: Int, _ o: Int, in observations: [TrackableObservation]) -> Double? {
     guard let a = observations[last].position, let b = observations[o].position else { return nil }
     let (ua, ub) = (observations[last].uncertaintyM, observations[o].uncertaintyM)
     let sigma = max((ua * ua + ub * ub).squareRoot(), 1e-3)
     let gate = gateSigmas * sigma
-    let apart = hypot(a.easting - b.easting, a.northing - b.northing)
-    let distance: Double
-    if observations[last].centreline.isEmpty || observations[o].centreline.isEmpty {
-      distance = apart
-    } else {
-      // Each centreline lies within its reach of its position, so the Hausdorff distance
-      // is at least this: most pairs the grid hands over end here.
-      guard apart - reach[last] - reach[o] <= gate else { return nil }
-      distance = observations[last].centreline.hausdorff(observations[o].centreline, limit: gate)
-    }
+    let distance =
+      observations[last].centreline.isEmpty || observations[o].centreline.isEmpty
+      ? hypot(a.easting - b.easting, a.northing - b.northing)
+      : observations[last].centreline.hausdorff(observations[o].centreline, limit: gate)
     guard distance <= gate else { return nil }
     var angle = 0.0
     if let p = observations[last].bearingDeg, let q = observations[o].bearingDeg,
