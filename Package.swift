@@ -12,6 +12,7 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -76,7 +77,9 @@ let package = Package(
         "CaptureMetadata", "Georeference", "Imaging", "Segmentation", "Observations", "Store",
       ]),
     // Observations across cycles -> crack tracks, growth series and alerts.
-    .target(name: "Growth", dependencies: ["Observations", "Store"]),
+    .target(
+      name: "Growth",
+      dependencies: ["Observations", "Store", .product(name: "HeapModule", package: "swift-collections")]),
     // Growth report as JSON, CSV and self-contained HTML.
     .target(
       name: "Reports",

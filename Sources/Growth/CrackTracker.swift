@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 
 /// What tracking needs to know about one observation.
 public struct TrackableObservation: Sendable, Equatable {
@@ -106,7 +107,7 @@ public struct CrackTracker: Sendable {
     result.members.reserveCapacity(observations.count)
     // Observations by index and tracks by number (creation order) inside; ids only at the
     // edges. An asset can hold 100,000 observations: nothing below copies one.
-    let reach = observations.map(\.reach)
+    let placements = observations.map { Placement($0, minLengthForBearing: minLengthForBearingPx) }
     var latest: [Int] = []  // track number -> index of its latest observation
     var number: [String: Int] = [:]  // track id -> track number
     func open(_ trackId: String, with o: Int, by: String, cost: Double? = nil) -> Int {
@@ -142,38 +143,73 @@ public struct CrackTracker: Sendable {
         case nil: free.append(o)
         }
       }
-      // Candidate pairs within the gate, cheapest first (ties: older track, then
-      // observation id). The grid hands each observation only the tracks near enough to
-      // possibly pass the gate.
+      // Each observation's candidate tracks, each with a lower bound on its cost that needs
+      // no centreline distance, cheapest first. The grid hands each observation only the
+      // tracks near enough to possibly pass the gate.
       let grid = TrackGrid(
         tracks: (0..<previous).compactMap { t in
-          guard !taken[t], let position = observations[latest[t]].position else { return nil }
-          return (t, position, observations[latest[t]].uncertaintyM, reach[latest[t]])
+          let p = placements[latest[t]]
+          guard !taken[t], p.hasPosition else { return nil }
+          return (t, (p.easting, p.northing), p.uncertainty, p.reach)
         }, gateSigmas: gateSigmas)
       let latestNow = latest
-      var pairs = concurrentMap(free.count) { i -> [(cost: Double, track: Int, obs: Int)] in
-        let o = free[i]
-        guard let position = observations[o].position else { return [] }
-        return grid.candidates(near: position, uncertainty: observations[o].uncertaintyM, reach: reach[o])
-          .compactMap { t in cost(latestNow[t], o, in: observations).map { ($0, t, i) } }
-      }.flatMap { $0 }
-      pairs.sort { ($0.cost, $0.track, $0.obs) < ($1.cost, $1.track, $1.obs) }
+      let candidates = concurrentMap(free.count) { i -> [Pair] in
+        let p = placements[free[i]]
+        guard p.hasPosition else { return [] }
+        return grid.candidates(near: (p.easting, p.northing), uncertainty: p.uncertainty, reach: p.reach)
+          .compactMap { t in
+            lowerBound(latestNow[t], free[i], placements).map { Pair(cost: $0, track: t, obs: i) }
+          }
+          .sorted()
+      }
+      // Cheapest pairs first (ties: older track, then observation id), each track and
+      // observation at most once. The queue holds each observation's cheapest bound not yet
+      // looked at, and the exact costs worked out so far: a pair's exact cost is worked out
+      // only when its bound comes up, and an exact cost no greater than every bound left is
+      // the cheapest pair left. The same pairs in the same order as sorting every exact cost,
+      // with a fraction of the centreline distances and a queue one entry per observation.
+      var next = [Int](repeating: 1, count: free.count)  // observation -> its next bound
+      var queue = Heap(candidates.compactMap { $0.first.map { Queued(pair: $0, exact: false) } })
       var matchedTrack = [Int?](repeating: nil, count: free.count)  // observation -> track
-      for pair in pairs where !taken[pair.track] && matchedTrack[pair.obs] == nil {
+      var matches = 0
+      let openTracks = grid.count
+      while matches < min(free.count, openTracks), let head = queue.popMin() {
+        let pair = head.pair
+        guard matchedTrack[pair.obs] == nil else { continue }
+        if !head.exact {
+          if next[pair.obs] < candidates[pair.obs].count {
+            queue.insert(Queued(pair: candidates[pair.obs][next[pair.obs]], exact: false))
+            next[pair.obs] += 1
+          }
+          if !taken[pair.track],
+            let exact = cost(latestNow[pair.track], free[pair.obs], observations, placements)
+          {
+            queue.insert(Queued(pair: Pair(cost: exact, track: pair.track, obs: pair.obs), exact: true))
+          }
+          continue
+        }
+        guard !taken[pair.track] else { continue }
         taken[pair.track] = true
         matchedTrack[pair.obs] = pair.track
+        matches += 1
         _ = open(result.trackIds[pair.track], with: free[pair.obs], by: "matching", cost: pair.cost)
       }
-      // From the pairs that passed the gate: for an unmatched observation, the oldest track
+      // From the pairs that pass the gate: for an unmatched observation, the oldest track
       // that matched something else (a split); for an unmatched track, the first
-      // observation that went elsewhere (a merge).
+      // observation that went elsewhere (a merge). Only these pairs need an exact cost.
       var splitFrom = [Int?](repeating: nil, count: free.count)
       var mergedInto = [Int?](repeating: nil, count: previous)
-      for pair in pairs {
+      for pair in candidates.joined() {
         if matchedTrack[pair.obs] == nil, taken[pair.track] {
-          splitFrom[pair.obs] = min(splitFrom[pair.obs] ?? .max, pair.track)
+          guard pair.track < splitFrom[pair.obs] ?? .max else { continue }
+          if cost(latestNow[pair.track], free[pair.obs], observations, placements) != nil {
+            splitFrom[pair.obs] = pair.track
+          }
         } else if !taken[pair.track], matchedTrack[pair.obs] != nil {
-          mergedInto[pair.track] = min(mergedInto[pair.track] ?? .max, pair.obs)
+          guard pair.obs < mergedInto[pair.track] ?? .max else { continue }
+          if cost(latestNow[pair.track], free[pair.obs], observations, placements) != nil {
+            mergedInto[pair.track] = pair.obs
+          }
         }
       }
       for (i, o) in free.enumerated() where matchedTrack[i] == nil {
@@ -212,24 +248,81 @@ public struct CrackTracker: Sendable {
     return result
   }
 
+  /// A candidate pair: a track (by number), an observation (by index among the cycle's
+  /// free ones) and a cost. Ordered by cost, then track, then observation.
+  struct Pair: Comparable {
+    var cost: Double
+    var track: Int
+    var obs: Int
+
+    static func < (a: Self, b: Self) -> Bool { (a.cost, a.track, a.obs) < (b.cost, b.track, b.obs) }
+  }
+
+  /// A pair waiting in the matching queue, with either its exact cost or a lower bound.
+  struct Queued: Comparable {
+    var pair: Pair
+    var exact: Bool
+
+    static func < (a: Self, b: Self) -> Bool { a.pair < b.pair }
+  }
+
+  /// What the gate and the cost read of an observation, all but its centreline: a plain
+  /// value, with no references to count, as tracking reads them millions of times.
+  struct Placement {
+    var hasPosition: Bool
+    var easting: Double
+    var northing: Double
+    var uncertainty: Double
+    /// The farthest centreline vertex from the position (0 without either).
+    var reach: Double
+    var hasCentreline: Bool
+    /// Ground bearing when the crack is long enough to have one; NaN otherwise.
+    var bearing: Double
+
+    init(_ o: TrackableObservation, minLengthForBearing: Double) {
+      hasPosition = o.position != nil
+      (easting, northing) = o.position ?? (0, 0)
+      uncertainty = o.uncertaintyM
+      reach = o.reach
+      hasCentreline = !o.centreline.isEmpty
+      bearing = o.lengthPx >= minLengthForBearing ? o.bearingDeg ?? .nan : .nan
+    }
+  }
+
   /// The cost of putting observation `o` on the track whose latest observation is `last`
   /// (indices into `observations`), or nil when they cannot be the same crack.
   /// The grid has already dropped pairs whose positions are too far apart for any centreline.
-  func cost(_ last: Int, _ o: Int, in observations: [TrackableObservation]) -> Double? {
-    guard let a = observations[last].position, let b = observations[o].position else { return nil }
-    let (ua, ub) = (observations[last].uncertaintyM, observations[o].uncertaintyM)
-    let sigma = max((ua * ua + ub * ub).squareRoot(), 1e-3)
+  func cost(
+    _ last: Int, _ o: Int, _ observations: [TrackableObservation], _ placements: [Placement]
+  ) -> Double? {
+    cost(placements[last], placements[o]) { gate in
+      observations[last].centreline.hausdorff(observations[o].centreline, limit: gate)
+    }
+  }
+
+  /// A lower bound on `cost`, nil only where that is nil, with no centreline distance:
+  /// every vertex lies within its reach of its observation's position, so the Hausdorff
+  /// distance is at least the distance between positions less both reaches.
+  func lowerBound(_ last: Int, _ o: Int, _ placements: [Placement]) -> Double? {
+    let (a, b) = (placements[last], placements[o])
+    return cost(a, b) { _ in
+      // A nanometre of slack, so that rounding never lifts the bound above the exact cost.
+      max(0, hypot(a.easting - b.easting, a.northing - b.northing) - a.reach - b.reach - 1e-9)
+    }
+  }
+
+  /// The cost, given how to measure the distance between the two centrelines (called with the gate).
+  private func cost(_ a: Placement, _ b: Placement, centrelineDistance: (Double) -> Double) -> Double? {
+    guard a.hasPosition, b.hasPosition else { return nil }
+    let sigma = max((a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty).squareRoot(), 1e-3)
     let gate = gateSigmas * sigma
     let distance =
-      observations[last].centreline.isEmpty || observations[o].centreline.isEmpty
-      ? hypot(a.easting - b.easting, a.northing - b.northing)
-      : observations[last].centreline.hausdorff(observations[o].centreline, limit: gate)
+      a.hasCentreline && b.hasCentreline
+      ? centrelineDistance(gate) : hypot(a.easting - b.easting, a.northing - b.northing)
     guard distance <= gate else { return nil }
     var angle = 0.0
-    if let p = observations[last].bearingDeg, let q = observations[o].bearingDeg,
-      observations[last].lengthPx >= minLengthForBearingPx, observations[o].lengthPx >= minLengthForBearingPx
-    {
-      let d = abs(p - q).truncatingRemainder(dividingBy: 180)
+    if !a.bearing.isNaN, !b.bearing.isNaN {
+      let d = abs(a.bearing - b.bearing).truncatingRemainder(dividingBy: 180)
       angle = min(d, 180 - d)
       guard angle <= maxBearingDifference else { return nil }
     }

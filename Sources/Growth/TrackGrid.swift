@@ -12,6 +12,8 @@ struct TrackGrid {
   private let gateSigmas: Double
   private let maxUncertainty: Double
   private let maxReach: Double
+  /// How many tracks the grid holds.
+  let count: Int
 
   private struct Cell: Hashable {
     var x: Int
@@ -33,6 +35,7 @@ struct TrackGrid {
     )], gateSigmas: Double
   ) {
     self.gateSigmas = gateSigmas
+    count = tracks.count
     maxUncertainty = tracks.map(\.uncertainty).max() ?? 0
     maxReach = tracks.map(\.reach).max() ?? 0
     // Cells about one typical search radius wide: a query then scans a few cells.

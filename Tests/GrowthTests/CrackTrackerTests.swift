@@ -100,4 +100,71 @@ import Testing
     let d = CrackTracker.hausdorff([[(0, 0), (10, 0)]], [[(0, 3), (11, 3)]])
     #expect(abs(d - (1 + 9.0).squareRoot()) < 1e-9)
   }
+
+  /// In a crowd, where each crack lies within the gate of several others, the matching
+  /// (which works exact costs out only as their bounds come up) takes exactly the pairs that
+  /// sorting every exact cost and taking the cheapest free pair first would take.
+  @Test func crowdedMatchingTakesTheCheapestPairsFirst() {
+    var seed: UInt64 = 20_261_123
+    func random() -> Double {  // SplitMix64: the same crowd every run
+      seed &+= 0x9E37_79B9_7F4A_7C15
+      var z = seed
+      z = (z ^ (z >> 30)) &* 0xBF58_476C_E5E4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+    var observations: [TrackableObservation] = []
+    for cycle in 0..<2 {
+      for k in 0..<300 {
+        // A bent crack, placed by a point off its middle (as a footprint's centroid of
+        // crack pixels can be), so that the position tells only roughly where it lies.
+        let (e, n, length) = (random() * 3, random() * 3, 0.05 + random() * 0.3)
+        let (r, bend) = (random() * .pi, (random() - 0.5) * 1.5)
+        let knee = (e + length / 2 * sin(r), n + length / 2 * cos(r))
+        var o = TrackableObservation(
+          id: String(format: "c%d-%03d", cycle, k), cycle: cycle,
+          position: (e + (knee.0 - e) * random(), n + (knee.1 - n) * random()),
+          branches: [
+            [(e, n), knee, (knee.0 + length / 2 * sin(r + bend), knee.1 + length / 2 * cos(r + bend))]
+          ],
+          bearingDeg: r * 180 / .pi, uncertaintyM: 0.05 + random() * 0.1, lengthPx: 500)
+        if k % 10 == 0 { o.branches = [] }  // placed by position only
+        observations.append(o)
+      }
+    }
+    let tracker = CrackTracker()
+    let result = tracker.track(observations, cycles: 2)
+
+    // Every pair of a first-cycle crack (track number = its index) and a second-cycle one,
+    // sorted by exact cost, taken greedily.
+    let placements = observations.map {
+      CrackTracker.Placement($0, minLengthForBearing: tracker.minLengthForBearingPx)
+    }
+    var pairs: [CrackTracker.Pair] = []
+    for t in 0..<300 {
+      for o in 300..<600 {
+        if let cost = tracker.cost(t, o, observations, placements) {
+          pairs.append(.init(cost: cost, track: t, obs: o))
+        }
+      }
+    }
+    var taken = Set<Int>()
+    var matched: [Int: Int] = [:]
+    for pair in pairs.sorted() where !taken.contains(pair.track) && matched[pair.obs] == nil {
+      taken.insert(pair.track)
+      matched[pair.obs] = pair.track
+    }
+    #expect(
+      matched.count > 100 && pairs.count > 5 * matched.count,
+      "a crowd: \(pairs.count) pairs, \(matched.count) matches")
+    for o in 300..<600 {
+      let member = result.members[observations[o].id]!
+      if let t = matched[o] {
+        #expect(member.trackId == result.members[observations[t].id]!.trackId, "\(observations[o].id)")
+        #expect(member.assignedBy == "matching")
+      } else {
+        #expect(member.assignedBy == "new", "\(observations[o].id)")
+      }
+    }
+  }
 }
