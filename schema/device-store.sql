@@ -212,3 +212,9 @@ CREATE TABLE tracking_centreline (
   observation_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_observation(id),
   points BLOB NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE tracking_digest (
+  asset_id TEXT PRIMARY KEY NOT NULL REFERENCES asset(id),
+  members BLOB NOT NULL,
+  derived BLOB NOT NULL
+) WITHOUT ROWID;

@@ -119,11 +119,12 @@ public struct AssetTracking {
         assetId: assetId, cycleLabel: cycles[$0.cycle].label, kind: $0.kind.rawValue, trackId: $0.trackId,
         observationId: $0.observationId, otherTrackId: $0.otherTrackId)
     }
-    // In no particular order: the store writes them as a set.
-    let members = result.members.map {
-      TrackMember(
-        observationId: $0.key, trackId: $0.value.trackId, assignedBy: $0.value.assignedBy,
-        matchCost: $0.value.cost)
+    // In the order the store read the observations: the same every run, so the store can
+    // tell by digest that nothing changed.
+    let members = trackable.compactMap { o in
+      result.members[o.id].map {
+        TrackMember(observationId: o.id, trackId: $0.trackId, assignedBy: $0.assignedBy, matchCost: $0.cost)
+      }
     }
     var summary = Summary(
       asset: asset, cycles: cycles, tracks: tracks, events: events, observationCount: rows.count,

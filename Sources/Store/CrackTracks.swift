@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// An observation's place on a track, as `crackmon track` last derived it.
@@ -191,7 +192,9 @@ extension DeviceStore {
   /// and keeps the centrelines tracking derived for the first time (`tracking_centreline`).
   /// Track ids not stored before are added (and queued for sync); none are deleted, so
   /// an id an inspector linked to stays valid. Only members that changed are written: a
-  /// new cycle moves a tenth of a ten-cycle asset's members, not all of them.
+  /// new cycle moves a tenth of a ten-cycle asset's members, not all of them. Give members
+  /// in a stable order (the same result, the same order): the store tells that nothing
+  /// changed by a digest of them as given.
   public func replaceTracking(
     asset: String, trackIds: [String], members: [TrackMember], growth: [TrackGrowth], events: [TrackingEvent],
     alerts: [GrowthAlertRecord], centrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
@@ -202,9 +205,6 @@ extension DeviceStore {
       for c in centrelines {
         try insertCentreline.execute(arguments: [c.observationId, PackedCentreline.pack(c.branches)])
       }
-      try db.execute(sql: "DELETE FROM track_growth WHERE asset_id = ?", arguments: [asset])
-      try db.execute(sql: "DELETE FROM tracking_event WHERE asset_id = ?", arguments: [asset])
-      try db.execute(sql: "DELETE FROM growth_alert WHERE asset_id = ?", arguments: [asset])
       let known = Set(
         try String.fetchAll(db, sql: "SELECT id FROM crack_track WHERE asset_id = ?", arguments: [asset]))
       let now = Timestamp.now()
@@ -213,38 +213,56 @@ extension DeviceStore {
         try row.stamp(device: deviceID, in: db)
         try row.insert(db)
       }
-      try writeChangedMembers(members, asset: asset, db)
-      // One prepared statement per table.
-      let insertGrowth = try db.makeStatement(
-        sql: """
-          INSERT INTO track_growth (track_id, asset_id, cycles_seen, latest_observation_id, length_mm_per_year,
-            max_width_mm_per_year, mean_width_mm_per_year, no_rate_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-          """)
-      for g in growth {
-        try insertGrowth.execute(arguments: [
-          g.trackId, g.assetId, g.cyclesSeen, g.latestObservationId, g.lengthMmPerYear, g.maxWidthMmPerYear,
-          g.meanWidthMmPerYear, g.noRateReason,
-        ])
+      // What is written is compared with what was written last time by digest (most
+      // re-tracking changes nothing): members in the order given, then growth, events and
+      // alerts. Members that differ are written one by one; the other three tables whole.
+      var memberDigest = RowDigest()
+      for m in members { memberDigest.add([m.observationId, m.trackId, m.assignedBy, m.matchCost]) }
+      let stored = try Row.fetchOne(
+        db, sql: "SELECT members, derived FROM tracking_digest WHERE asset_id = ?", arguments: [asset])
+      let membersNow = memberDigest.finish()
+      if stored?["members"] != membersNow { try writeChangedMembers(members, asset: asset, db) }
+      let tables: [(table: String, columns: String, rows: [[(any DatabaseValueConvertible)?]])] = [
+        (
+          "track_growth",
+          """
+          track_id, asset_id, cycles_seen, latest_observation_id, length_mm_per_year, max_width_mm_per_year,
+          mean_width_mm_per_year, no_rate_reason
+          """,
+          growth.map {
+            [
+              $0.trackId, $0.assetId, $0.cyclesSeen, $0.latestObservationId, $0.lengthMmPerYear,
+              $0.maxWidthMmPerYear, $0.meanWidthMmPerYear, $0.noRateReason,
+            ]
+          }
+        ),
+        (
+          "tracking_event", "asset_id, cycle_label, kind, track_id, observation_id, other_track_id",
+          events.map { [$0.assetId, $0.cycleLabel, $0.kind, $0.trackId, $0.observationId, $0.otherTrackId] }
+        ),
+        (
+          "growth_alert", "asset_id, track_id, cycle_label, kind, value, limit_value, message",
+          alerts.map {
+            [$0.assetId, $0.trackId, $0.cycleLabel, $0.kind, $0.value, $0.limitValue, $0.message]
+          }
+        ),
+      ]
+      var derivedDigest = RowDigest()
+      for (table, _, rows) in tables {
+        derivedDigest.add([table])
+        for row in rows { derivedDigest.add(row) }
       }
-      let insertEvent = try db.makeStatement(
-        sql: """
-          INSERT INTO tracking_event (asset_id, cycle_label, kind, track_id, observation_id, other_track_id)
-          VALUES (?, ?, ?, ?, ?, ?)
-          """)
-      for e in events {
-        try insertEvent.execute(arguments: [
-          e.assetId, e.cycleLabel, e.kind, e.trackId, e.observationId, e.otherTrackId,
-        ])
-      }
-      let insertAlert = try db.makeStatement(
-        sql: """
-          INSERT INTO growth_alert (asset_id, track_id, cycle_label, kind, value, limit_value, message)
-          VALUES (?, ?, ?, ?, ?, ?, ?)
-          """)
-      for a in alerts {
-        try insertAlert.execute(arguments: [
-          a.assetId, a.trackId, a.cycleLabel, a.kind, a.value, a.limitValue, a.message,
-        ])
+      let derivedNow = derivedDigest.finish()
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO tracking_digest (asset_id, members, derived) VALUES (?, ?, ?)",
+        arguments: [asset, membersNow, derivedNow])
+      guard stored?["derived"] != derivedNow else { return }
+      for (table, columns, rows) in tables {
+        try db.execute(sql: "DELETE FROM \(table) WHERE asset_id = ?", arguments: [asset])
+        guard let first = rows.first else { continue }
+        let placeholders = Array(repeating: "?", count: first.count).joined(separator: ", ")
+        let insert = try db.makeStatement(sql: "INSERT INTO \(table) (\(columns)) VALUES (\(placeholders))")
+        for row in rows { try insert.execute(arguments: StatementArguments(row)) }
       }
     }
   }

@@ -25,6 +25,9 @@ enum Migrations {
     migrator.registerMigration("v6 tracking centrelines") { db in
       try db.execute(sql: v6)
     }
+    migrator.registerMigration("v7 tracking digest") { db in
+      try db.execute(sql: v7)
+    }
     return migrator
   }
 
@@ -313,6 +316,18 @@ enum Migrations {
     CREATE TABLE tracking_centreline (
       observation_id TEXT PRIMARY KEY NOT NULL REFERENCES crack_observation(id),
       points BLOB NOT NULL
+    ) WITHOUT ROWID;
+    """
+
+  private static let v7 = """
+    -- SHA-256 of the rows `crackmon track` last wrote for an asset, in the order written:
+    -- its members, and its growth, event and alert rows. Re-tracking that derives the
+    -- same rows leaves those tables alone instead of comparing or rewriting them. Local
+    -- to the device: never synced.
+    CREATE TABLE tracking_digest (
+      asset_id TEXT PRIMARY KEY NOT NULL REFERENCES asset(id),
+      members BLOB NOT NULL,
+      derived BLOB NOT NULL
     ) WITHOUT ROWID;
     """
 

@@ -124,6 +124,61 @@ struct DeviceStoreTests {
     #expect(PackedCentreline.pack(branches).count == 8 * 2 * 4)
   }
 
+  /// Re-tracking that derives the same rows leaves them in place (same rowids); any change,
+  /// to a member or to a growth, event or alert row, is written.
+  @Test func retrackingWritesOnlyWhatChanged() throws {
+    let capture = try phoneCapture()
+    let observations = (1...2).map { k in
+      CrackObservation(
+        id: "obs-\(k)", captureId: capture.id, crackIndex: k, polylinePx: "[]", widthProfilePx: "[]",
+        lengthPx: 1, maxWidthPx: 1, meanWidthPx: 1, orientationDeg: 0, areaPx: 1, georefMethod: .footprint,
+        confidence: 0.9, modelName: "model", modelVersion: "1")
+    }
+    try store.insert(capture, observations: observations)
+    var members = [
+      TrackMember(observationId: "obs-1", trackId: "trk_1", assignedBy: "new", matchCost: nil),
+      TrackMember(observationId: "obs-2", trackId: "trk_2", assignedBy: "new", matchCost: nil),
+    ]
+    let growth = ["trk_1", "trk_2"].map {
+      TrackGrowth(
+        trackId: $0, assetId: "pier-17", cyclesSeen: 1, latestObservationId: "obs-1", lengthMmPerYear: nil,
+        maxWidthMmPerYear: nil, meanWidthMmPerYear: nil, noRateReason: "seen in one cycle only")
+    }
+    var alert = GrowthAlertRecord(
+      assetId: "pier-17", trackId: "trk_1", cycleLabel: "2026-Q4", kind: "width_rate", value: 1,
+      limitValue: 0.5, message: "grew")
+    let write = {
+      try self.store.replaceTracking(
+        asset: "pier-17", trackIds: ["trk_1", "trk_2"], members: members, growth: growth, events: [],
+        alerts: [alert])
+    }
+    // Triggers note every row the store writes to two of the tables.
+    let queue = try DatabaseQueue(path: store.path)
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE written (tbl TEXT);
+          CREATE TRIGGER alert_written AFTER INSERT ON growth_alert BEGIN INSERT INTO written VALUES ('alert'); END;
+          CREATE TRIGGER member_written AFTER INSERT ON crack_track_member
+            BEGIN INSERT INTO written VALUES ('member'); END;
+          """)
+    }
+    let written = { try queue.read { try String.fetchAll($0, sql: "SELECT tbl FROM written") } }
+    try write()
+    #expect(try written() == ["member", "member", "alert"])
+    try write()
+    #expect(try written().count == 3, "the same rows: nothing written")
+    alert.value = 2
+    try write()
+    #expect(try written().count == 4)
+    #expect(try store.growthAlerts(asset: "pier-17").map(\.value) == [2])
+    members[1].trackId = "trk_1"
+    members[1].assignedBy = "matching"
+    try write()
+    #expect(try written().count == 5, "one member moved: one written")
+    #expect(try store.trackMembers(asset: "pier-17").map(\.trackId) == ["trk_1", "trk_1"])
+  }
+
   /// Observations are written column by column (not through `Encodable`): every field,
   /// each with its own value, must come back where it went.
   @Test func observationsRoundTripEveryColumn() throws {
