@@ -81,8 +81,7 @@ public struct AssetTracking {
     let rows = try store.trackedObservations(asset: assetId)
     let read = ContinuousClock.now
     let cycleOfRow = rows.map { cycleIndex[$0.cycleLabel] }
-    let rowOfId = Dictionary(uniqueKeysWithValues: rows.indices.map { (rows[$0].id, $0) })
-    let (trackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
+    let (trackable, rowOfTrackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
     var overrides: [String: TrackOverride] = [:]
     for (observation, trackId) in try store.trackOverrides(asset: assetId) {
       overrides[observation] = trackId.map { .link(trackId: $0) } ?? .unlink
@@ -90,10 +89,9 @@ public struct AssetTracking {
     let result = tracker.track(trackable, cycles: cycles.count, overrides: overrides)
 
     // Growth per track, in cycle order.
-    let trackNumber = Dictionary(uniqueKeysWithValues: result.trackIds.enumerated().map { ($1, $0) })
     var rowsOfTrack = [[Int]](repeating: [], count: result.trackIds.count)
-    for (id, member) in result.members {
-      if let row = rowOfId[id], let t = trackNumber[member.trackId] { rowsOfTrack[t].append(row) }
+    for (k, member) in result.assignments.enumerated() {
+      if let member { rowsOfTrack[member.track].append(rowOfTrackable[k]) }
     }
     let tracks = concurrentMap(result.trackIds.count) { t -> Track? in
       let trackId = result.trackIds[t]
@@ -121,9 +119,9 @@ public struct AssetTracking {
     }
     // In the order the store read the observations: the same every run, so the store can
     // tell by digest that nothing changed.
-    let members = trackable.compactMap { o in
-      result.members[o.id].map {
-        TrackMember(observationId: o.id, trackId: $0.trackId, assignedBy: $0.assignedBy, matchCost: $0.cost)
+    let members = zip(result.observationIds, result.assignments).compactMap { id, member in
+      member.map {
+        TrackMember(observationId: id, trackId: $0.trackId, assignedBy: $0.assignedBy, matchCost: $0.cost)
       }
     }
     var summary = Summary(
@@ -138,12 +136,13 @@ public struct AssetTracking {
 
 extension AssetTracking {
   /// Tracking's view of each stored observation (none for one outside the asset's cycles),
-  /// and the centrelines decoded from JSON here, for the store to keep. Decoding JSON is
-  /// most of this work, so it is spread over every core.
+  /// the row each came from, and the centrelines decoded from JSON here, for the store to
+  /// keep. Decoding JSON is most of this work, so it is spread over every core.
   static func trackable(
     _ rows: [TrackedObservation], cycleOfRow: [Int?]
   ) -> (
-    observations: [TrackableObservation], decoded: [(observationId: String, branches: [[(Double, Double)]])]
+    observations: [TrackableObservation], rows: [Int],
+    decoded: [(observationId: String, branches: [[(Double, Double)]])]
   ) {
     let made = concurrentMap(rows.count) { i -> (TrackableObservation, decoded: Bool)? in
       guard let cycle = cycleOfRow[i] else { return nil }
@@ -166,7 +165,7 @@ extension AssetTracking {
       )
     }
     let fresh = made.compactMap { m in m.flatMap { $0.decoded ? ($0.0.id, $0.0.branches) : nil } }
-    return (made.compactMap { $0?.0 }, fresh)
+    return (made.compactMap { $0?.0 }, made.indices.filter { made[$0] != nil }, fresh)
   }
 }
 

@@ -54,6 +54,8 @@ public struct TrackingResult: Sendable, Equatable {
     public var trackId: String
     public var assignedBy: String  // "matching", "inspector" or "new"
     public var cost: Double?
+    /// The track's index in `trackIds`.
+    public var track: Int
   }
 
   public struct Event: Sendable, Equatable {
@@ -65,10 +67,25 @@ public struct TrackingResult: Sendable, Equatable {
     public var otherTrackId: String?
   }
 
-  public var members: [String: Member] = [:]
+  /// Each observation's track, in the order the observations were given: nil for one
+  /// outside the cycles tracked.
+  public var assignments: [Member?] = []
   public var events: [Event] = []
   /// Every track, in order of creation.
   public var trackIds: [String] = []
+  /// The ids of the observations given, in order.
+  var observationIds: [String] = []
+
+  /// Each observation's track, by observation id.
+  public var members: [String: Member] {
+    Dictionary(
+      uniqueKeysWithValues: zip(observationIds, assignments).compactMap { id, m in m.map { (id, $0) } })
+  }
+
+  /// The same tracks, members and events, whatever order the observations were given in.
+  public static func == (a: Self, b: Self) -> Bool {
+    a.trackIds == b.trackIds && a.events == b.events && a.members == b.members
+  }
 }
 
 /// Follows the same physical crack across the cycles of one asset.
@@ -104,24 +121,27 @@ public struct CrackTracker: Sendable {
     _ observations: [TrackableObservation], cycles: Int, overrides: [String: TrackOverride] = [:]
   ) -> TrackingResult {
     var result = TrackingResult()
-    result.members.reserveCapacity(observations.count)
+    result.observationIds = observations.map(\.id)
+    result.assignments = Array(repeating: nil, count: observations.count)
     // Observations by index and tracks by number (creation order) inside; ids only at the
     // edges. An asset can hold 100,000 observations: nothing below copies one.
     let placements = observations.map { Placement($0, minLengthForBearing: minLengthForBearingPx) }
     var latest: [Int] = []  // track number -> index of its latest observation
     var number: [String: Int] = [:]  // track id -> track number
-    func open(_ trackId: String, with o: Int, by: String, cost: Double? = nil) -> Int {
-      let t: Int
-      if let known = number[trackId] {
-        t = known
-        latest[t] = o
-      } else {
-        t = latest.count
+    /// Puts observation `o` on track `t`.
+    func put(_ o: Int, on t: Int, by: String, cost: Double? = nil) {
+      latest[t] = o
+      result.assignments[o] = .init(trackId: result.trackIds[t], assignedBy: by, cost: cost, track: t)
+    }
+    /// Puts observation `o` on the track with this id, made if there is none yet; its number.
+    func open(_ trackId: String, with o: Int, by: String) -> Int {
+      let t = number[trackId] ?? latest.count
+      if t == latest.count {
         number[trackId] = t
         result.trackIds.append(trackId)
         latest.append(o)
       }
-      result.members[observations[o].id] = .init(trackId: trackId, assignedBy: by, cost: cost)
+      put(o, on: t, by: by)
       return t
     }
     var byCycle = [[Int]](repeating: [], count: cycles)
@@ -129,13 +149,13 @@ public struct CrackTracker: Sendable {
       byCycle[observations[i].cycle].append(i)
     }
     for cycle in 0..<cycles {
-      let here = byCycle[cycle].sorted { observations[$0].id < observations[$1].id }
+      let here = byCycle[cycle].sorted { result.observationIds[$0] < result.observationIds[$1] }
       let previous = latest.count  // tracks 0..<previous existed before this cycle
       var taken = [Bool](repeating: false, count: previous)
       var free: [Int] = []
       var forcedNew: [Int] = []
       for o in here {
-        switch overrides[observations[o].id] {
+        switch overrides.isEmpty ? nil : overrides[result.observationIds[o]] {
         case .link(let trackId):
           let t = open(trackId, with: o, by: "inspector")
           if t < previous { taken[t] = true }
@@ -192,7 +212,7 @@ public struct CrackTracker: Sendable {
         taken[pair.track] = true
         matchedTrack[pair.obs] = pair.track
         matches += 1
-        _ = open(result.trackIds[pair.track], with: free[pair.obs], by: "matching", cost: pair.cost)
+        put(free[pair.obs], on: pair.track, by: "matching", cost: pair.cost)
       }
       // From the pairs that pass the gate: for an unmatched observation, the oldest track
       // that matched something else (a split); for an unmatched track, the first
@@ -307,7 +327,8 @@ public struct CrackTracker: Sendable {
     let (a, b) = (placements[last], placements[o])
     return cost(a, b) { _ in
       // A nanometre of slack, so that rounding never lifts the bound above the exact cost.
-      max(0, hypot(a.easting - b.easting, a.northing - b.northing) - a.reach - b.reach - 1e-9)
+      let (de, dn) = (a.easting - b.easting, a.northing - b.northing)
+      return max(0, (de * de + dn * dn).squareRoot() - a.reach - b.reach - 1e-9)
     }
   }
 

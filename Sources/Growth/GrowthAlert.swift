@@ -39,7 +39,9 @@ public struct AlertRules: Sendable, Equatable {
   /// Alerts for one track; `rank` gives a severity name's rank under the track's scheme.
   public func alerts(trackId: String, series: GrowthSeries, rank: (String) -> Int?) -> [GrowthAlert] {
     var out: [GrowthAlert] = []
-    for (a, b) in zip(series.points, series.points.dropFirst()) {
+    let years = series.points.map { $0.date.flatMap(GrowthSeries.years) }  // each date parsed once
+    for k in series.points.indices.dropFirst() {
+      let (a, b, ab) = (series.points[k - 1], series.points[k], (years[k - 1], years[k]))
       if let from = a.severity, let to = b.severity, let ra = rank(from), let rb = rank(to), rb > ra {
         out.append(
           .init(
@@ -47,14 +49,14 @@ public struct AlertRules: Sendable, Equatable {
             message:
               "severity \(from) -> \(to) (max width \(format(a.maxWidthMm)) -> \(format(b.maxWidthMm)) mm)"))
       }
-      if let r = GrowthSeries.rate(a, b, \.maxWidthMm), r > maxWidthMmPerYear {
+      if let r = GrowthSeries.rate(a, b, \.maxWidthMm, years: ab), r > maxWidthMmPerYear {
         out.append(
           .init(
             trackId: trackId, cycle: b.cycle, kind: .widthRate, value: r, limit: maxWidthMmPerYear,
             message:
               "max width grew \(format(r)) mm/year since \(a.cycle) (limit \(format(maxWidthMmPerYear)))"))
       }
-      if let r = GrowthSeries.rate(a, b, \.lengthMm), r > maxLengthMmPerYear {
+      if let r = GrowthSeries.rate(a, b, \.lengthMm, years: ab), r > maxLengthMmPerYear {
         out.append(
           .init(
             trackId: trackId, cycle: b.cycle, kind: .lengthRate, value: r, limit: maxLengthMmPerYear,

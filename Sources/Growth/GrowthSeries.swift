@@ -36,9 +36,10 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
   /// `points` in cycle order.
   public init(points: [Point]) {
     self.points = points
-    lengthMmPerYear = Self.slope(points, \.lengthMm)
-    maxWidthMmPerYear = Self.slope(points, \.maxWidthMm)
-    meanWidthMmPerYear = Self.slope(points, \.meanWidthMm)
+    let years = points.map { $0.date.flatMap(Self.years) }  // each date parsed once
+    lengthMmPerYear = Self.slope(points, years: years, \.lengthMm)
+    maxWidthMmPerYear = Self.slope(points, years: years, \.maxWidthMm)
+    meanWidthMmPerYear = Self.slope(points, years: years, \.meanWidthMm)
     if maxWidthMmPerYear == nil {
       let dated = Set(points.compactMap(\.date))
       noRateReason =
@@ -57,20 +58,24 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
   /// parse costs microseconds each. Check value: 1970-01-01 -> 0, 2000-03-01 -> 11017 days.
   public static func years(_ date: String) -> Double? {
     // Digits straight from the UTF-8 bytes: no substrings, no allocation.
-    var digits: [Int] = []
-    digits.reserveCapacity(8)
-    for (i, byte) in date.utf8.enumerated() {
-      if i == 4 || i == 7 {
+    var fields = (year: 0, month: 0, day: 0)
+    var count = 0
+    for byte in date.utf8 {
+      if count == 4 || count == 7 {
         guard byte == UInt8(ascii: "-") else { return nil }
       } else {
-        guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), i < 10 else { return nil }
-        digits.append(Int(byte - UInt8(ascii: "0")))
+        guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), count < 10 else { return nil }
+        let digit = Int(byte - UInt8(ascii: "0"))
+        switch count {
+        case 0..<4: fields.year = fields.year * 10 + digit
+        case 5..<7: fields.month = fields.month * 10 + digit
+        default: fields.day = fields.day * 10 + digit
+        }
       }
+      count += 1
     }
-    guard digits.count == 8 else { return nil }
-    let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
-    let month = digits[4] * 10 + digits[5]
-    let day = digits[6] * 10 + digits[7]
+    guard count == 10 else { return nil }
+    let (year, month, day) = fields
     guard (1...12).contains(month), (1...31).contains(day) else { return nil }
     return Double(daysSince1970(year: year, month: month, day: day)) / 365.2425
   }
@@ -86,15 +91,22 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
 
   /// Rate between two points, mm/year, when both are dated, scaled and apart in time.
   public static func rate(_ a: Point, _ b: Point, _ value: KeyPath<Point, Double?>) -> Double? {
-    guard let ta = a.date.flatMap(years), let tb = b.date.flatMap(years), tb > ta, let va = a[keyPath: value],
-      let vb = b[keyPath: value]
+    rate(a, b, value, years: (a.date.flatMap(years), b.date.flatMap(years)))
+  }
+
+  /// The same, with the points' dates already in years.
+  static func rate(_ a: Point, _ b: Point, _ value: KeyPath<Point, Double?>, years: (Double?, Double?))
+    -> Double?
+  {
+    guard let ta = years.0, let tb = years.1, tb > ta, let va = a[keyPath: value], let vb = b[keyPath: value]
     else { return nil }
     return (vb - va) / (tb - ta)
   }
 
-  static func slope(_ points: [Point], _ value: KeyPath<Point, Double?>) -> Double? {
-    let xy = points.compactMap { p -> (Double, Double)? in
-      guard let t = p.date.flatMap(years), let v = p[keyPath: value] else { return nil }
+  /// Least-squares slope of `value` against `years` (each point's date in years).
+  static func slope(_ points: [Point], years: [Double?], _ value: KeyPath<Point, Double?>) -> Double? {
+    let xy = zip(points, years).compactMap { p, t -> (Double, Double)? in
+      guard let t, let v = p[keyPath: value] else { return nil }
       return (t, v)
     }
     guard Set(xy.map(\.0)).count >= 2 else { return nil }

@@ -7,7 +7,9 @@ import Foundation
 /// are within h + the reach of each (the farthest vertex from its centre), so a track is
 /// a candidate when its centre lies within gate + both reaches.
 struct TrackGrid {
-  private var buckets: [Cell: [Entry]] = [:]
+  /// Entries grouped by cell, and each cell's range of them: a lookup copies no array.
+  private var entries: [Entry] = []
+  private var cells: [Cell: Range<Int>] = [:]
   private let cell: Double
   private let gateSigmas: Double
   private let maxUncertainty: Double
@@ -41,11 +43,19 @@ struct TrackGrid {
     // Cells about one typical search radius wide: a query then scans a few cells.
     let typical = tracks.isEmpty ? 1 : tracks.map(\.uncertainty).sorted()[tracks.count / 2]
     cell = max(0.5, gateSigmas * typical * 2.0.squareRoot() + 2 * maxReach)
-    for track in tracks {
-      buckets[key(track.position), default: []].append(
-        Entry(
+    let keyed = tracks.map { track in
+      (
+        cell: key(track.position),
+        entry: Entry(
           number: track.number, easting: track.position.easting, northing: track.position.northing,
-          uncertainty: track.uncertainty, reach: track.reach))
+          uncertainty: track.uncertainty, reach: track.reach)
+      )
+    }.sorted { ($0.cell.x, $0.cell.y, $0.entry.number) < ($1.cell.x, $1.cell.y, $1.entry.number) }
+    entries = keyed.map(\.entry)
+    var start = 0
+    for k in keyed.indices where k + 1 == keyed.count || keyed[k + 1].cell != keyed[k].cell {
+      cells[keyed[k].cell] = start..<(k + 1)
+      start = k + 1
     }
   }
 
@@ -59,7 +69,8 @@ struct TrackGrid {
     var out: [Int] = []
     for dx in -span...span {
       for dy in -span...span {
-        for track in buckets[Cell(x: centre.x + dx, y: centre.y + dy)] ?? [] {
+        guard let range = cells[Cell(x: centre.x + dx, y: centre.y + dy)] else { continue }
+        for track in entries[range] {
           // The same bound per pair, with this track's own uncertainty and reach.
           let gate =
             gateSigmas
