@@ -78,7 +78,16 @@ public struct AssetTracking {
     let cycles = try store.cycles(of: assetId)
     let cycleIndex = Dictionary(uniqueKeysWithValues: cycles.enumerated().map { ($1.label, $0) })
     let start = ContinuousClock.now
-    let rows = try store.trackedObservations(asset: assetId)
+    // Read in parts, a stripe of cycles per core, concatenated in stripe order.
+    let stripes = ProcessInfo.processInfo.activeProcessorCount
+    let parts = concurrentMap(stripes) { stripe in
+      Result { () throws(StoreError) in
+        try store.trackedObservations(
+          asset: assetId, cycles: stride(from: stripe, to: cycles.count, by: stripes).map { cycles[$0].label }
+        )
+      }
+    }
+    let rows = try parts.flatMap { try $0.get() }
     let read = ContinuousClock.now
     let cycleOfRow = rows.map { cycleIndex[$0.cycleLabel] }
     let (trackable, rowOfTrackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)

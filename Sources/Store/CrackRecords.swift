@@ -60,12 +60,22 @@ public struct TrackedObservation: Sendable {
 }
 
 extension DeviceStore {
-  /// Every observation of an asset, in no particular order (tracking orders by id), with
-  /// only the columns tracking uses: read through one cursor, no row copied twice.
-  /// Re-tracking a large asset reads 100,000 of these.
-  public func trackedObservations(asset: String) throws(StoreError) -> [TrackedObservation] {
+  /// Every observation of an asset, or of some of its cycles, in no particular order
+  /// (tracking orders by id) but the same order every time for the same rows, with only
+  /// the columns tracking uses: read through one cursor, no row copied twice. Re-tracking
+  /// a large asset reads 100,000 of these (in parts, one per core: readers run in parallel).
+  public func trackedObservations(asset: String, cycles: [String]? = nil) throws(StoreError)
+    -> [TrackedObservation]
+  {
     _ = try self.asset(asset)
     return try read { db in
+      var arguments: StatementArguments = [asset]
+      var cycleFilter = ""
+      if let cycles {
+        cycleFilter =
+          " AND c.cycle_label IN (\(Array(repeating: "?", count: cycles.count).joined(separator: ", ")))"
+        arguments += StatementArguments(cycles)
+      }
       let cursor = try Row.fetchCursor(
         db,
         sql: """
@@ -75,8 +85,8 @@ extension DeviceStore {
             CASE WHEN t.points IS NULL THEN o.polyline_projected END
           FROM crack_observation o JOIN capture c ON c.id = o.capture_id
           LEFT JOIN tracking_centreline t ON t.observation_id = o.id
-          WHERE c.asset_id = ?
-          """, arguments: [asset])
+          WHERE c.asset_id = ?\(cycleFilter)
+          """, arguments: arguments)
       var out: [TrackedObservation] = []
       while let row = try cursor.next() {
         out.append(
