@@ -76,7 +76,8 @@ public struct TrackingResult: Sendable, Equatable {
   /// The ids of the observations given, in order.
   var observationIds: [String] = []
 
-  /// Each observation's track, by observation id.
+  /// Each observation's track, by observation id. Built on each call from `assignments`:
+  /// take it once, not inside a loop over observations.
   public var members: [String: Member] {
     Dictionary(
       uniqueKeysWithValues: zip(observationIds, assignments).compactMap { id, m in m.map { (id, $0) } })
