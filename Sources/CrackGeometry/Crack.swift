@@ -7,7 +7,8 @@ import Foundation
 public struct Crack: Sendable, Equatable, Codable {
   /// The traced skeleton, one simplified polyline per branch, in image pixels.
   public var polylines: [[Point]]
-  /// Along the skeleton, including the half-width beyond each free end that thinning eats.
+  /// Along the skeleton, including the half-width beyond each free end that thinning eats;
+  /// with the photo at hand, to where its dark line ends (`TipTracer`).
   public var lengthPx: Double
   /// Width samples along the skeleton: from the photo's grey levels across the crack
   /// when the photo is at hand (`PhotometricWidth`), else 2 × the distance transform at
@@ -59,7 +60,9 @@ public struct CrackExtractor: Sendable {
   /// `grey`, the photo's grey levels, when given, measures widths from them
   /// (`PhotometricWidth`) rather than from the mask's edge.
   public func cracks(in probability: ProbabilityMap, grey: GreyImage? = nil) -> [Crack] {
-    measure(components(probability), width: probability.width, probability: probability, grey: grey)
+    measure(
+      components(probability), width: probability.width, height: probability.height, probability: probability,
+      grey: grey)
   }
 
   /// The crack pixels of a probability map, as `cracks(in:)` measures them.
@@ -74,7 +77,8 @@ public struct CrackExtractor: Sendable {
   /// Cracks of a binary mask; `probability` (same size), when given, sets each confidence,
   /// and `grey` (same size) the widths.
   public func cracks(in mask: Mask, probability: ProbabilityMap? = nil, grey: GreyImage? = nil) -> [Crack] {
-    measure(connectedComponents(mask), width: mask.width, probability: probability, grey: grey)
+    measure(
+      connectedComponents(mask), width: mask.width, height: mask.height, probability: probability, grey: grey)
   }
 
   private func components(_ probability: ProbabilityMap) -> [[Int]] {
@@ -86,17 +90,31 @@ public struct CrackExtractor: Sendable {
   /// Each component is measured in its own bounding box, so memory stays in proportion
   /// to the largest crack, not to the photo.
   private func measure(
-    _ components: [[Int]], width: Int, probability: ProbabilityMap?, grey: GreyImage?
+    _ components: [[Int]], width: Int, height: Int, probability: ProbabilityMap?, grey: GreyImage?
   ) -> [Crack] {
-    components.compactMap { pixels in
-      measure(pixels, imageWidth: width, probability: probability, grey: grey)
+    // Where tips are traced, they stop at other cracks the model found: those are measured
+    // in their own right. A region under `minimumTracedArea` pixels is no crack and is
+    // crossed (the model often leaves a speck or two beyond where its crack fades).
+    var found: Mask?
+    if grey != nil {
+      var mask = Mask(width: width, height: height, repeating: false)
+      for pixels in components where pixels.count >= minimumTracedArea {
+        for i in pixels { mask.values[i] = true }
+      }
+      found = mask
+    }
+    return components.compactMap { pixels in
+      measure(pixels, imageWidth: width, probability: probability, grey: grey, found: found)
     }.sorted { $0.lengthPx > $1.lengthPx }
   }
 
+  /// Regions of fewer pixels are crossed when a tip is traced (see `measure`).
+  private var minimumTracedArea: Int { Int(4 * minimumLengthPx) }
+
   /// Measures one component in box coordinates, then moves the geometry to image coordinates.
-  private func measure(_ pixels: [Int], imageWidth: Int, probability: ProbabilityMap?, grey: GreyImage?)
-    -> Crack?
-  {
+  private func measure(
+    _ pixels: [Int], imageWidth: Int, probability: ProbabilityMap?, grey: GreyImage?, found: Mask?
+  ) -> Crack? {
     let (box, mask, skeleton) = thin(pixels, width: imageWidth)
     // Other components never touch this one (they are 8-separated), so the box alone
     // gives the exact distance to the crack's own edge.
@@ -107,17 +125,54 @@ public struct CrackExtractor: Sendable {
     let skeletonPoints = Array(Set(chains.joined())).sorted { ($0.y, $0.x) < ($1.y, $1.x) }
     guard !skeletonPoints.isEmpty else { return nil }
 
-    let simplified = chains.map { simplify($0, epsilon: simplifyEpsilonPx) }
-    var length = simplified.reduce(0) { $0 + polylineLength($1) }
-    // Thinning stops about half a width short of each free end: extend each tip along
-    // its direction to the mask's edge.
-    for (end, direction) in freeEnds(chains) {
-      length += reachToEdge(from: end, direction: direction, mask: mask)
-    }
-    guard length >= minimumLengthPx else { return nil }
-
     let origin = Point(Double(box.x), Double(box.y))
     func toImage(_ p: Point) -> Point { Point(p.x + origin.x, p.y + origin.y) }
+
+    // Thinning stops about half a width short of each free end: each tip reaches at
+    // least to the mask's edge along its direction, and, with the photo at hand, on along
+    // the dark line the photo shows there (`TipTracer`), which becomes part of the polyline.
+    let ends = freeEnds(chains).map { ($0, reachToEdge(from: $0.point, direction: $0.direction, mask: mask)) }
+    // Specks are told from the mask alone: a trace must not make a crack of one.
+    let maskLength = chains.reduce(0) { $0 + polylineLength(simplify($1, epsilon: simplifyEpsilonPx)) }
+    guard maskLength + ends.reduce(0) { $0 + $1.1 } >= minimumLengthPx else { return nil }
+    func isOtherCrack(_ x: Int, _ y: Int) -> Bool {
+      guard let found, found.contains(x, y), found[x, y] else { return false }
+      let (bx, by) = (x - box.x, y - box.y)
+      return !(mask.contains(bx, by) && mask[bx, by])
+    }
+    var traced = chains
+    var tips = 0.0
+    for (end, reach) in ends {
+      guard let grey else {
+        tips += reach
+        continue
+      }
+      let widths = chains[end.chain].map { 2 * distance[Int($0.x), Int($0.y)] }.sorted()
+      let tip = TipTracer(grey: grey, stop: isOtherCrack).trace(
+        tail: end.tail.map(toImage), direction: end.direction, width: widths[widths.count / 2])
+      let beyond = tip.beyond.map { Point($0.x - origin.x, $0.y - origin.y) }
+      // A trimmed chain keeps two points, so that it still has a direction.
+      let trim = min(tip.overshoot, traced[end.chain].count - 2)
+      if trim > 0 {
+        if end.atStart {
+          traced[end.chain].removeFirst(trim)
+        } else {
+          traced[end.chain].removeLast(trim)
+        }
+      } else if polylineLength([end.point] + beyond) > reach {
+        if end.atStart {
+          traced[end.chain].insert(contentsOf: beyond.reversed(), at: 0)
+        } else {
+          traced[end.chain].append(contentsOf: beyond)
+        }
+      } else {
+        tips += reach
+      }
+    }
+    let simplified = traced.map { simplify($0, epsilon: simplifyEpsilonPx) }
+    let length = simplified.reduce(0) { $0 + polylineLength($1) } + tips
+    guard length >= minimumLengthPx else { return nil }
+
     let tangents = localTangents(chains)
     let normals = skeletonPoints.map { p in tangents[p].map { Point(-$0.y, $0.x) } ?? Point(0, 1) }
     var widths = skeletonPoints.indices.map { i in
@@ -220,21 +275,35 @@ public struct CrackExtractor: Sendable {
     return kept
   }
 
-  /// Tips of the crack: chain ends not shared with another chain, each with the unit
-  /// direction pointing out of the crack.
-  private func freeEnds(_ chains: [[Point]]) -> [(Point, Point)] {
+  /// A tip of the crack: a chain end not shared with another chain.
+  private struct FreeEnd {
+    var point: Point
+    /// Unit, pointing out of the crack.
+    var direction: Point
+    /// The chain's last 10 pixels or fewer, ending at `point`.
+    var tail: [Point]
+    var chain: Int
+    var atStart: Bool
+  }
+
+  private func freeEnds(_ chains: [[Point]]) -> [FreeEnd] {
     var count: [Point: Int] = [:]
-    var direction: [Point: Point] = [:]
-    for chain in chains where chain.count > 1 && chain.first != chain.last {
-      for (end, inner) in [
-        (chain.first!, chain[min(5, chain.count - 1)]), (chain.last!, chain[max(0, chain.count - 6)]),
-      ] {
+    var ends: [Point: FreeEnd] = [:]
+    for (index, chain) in chains.enumerated() where chain.count > 1 && chain.first != chain.last {
+      for atStart in [true, false] {
+        let ordered = atStart ? Array(chain.prefix(10).reversed()) : Array(chain.suffix(10))
+        let end = ordered[ordered.count - 1]
+        let inner = ordered[max(0, ordered.count - 6)]
         count[end, default: 0] += 1
         let d = end.distance(to: inner)
-        direction[end] = Point((end.x - inner.x) / d, (end.y - inner.y) / d)
+        ends[end] = FreeEnd(
+          point: end, direction: Point((end.x - inner.x) / d, (end.y - inner.y) / d), tail: ordered,
+          chain: index, atStart: atStart)
       }
     }
-    return count.filter { $0.value == 1 }.map { ($0.key, direction[$0.key]!) }.sorted { $0.0.x < $1.0.x }
+    return ends.values.filter { count[$0.point] == 1 }.sorted {
+      ($0.point.x, $0.point.y) < ($1.point.x, $1.point.y)
+    }
   }
 
   /// Distance from a tip pixel's centre, along `direction`, to the edge of the mask.

@@ -38,7 +38,10 @@ struct PhotometricWidthTests {
     #expect(fromMask.meanWidthPx - c.width > 1.4, "the fat mask alone over-measures")
     #expect(abs(crack.meanWidthPx - c.width) <= 0.25, "mean \(crack.meanWidthPx) px, truth \(c.width)")
     #expect(abs(crack.maxWidthPx - c.width) <= 0.5, "max \(crack.maxWidthPx) px, truth \(c.width)")
-    #expect(abs(crack.lengthPx - fromMask.lengthPx) < 1e-9, "grey levels change widths only")
+    // The mask ends where the crack does: its tips, placed by the photo (TipTracingTests), stay put.
+    #expect(
+      abs(crack.lengthPx - fromMask.lengthPx) <= 2, "length \(crack.lengthPx) px, mask's \(fromMask.lengthPx)"
+    )
   }
 
   /// A mark no darker than the concrete gives no grey-level width: the mask's stands.
