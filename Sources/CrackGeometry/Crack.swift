@@ -93,10 +93,10 @@ public struct CrackExtractor: Sendable {
     _ components: [[Int]], width: Int, height: Int, probability: ProbabilityMap?, grey: GreyImage?
   ) -> [Crack] {
     // Where tips are traced, they stop at other cracks the model found: those are measured
-    // in their own right. A region under `minimumTracedArea` pixels is no crack and is
+    // in their own right (a byte per pixel, so only built when there are others). A region under `minimumTracedArea` pixels is no crack and is
     // crossed (the model often leaves a speck or two beyond where its crack fades).
     var found: Mask?
-    if grey != nil {
+    if grey != nil, components.count > 1 {
       var mask = Mask(width: width, height: height, repeating: false)
       for pixels in components where pixels.count >= minimumTracedArea {
         for i in pixels { mask.values[i] = true }
@@ -132,9 +132,10 @@ public struct CrackExtractor: Sendable {
     // least to the mask's edge along its direction, and, with the photo at hand, on along
     // the dark line the photo shows there (`TipTracer`), which becomes part of the polyline.
     let ends = freeEnds(chains).map { ($0, reachToEdge(from: $0.point, direction: $0.direction, mask: mask)) }
+    var simplified = chains.map { simplify($0, epsilon: simplifyEpsilonPx) }
     // Specks are told from the mask alone: a trace must not make a crack of one.
-    let maskLength = chains.reduce(0) { $0 + polylineLength(simplify($1, epsilon: simplifyEpsilonPx)) }
-    guard maskLength + ends.reduce(0) { $0 + $1.1 } >= minimumLengthPx else { return nil }
+    let maskLength = simplified.reduce(0) { $0 + polylineLength($1) } + ends.reduce(0) { $0 + $1.1 }
+    guard maskLength >= minimumLengthPx else { return nil }
     func isOtherCrack(_ x: Int, _ y: Int) -> Bool {
       guard let found, found.contains(x, y), found[x, y] else { return false }
       let (bx, by) = (x - box.x, y - box.y)
@@ -167,9 +168,10 @@ public struct CrackExtractor: Sendable {
         }
       } else {
         tips += reach
+        continue
       }
+      simplified[end.chain] = simplify(traced[end.chain], epsilon: simplifyEpsilonPx)
     }
-    let simplified = traced.map { simplify($0, epsilon: simplifyEpsilonPx) }
     let length = simplified.reduce(0) { $0 + polylineLength($1) } + tips
     guard length >= minimumLengthPx else { return nil }
 

@@ -51,17 +51,15 @@ struct TipTracer {
     if lastDark < tail.count - 1 { return Tip(overshoot: tail.count - 1 - lastDark) }
 
     var path = tail
-    var traced: [Point] = []
     var heading = direction
     var position = tip
     var misses = 0
-    while Double(traced.count + misses) < maxReach {
+    while Double(path.count - tail.count + misses) < maxReach {
       let ahead = Point(position.x + heading.x, position.y + heading.y)
       guard let found = line(at: ahead, direction: heading, width: width) else { break }
       if stop(Int(found.centre.x.rounded()), Int(found.centre.y.rounded())) { break }
       if found.darkness >= needed {
         position = found.centre
-        traced.append(position)
         path.append(position)
         misses = 0
         // The heading follows the last few pixels of the line, so a bend is followed and
@@ -77,12 +75,12 @@ struct TipTracer {
         position = ahead
       }
     }
-    return Tip(beyond: traced)
+    return Tip(beyond: Array(path.dropFirst(tail.count)))
   }
 
-  /// The darkest point across the crack's direction near `p`, and how much darker it is
-  /// than the darker of the concrete's two sides, so that an edge between light and dark
-  /// is not a line.
+  /// The line across the crack's direction near `p`: its centre, and how much darker its
+  /// darkest samples are than the darker of the concrete's two sides, so that an edge
+  /// between light and dark is not a line. Nil where the samples leave the photo.
   private func line(at p: Point, direction d: Point, width: Double) -> (centre: Point, darkness: Double)? {
     let normal = Point(-d.y, d.x)
     func grey(_ along: Double, _ across: Double, from q: Point) -> Double? {
