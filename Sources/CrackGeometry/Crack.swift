@@ -133,7 +133,8 @@ public struct CrackExtractor: Sendable {
     // the dark line the photo shows there (`TipTracer`), which becomes part of the polyline.
     let ends = freeEnds(chains).map { ($0, reachToEdge(from: $0.point, direction: $0.direction, mask: mask)) }
     var simplified = chains.map { simplify($0, epsilon: simplifyEpsilonPx) }
-    // Specks are told from the mask alone: a trace must not make a crack of one.
+    // Specks are told from the mask alone: a trace must not make a crack of one, nor a
+    // trim a speck of a crack.
     let maskLength = simplified.reduce(0) { $0 + polylineLength($1) } + ends.reduce(0) { $0 + $1.1 }
     guard maskLength >= minimumLengthPx else { return nil }
     func isOtherCrack(_ x: Int, _ y: Int) -> Bool {
@@ -172,8 +173,9 @@ public struct CrackExtractor: Sendable {
       }
       simplified[end.chain] = simplify(traced[end.chain], epsilon: simplifyEpsilonPx)
     }
+    // Not tested against the minimum again: a crack is a speck or not by its mask, and a
+    // tip trimmed to the photo's line does not make it one.
     let length = simplified.reduce(0) { $0 + polylineLength($1) } + tips
-    guard length >= minimumLengthPx else { return nil }
 
     let tangents = localTangents(chains)
     let normals = skeletonPoints.map { p in tangents[p].map { Point(-$0.y, $0.x) } ?? Point(0, 1) }
@@ -206,17 +208,27 @@ public struct CrackExtractor: Sendable {
 
   /// The widest point of the crack: the largest width averaged over 15 skeleton pixels
   /// along a branch. The maximum of single samples would pick the noise (a pixel of
-  /// rasterisation, grain in the concrete), which only ever adds.
+  /// rasterisation, grain in the concrete), which only ever adds. Only whole windows
+  /// count: a short branch between junctions, or the last pixels of a long one, averages a
+  /// handful of samples and brings that noise back (a 3.5 px crack measured 4.0 px from a
+  /// 4-pixel link at a junction). A crack with no branch that long gives its widest
+  /// branch's mean.
   private func smoothedMaximum(_ chains: [[Point]], _ widthAt: [Point: Double]) -> Double {
+    let span = 15
+    let profiles = chains.map { $0.map { widthAt[$0] ?? 0 } }.filter { !$0.isEmpty }
+    guard profiles.contains(where: { $0.count >= span }) else {
+      return profiles.map { $0.reduce(0, +) / Double($0.count) }.max() ?? 0
+    }
     var widest = 0.0
-    for chain in chains {
-      let w = chain.map { widthAt[$0] ?? 0 }
-      for i in w.indices {
-        let window = w[max(0, i - 7)...min(w.count - 1, i + 7)]
-        widest = max(widest, window.reduce(0, +) / Double(window.count))
+    for w in profiles where w.count >= span {
+      var sum = w[0..<span].reduce(0, +)
+      widest = max(widest, sum)
+      for i in span..<w.count {
+        sum += w[i] - w[i - span]
+        widest = max(widest, sum)
       }
     }
-    return widest
+    return widest / Double(span)
   }
 
   /// Drops spurs: chains from a junction to a free end that are shorter than the crack

@@ -150,6 +150,21 @@ import Testing
       }
     }
 
+    // Length growth from cycle to cycle within 1 % of the crack's length: tips are placed
+    // by the photo's grey levels (TipTracer), not where the model's confidence fades.
+    for (name, samples) in truth.cracks {
+      guard let track = trackOf[name] else { continue }
+      let measured = track.points.compactMap(\.length_mm)
+      try #require(measured.count == samples.count)
+      for k in 1..<samples.count {
+        let grown = measured[k] - measured[k - 1]
+        let trueGrowth = samples[k].length_mm - samples[k - 1].length_mm
+        #expect(
+          abs(grown - trueGrowth) <= 0.01 * samples[k].length_mm,
+          "crack \(name) \(samples[k].cycle): lengthened \(grown) mm, truth \(trueGrowth) mm")
+      }
+    }
+
     // Every alert fires exactly where the truth says: width rates and severity crossings
     // (AASHTO condition states by maximum width).
     let raised = Set(

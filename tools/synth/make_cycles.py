@@ -39,7 +39,8 @@ START_YEAR = 2023
 # Cracks per site: ground position of the first point (metres east/north of the site
 # centre), bearing (degrees clockwise from north), shape wiggle, and growth.
 # (length mm, width mm) in the first cycle, and (mm/year, mm/year) after that.
-# Every crack stays within 70 mm of its site centre, inside the frame at any yaw.
+# Every crack stays within 70 mm of its site centre; the drift is drawn so that it is
+# inside the frame (see inside_frame).
 CRACKS = [
     # site 0: crosses CS1 -> CS2 (0.20 -> 0.35 mm) in the second cycle; widens 0.15 mm/year, under the limit.
     dict(site=0, name="A", start=(-0.045, -0.030), bearing=50, bend=8, length=45, width=0.20, dl=5, dw=0.15),
@@ -57,6 +58,7 @@ YAWS = [0.0, 35.0, -60.0, 120.0, 200.0, 300.0]
 
 
 STEP_MM = 0.5
+FRAME_MARGIN_PX = 32
 
 
 def crack_path(crack, length_mm):
@@ -65,7 +67,11 @@ def crack_path(crack, length_mm):
     tip: the jagged path and the width profile come from the crack's own fixed seed."""
     rng = np.random.default_rng(sum(map(ord, crack["name"])))
     steps = int(round(length_mm / STEP_MM))
-    turns = rng.normal(0, 25, 400)           # degrees, per step: a jagged path
+    # Degrees off the general bearing at each step: a meandering path whose bends are a
+    # few millimetres long, so that it has a centreline at any width the crack grows to
+    # (bends finer than a crack's own width leave its length undefined to 1 %).
+    turns = np.convolve(rng.normal(0, 1, 408), np.ones(9) / 9, mode="valid")
+    turns *= 25 / turns.std()
     swell = np.convolve(rng.uniform(0.7, 1.0, 400), np.ones(9) / 9, mode="same")
     e, n = crack["start"]
     points, widths = [(e, n)], [swell[0]]
@@ -80,6 +86,32 @@ def crack_path(crack, length_mm):
     return points, widths
 
 
+def in_pixels(path, yaw, drift):
+    """A ground path (metres east/north of the site centre) in the pixels of a nadir photo
+    taken from `drift` (the camera's offset from the site centre) with the image's top
+    towards `yaw` (degrees clockwise from north)."""
+    cam_e, cam_n = drift
+    psi = math.radians(yaw)
+    m = GSD_MM / 1000
+    pts = []
+    for e, n in path:
+        de, dn = e - cam_e, n - cam_n
+        up = de * math.sin(psi) + dn * math.cos(psi)
+        right = de * math.cos(psi) - dn * math.sin(psi)
+        pts.append((WIDTH / 2 + right / m - 0.5, HEIGHT / 2 - up / m - 0.5))
+    return pts
+
+
+def inside_frame(cracks, yaw, drift):
+    """Whether every crack lies wholly inside the photo, with a margin: a crack cut by
+    the frame's edge has no measurable length, so its truth would not be a test."""
+    for crack, length, _ in cracks:
+        for x, y in in_pixels(crack_path(crack, length)[0], yaw, drift):
+            if not (FRAME_MARGIN_PX <= x <= WIDTH - FRAME_MARGIN_PX and FRAME_MARGIN_PX <= y <= HEIGHT - FRAME_MARGIN_PX):
+                return False
+    return True
+
+
 def render(cycle, site, cracks, yaw, drift, rng):
     """The photo of one site in one cycle: concrete texture, cracks drawn to their true
     width with anti-aliased edges."""
@@ -87,18 +119,10 @@ def render(cycle, site, cracks, yaw, drift, rng):
     blotch = ndimage.gaussian_filter(rng.normal(0, 60, (HEIGHT, WIDTH)), 12)
     pores = (ndimage.gaussian_filter(rng.random((HEIGHT, WIDTH)), 1.2) > 0.66) * -30.0
     image = 150 + grain + blotch + ndimage.gaussian_filter(pores, 0.8)
-    cam_e, cam_n = drift
-    psi = math.radians(yaw)
-    m = GSD_MM / 1000
     ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH]
     for crack, length, width in cracks:
-        pts = []
         path, relative = crack_path(crack, length)
-        for e, n in path:
-            de, dn = e - cam_e, n - cam_n
-            up = de * math.sin(psi) + dn * math.cos(psi)
-            right = de * math.cos(psi) - dn * math.sin(psi)
-            pts.append((WIDTH / 2 + right / m - 0.5, HEIGHT / 2 - up / m - 0.5))
+        pts = in_pixels(path, yaw, drift)
         darkness = np.zeros((HEIGHT, WIDTH))
         for k, ((x0, y0), (x1, y1)) in enumerate(zip(pts, pts[1:])):
             half = width * relative[k + 1] / GSD_MM / 2
@@ -167,11 +191,13 @@ def main():
         truth["cycles"].append({"label": label, "date": date})
         yaw = YAWS[k % len(YAWS)]
         for s, (site_e, site_n) in enumerate(SITES):
+            cracks = [(c, c["length"] + c["dl"] * k, c["width"] + c["dw"] * k) for c in CRACKS if c["site"] == s]
+            # A few centimetres of drift, as a drone holding position has; a shot that
+            # would cut a crack at the frame's edge is taken again, as a pilot would.
             drift = tuple(rng.uniform(-0.03, 0.03, 2))
-            cracks = []
-            for c in (c for c in CRACKS if c["site"] == s):
-                length, width = c["length"] + c["dl"] * k, c["width"] + c["dw"] * k
-                cracks.append((c, length, width))
+            while not inside_frame(cracks, yaw, drift):
+                drift = tuple(rng.uniform(-0.03, 0.03, 2))
+            for c, length, width in cracks:
                 photo = f"{label}/site{s}.jpg"
                 path, relative = crack_path(c, length)
                 drawn = sum(math.dist(a, b) for a, b in zip(path, path[1:])) * 1000
