@@ -64,7 +64,7 @@ FRAME_MARGIN_PX = 32
 def crack_path(crack, length_mm):
     """Ground polyline (metres east/north of the site centre) of a crack of this length,
     with its relative width at each point. A crack keeps its shape and grows at its far
-    tip: the jagged path and the width profile come from the crack's own fixed seed."""
+    tip: the meandering path and the width profile come from the crack's own fixed seed."""
     rng = np.random.default_rng(sum(map(ord, crack["name"])))
     steps = int(round(length_mm / STEP_MM))
     # Degrees off the general bearing at each step: a meandering path whose bends are a
