@@ -99,7 +99,9 @@ import Testing
     let before = try JSONDecoder().decode(
       Output.self, from: Data(try run(["track", "--asset", "b", "--format", "json"]).utf8))
     // Site 2 has two cracks: two tracks, two observations each.
-    #expect(before.tracks.map(\.observation_ids.count) == [2, 2])
+    // #require, not #expect: the swap below indexes both tracks' two observations, and an
+    // index past the end would crash the whole test run instead of failing this test.
+    try #require(before.tracks.map(\.observation_ids.count) == [2, 2])
     let (first, second) = (before.tracks[0], before.tracks[1])
     // The inspector swaps the 2024 observations between the two tracks.
     _ = try run(["track", "link", String(first.observation_ids[1].prefix(12)), second.id])
