@@ -48,6 +48,35 @@ def fold_batch_norm(module):
             module.add_module(str(k), layer)
 
 
+def import_onnx(net, path):
+    """Loads an exported model's weights back into a CrackUNet, for fine-tuning a shipped
+    model whose training checkpoint is gone. The folded convolutions get identity BatchNorms
+    that carry the folded bias (mean 0, variance 1 - eps), so the network computes exactly
+    what the ONNX file does as long as BatchNorm stays in eval mode (train.py --freeze-bn)."""
+    weights = {i.name.removeprefix("net."): torch.from_numpy(onnx.numpy_helper.to_array(i).copy())
+               for i in onnx.load(str(path)).graph.initializer}
+    state = net.state_dict()
+    for name, value in weights.items():
+        parts = name.split(".")
+        block = ".".join(parts[:-2])
+        if isinstance(net.get_submodule(block), nn.Sequential):
+            # Folded Sequential [conv, relu, conv, relu]: the k-th conv came from [conv, bn, relu] at 3k.
+            original = 3 * (int(parts[-2]) // 2)
+            conv, bn = f"{block}.{original}", f"{block}.{original + 1}"
+            if parts[-1] == "weight":
+                state[f"{conv}.weight"] = value
+            else:
+                eps = net.get_submodule(bn).eps
+                state[f"{bn}.weight"] = torch.ones_like(value)
+                state[f"{bn}.bias"] = value
+                state[f"{bn}.running_mean"] = torch.zeros_like(value)
+                state[f"{bn}.running_var"] = torch.full_like(value, 1 - eps)
+        else:
+            state[name] = value
+    net.load_state_dict(state)
+    return net
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", default="crackunet-v1")

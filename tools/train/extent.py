@@ -4,7 +4,8 @@
 A crack is a connected region (8-neighbours) of pixels >= extent holding a pixel >= the
 model's threshold. For each extent, prints F1 at 2 px tolerance and the skeleton length of
 the predicted cracks over the labels' on the select split (where the extent is chosen: the
-lowest that keeps F1 within 0.005 of the threshold alone), then on the report splits.
+lowest that keeps F1 within 0.005 of the threshold alone; crackmon's default, half the
+threshold, must pass that test), then on the report splits.
 Runs the ONNX model with ONNX Runtime on whole images (all are multiples of 16 or padded).
 
     python3 tools/train/extent.py [--model Sources/Segmentation/Resources/crackunet.onnx]
@@ -58,11 +59,13 @@ def sweep(name, session, paths, threshold):
     probs = [predict(session, p) for p in paths]
     gts = [label(p) for p in paths]
     length = sum(skeleton_length(g) for g in gts)
-    for extent in [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]:
+    # The threshold alone, crackmon's default extent (half the threshold), and a grid below.
+    for extent in sorted({threshold, threshold / 2} | {e for e in [0.6, 0.5, 0.4, 0.3, 0.2, 0.1] if e < threshold},
+                         reverse=True):
         masks = [hysteresis(p, threshold, extent) for p in probs]
         f, precision, recall = metrics.f1(sum(np.array(metrics.counts(m, g, 2)) for m, g in zip(masks, gts)))
         ratio = sum(skeleton_length(m) for m in masks) / length
-        print(f"{name:9s} extent {extent:.1f}: F1@2px {f:.3f} P {precision:.3f} R {recall:.3f}  length / labels {ratio:.3f}")
+        print(f"{name:9s} extent {extent:.3f}: F1@2px {f:.3f} P {precision:.3f} R {recall:.3f}  length / labels {ratio:.3f}")
 
 
 def main():

@@ -44,6 +44,7 @@ def evaluate(probs, gts, threshold, tolerance=2):
     total_exact = np.zeros(4)
     inter = union = 0
     per_threshold = np.zeros((len(THRESHOLDS), 4))
+    per_threshold_exact = np.zeros((len(THRESHOLDS), 4))
     ois_sum = 0.0
     for prob, gt, near in zip(probs, gts, gt_near):
         pred = prob >= threshold
@@ -55,14 +56,18 @@ def evaluate(probs, gts, threshold, tolerance=2):
         for i, t in enumerate(THRESHOLDS):
             c = counts(prob >= t, gt, tolerance, near)
             per_threshold[i] += c
+            per_threshold_exact[i] += counts(prob >= t, gt, 0)
             best = max(best, f1(c)[0])
         ois_sum += best
     f, p, r = f1(total)
     ods = [f1(c)[0] for c in per_threshold]
     i = int(np.argmax(ods))
+    ods_exact = [f1(c)[0] for c in per_threshold_exact]
+    j = int(np.argmax(ods_exact))
     return {
         "images": len(gts), "tolerance_px": tolerance, "threshold": threshold,
         "precision": p, "recall": r, "f1": f, "f1_exact": f1(total_exact)[0],
         "iou": inter / union if union else 1.0,
         "ods_f1": ods[i], "ods_threshold": float(THRESHOLDS[i]), "ois_f1": ois_sum / len(gts),
+        "ods_f1_exact": ods_exact[j], "ods_threshold_exact": float(THRESHOLDS[j]),
     }

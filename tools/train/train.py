@@ -7,6 +7,7 @@ best.pt (best threshold-selection F1), log.jsonl, and run.json (command, seed, v
 and the exact file lists). Input: RGB / 255, NCHW float32. Output: crack logits.
 """
 import argparse
+import hashlib
 import json
 import math
 import platform
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 
 import data
 import metrics
+from export import import_onnx
 from model import CrackUNet, count_flops, count_parameters
 
 HERE = Path(__file__).resolve().parent
@@ -36,9 +38,13 @@ def parse_args():
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=20261122)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--init", help="start from this checkpoint's weights (fine-tuning), relative to runs/")
-    p.add_argument("--select", choices=["ods", "ods+exact"], default="ods",
-                   help="keep the checkpoint with the best select-set ODS F1 (2 px), or ODS F1 + exact-pixel F1")
+    p.add_argument("--init", help="start from these weights (fine-tuning): a checkpoint relative to runs/, "
+                                  "or an exported .onnx model relative to the repository root (needs --freeze-bn)")
+    p.add_argument("--freeze-bn", action="store_true",
+                   help="keep BatchNorm statistics fixed (eval mode) while the weights train")
+    p.add_argument("--select", choices=["ods", "ods+exact", "exact"], default="ods",
+                   help="keep the checkpoint with the best select-set ODS F1 (2 px), ODS F1 + exact-pixel F1 "
+                        "at 0.5, or exact-pixel ODS F1")
     p.add_argument("--mix", default="uav75=0.40,cfd=0.25,khanh=0.35", help="share of patches from each source")
     return p.parse_args()
 
@@ -133,11 +139,19 @@ def predict(model, image):
         return torch.sigmoid(model(x))[0, 0, :h, :w].numpy()
 
 
-def evaluate(model, pairs, threshold=0.5):
+def train_mode(model, freeze_bn):
+    model.train()
+    if freeze_bn:
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+
+
+def evaluate(model, pairs, freeze_bn, threshold=0.5):
     model.eval()
     probs = [predict(model, data.load_image(i)) for i, _ in pairs]
     gts = [data.load_mask(m) for _, m in pairs]
-    model.train()
+    train_mode(model, freeze_bn)
     return metrics.evaluate(probs, gts, threshold)
 
 
@@ -153,7 +167,11 @@ def main():
     rng = np.random.default_rng(args.seed)
 
     model = CrackUNet()
-    if args.init:
+    if args.init and args.init.endswith(".onnx"):
+        if not args.freeze_bn:
+            sys.exit("--init MODEL.onnx needs --freeze-bn: its BatchNorms are identities that batch statistics would replace")
+        import_onnx(model, HERE.parents[1] / args.init)
+    elif args.init:
         model.load_state_dict(torch.load(HERE / "runs" / args.init, weights_only=False)["model"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = args.patches_per_epoch // args.batch
@@ -187,6 +205,8 @@ def main():
             "command": " ".join([sys.executable.split("/")[-1]] + sys.argv),
             "args": vars(args),
             "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
+            "init_sha256": (hashlib.sha256((HERE.parents[1] / args.init).read_bytes()).hexdigest()
+                            if args.init and args.init.endswith(".onnx") else None),
             "parameters": count_parameters(model),
             "gflops_per_512_tile": count_flops(model) / 1e9,
             "splits": {k: [str(i.relative_to(data.ROOT)) for i, _ in v] for k, v in split.items()},
@@ -194,7 +214,7 @@ def main():
 
     mix = {k: float(v) for k, v in (part.split("=") for part in args.mix.split(","))}
     sampler = Sampler(split, args.patch, rng, mix)
-    model.train()
+    train_mode(model, args.freeze_bn)
     for epoch in range(start_epoch, args.epochs):
         t0, total = time.time(), 0.0
         for _ in range(steps_per_epoch):
@@ -205,14 +225,17 @@ def main():
             optimizer.step()
             scheduler.step()
             total += loss.item()
-        select = evaluate(model, split["select"])
+        select = evaluate(model, split["select"], args.freeze_bn)
         record = {"epoch": epoch + 1, "loss": total / steps_per_epoch, "lr": scheduler.get_last_lr()[0],
                   "select_ods_f1": select["ods_f1"], "select_ods_threshold": select["ods_threshold"],
-                  "select_f1_at_0.5": select["f1"], "select_f1_exact_at_0.5": select["f1_exact"], "seconds": time.time() - t0}
+                  "select_f1_at_0.5": select["f1"], "select_f1_exact_at_0.5": select["f1_exact"],
+                  "select_ods_f1_exact": select["ods_f1_exact"], "select_ods_threshold_exact": select["ods_threshold_exact"],
+                  "seconds": time.time() - t0}
         print(json.dumps(record), flush=True)
         with open(run_dir / "log.jsonl", "a") as log:
             log.write(json.dumps(record) + "\n")
-        score = select["ods_f1"] + (select["f1_exact"] if args.select == "ods+exact" else 0.0)
+        score = {"ods": select["ods_f1"], "ods+exact": select["ods_f1"] + select["f1_exact"],
+                 "exact": select["ods_f1_exact"]}[args.select]
         if score > best:
             best = score
             torch.save({"model": model.state_dict(), "epoch": epoch + 1, "select": select}, run_dir / "best.pt")
