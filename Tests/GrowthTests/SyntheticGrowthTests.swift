@@ -59,6 +59,26 @@ import Testing
     return run.stdout
   }
 
+  /// Each followed crack's growth from one cycle to the next, measured against the truth,
+  /// within `tolerance` of the later sample.
+  func expectGrowth(
+    of trackOf: [String: Report.Track], truth: Truth, measured: KeyPath<Report.Point, Double?>,
+    true value: KeyPath<Truth.Sample, Double>, _ verb: String, tolerance: (Truth.Sample) -> Double
+  ) throws {
+    for (name, samples) in truth.cracks {
+      guard let track = trackOf[name] else { continue }
+      let measured = track.points.compactMap { $0[keyPath: measured] }
+      try #require(measured.count == samples.count)
+      for k in 1..<samples.count {
+        let grown = measured[k] - measured[k - 1]
+        let trueGrowth = samples[k][keyPath: value] - samples[k - 1][keyPath: value]
+        #expect(
+          abs(grown - trueGrowth) <= tolerance(samples[k]),
+          "crack \(name) \(samples[k].cycle): \(verb) \(grown) mm, truth \(trueGrowth) mm")
+      }
+    }
+  }
+
   @Test(
     .enabled(
       if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed to generate the photos"
@@ -137,32 +157,13 @@ import Testing
 
     // Width growth from cycle to cycle within 0.05 mm (0.5 px) of the truth: widths come
     // from the photo's grey levels, not the mask, which is wider than a thin crack.
-    for (name, samples) in truth.cracks {
-      guard let track = trackOf[name] else { continue }
-      let measured = track.points.compactMap(\.max_width_mm)
-      try #require(measured.count == samples.count)
-      for k in 1..<samples.count {
-        let grown = measured[k] - measured[k - 1]
-        let trueGrowth = samples[k].max_width_mm - samples[k - 1].max_width_mm
-        #expect(
-          abs(grown - trueGrowth) <= 0.05,
-          "crack \(name) \(samples[k].cycle): grew \(grown) mm, truth \(trueGrowth) mm")
-      }
+    try expectGrowth(of: trackOf, truth: truth, measured: \.max_width_mm, true: \.max_width_mm, "grew") { _ in
+      0.05
     }
-
     // Length growth from cycle to cycle within 1 % of the crack's length: tips are placed
     // by the photo's grey levels (TipTracer), not where the model's confidence fades.
-    for (name, samples) in truth.cracks {
-      guard let track = trackOf[name] else { continue }
-      let measured = track.points.compactMap(\.length_mm)
-      try #require(measured.count == samples.count)
-      for k in 1..<samples.count {
-        let grown = measured[k] - measured[k - 1]
-        let trueGrowth = samples[k].length_mm - samples[k - 1].length_mm
-        #expect(
-          abs(grown - trueGrowth) <= 0.01 * samples[k].length_mm,
-          "crack \(name) \(samples[k].cycle): lengthened \(grown) mm, truth \(trueGrowth) mm")
-      }
+    try expectGrowth(of: trackOf, truth: truth, measured: \.length_mm, true: \.length_mm, "lengthened") {
+      0.01 * $0.length_mm
     }
 
     // Every alert fires exactly where the truth says: width rates and severity crossings
