@@ -1,19 +1,29 @@
 """The training and evaluation sets, read from ../shared/datasets/cracks.
 
 Splits (recorded in every run's log):
-- train: UAV75 train minus 5 held out, CFD 001-072 minus 7 held out, all of khanh-mixed.
+- train: UAV75 train minus 5 held out, CFD 001-072 minus 7 held out, khanh-mixed minus
+  every fourth of its wide-crack images (runs before crackunet-v2-wide trained on all of
+  khanh-mixed; each run.json lists the files it used).
+- train_wide: khanh-mixed's wide-crack images (labels at least WIDE_PX wide on average) not
+  held out; also part of train_khanh, so a run can give them a share of their own.
 - select: the held-out 5 UAV75 train + 7 CFD train images; used only to choose the threshold.
+- select_wide: the held-out wide-crack images. UAV75 and CFD cracks are 1-5 px wide, so
+  select alone cannot see a model that finds only the edges of a wide crack.
 - report: UAV75 val (10) and CFD test 073-118 (46); never used for training or selection.
 """
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from skimage.morphology import skeletonize
 
 ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "cracks"
 # Koenig et al. 2021's CFD validation images, taken from the 72 training images.
 CFD_SELECT = {"004", "009", "019", "039", "053", "062", "068"}
 UAV75_SELECT_COUNT = 5
+# Mean label width (area over skeleton length) from which a khanh-mixed crack counts as wide:
+# 104 of its 871 images (DeepCrack, GAPs384, Sylvie Chambon), against 1.34 px for UAV75's labels.
+WIDE_PX = 5.0
 
 
 def _pairs(images, masks, stems=None):
@@ -41,15 +51,26 @@ def khanh():
     return _pairs(ROOT / "khanh-mixed" / "images", ROOT / "khanh-mixed" / "masks")
 
 
+def mean_label_width(mask):
+    """Crack area over skeleton length, in pixels; 0 for an empty mask."""
+    length = np.count_nonzero(skeletonize(mask))
+    return np.count_nonzero(mask) / length if length else 0.0
+
+
 def splits():
     uav_train = uav75("train")
     uav_select = uav_train[-UAV75_SELECT_COUNT:]
     cfd_train = cfd("train_001-072.txt")
+    all_khanh = khanh()
+    wide = [p for p in all_khanh if mean_label_width(load_mask(p[1])) >= WIDE_PX]
+    wide_select = wide[3::4]
     return {
         "train_uav75": uav_train[:-UAV75_SELECT_COUNT],
         "train_cfd": [p for p in cfd_train if p[0].stem not in CFD_SELECT],
-        "train_khanh": khanh(),
+        "train_khanh": [p for p in all_khanh if p not in wide_select],
+        "train_wide": [p for p in wide if p not in wide_select],
         "select": uav_select + [p for p in cfd_train if p[0].stem in CFD_SELECT],
+        "select_wide": wide_select,
         "report_uav75_val": uav75("val"),
         "report_cfd_test": cfd("test_073-118.txt"),
     }

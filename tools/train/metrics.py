@@ -66,7 +66,7 @@ def evaluate(probs, gts, threshold, tolerance=2):
     j = int(np.argmax(ods_exact))
     return {
         "images": len(gts), "tolerance_px": tolerance, "threshold": threshold,
-        "precision": p, "recall": r, "f1": f, "f1_exact": f1(total_exact)[0],
+        "precision": p, "recall": r, "f1": f, "f1_exact": f1(total_exact)[0], "recall_exact": f1(total_exact)[2],
         "iou": inter / union if union else 1.0,
         "ods_f1": ods[i], "ods_threshold": float(THRESHOLDS[i]), "ois_f1": ois_sum / len(gts),
         "ods_f1_exact": ods_exact[j], "ods_threshold_exact": float(THRESHOLDS[j]),

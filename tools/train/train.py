@@ -42,9 +42,10 @@ def parse_args():
                                   "or an exported .onnx model relative to the repository root (needs --freeze-bn)")
     p.add_argument("--freeze-bn", action="store_true",
                    help="keep BatchNorm statistics fixed (eval mode) while the weights train")
-    p.add_argument("--select", choices=["ods", "ods+exact", "exact"], default="ods",
+    p.add_argument("--select", choices=["ods", "ods+exact", "exact", "exact+wide"], default="ods",
                    help="keep the checkpoint with the best select-set ODS F1 (2 px), ODS F1 + exact-pixel F1 "
-                        "at 0.5, or exact-pixel ODS F1")
+                        "at 0.5, exact-pixel ODS F1, or that plus the exact-pixel F1 on select_wide at the "
+                        "same threshold (so that filling wide cracks counts)")
     p.add_argument("--mix", default="uav75=0.40,cfd=0.25,khanh=0.35", help="share of patches from each source")
     return p.parse_args()
 
@@ -59,6 +60,7 @@ class Sampler:
             "uav75": [self._load(p, planking=True) for p in split["train_uav75"]],
             "cfd": [self._load(p) for p in split["train_cfd"]],
             "khanh": [self._load(p) for p in split["train_khanh"]],
+            "wide": [self._load(p) for p in split["train_wide"]],
         }
         self.weights = mix
 
@@ -226,16 +228,18 @@ def main():
             scheduler.step()
             total += loss.item()
         select = evaluate(model, split["select"], args.freeze_bn)
+        wide = evaluate(model, split["select_wide"], args.freeze_bn, select["ods_threshold_exact"])
         record = {"epoch": epoch + 1, "loss": total / steps_per_epoch, "lr": scheduler.get_last_lr()[0],
                   "select_ods_f1": select["ods_f1"], "select_ods_threshold": select["ods_threshold"],
                   "select_f1_at_0.5": select["f1"], "select_f1_exact_at_0.5": select["f1_exact"],
                   "select_ods_f1_exact": select["ods_f1_exact"], "select_ods_threshold_exact": select["ods_threshold_exact"],
+                  "select_wide_f1_exact": wide["f1_exact"], "select_wide_recall_exact": wide["recall_exact"],
                   "seconds": time.time() - t0}
         print(json.dumps(record), flush=True)
         with open(run_dir / "log.jsonl", "a") as log:
             log.write(json.dumps(record) + "\n")
         score = {"ods": select["ods_f1"], "ods+exact": select["ods_f1"] + select["f1_exact"],
-                 "exact": select["ods_f1_exact"]}[args.select]
+                 "exact": select["ods_f1_exact"], "exact+wide": select["ods_f1_exact"] + wide["f1_exact"]}[args.select]
         if score > best:
             best = score
             torch.save({"model": model.state_dict(), "epoch": epoch + 1, "select": select}, run_dir / "best.pt")
