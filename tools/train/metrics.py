@@ -54,9 +54,10 @@ def evaluate(probs, gts, threshold, tolerance=2):
         union += np.count_nonzero(pred | gt)
         best = 0.0
         for i, t in enumerate(THRESHOLDS):
-            c = counts(prob >= t, gt, tolerance, near)
+            pred_t = prob >= t
+            c = counts(pred_t, gt, tolerance, near)
             per_threshold[i] += c
-            per_threshold_exact[i] += counts(prob >= t, gt, 0)
+            per_threshold_exact[i] += counts(pred_t, gt, 0)
             best = max(best, f1(c)[0])
         ois_sum += best
     f, p, r = f1(total)

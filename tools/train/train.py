@@ -28,6 +28,28 @@ from model import CrackUNet, count_flops, count_parameters
 HERE = Path(__file__).resolve().parent
 
 
+# Training sources: each is the split "train_<name>" (data.py).
+SOURCES = ("uav75", "cfd", "khanh", "wide")
+
+
+def parse_mix(text):
+    """`uav75=0.5,cfd=0.5` -> {"uav75": 0.5, "cfd": 0.5}; one sentence for argparse when wrong."""
+    mix = {}
+    for part in text.split(","):
+        name, _, share = part.partition("=")
+        if name not in SOURCES:
+            raise argparse.ArgumentTypeError(f"unknown source {name!r} in {text!r}; sources: {', '.join(SOURCES)}")
+        try:
+            mix[name] = float(share)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} needs a share, as in {name}=0.25") from None
+        if not 0 <= mix[name] <= 1:
+            raise argparse.ArgumentTypeError(f"{part!r}: a share is between 0 and 1")
+    if abs(sum(mix.values()) - 1) > 1e-6:
+        raise argparse.ArgumentTypeError(f"the shares in {text!r} add up to {sum(mix.values()):g}, not 1")
+    return mix
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", default="crackunet-v1")
@@ -39,14 +61,16 @@ def parse_args():
     p.add_argument("--seed", type=int, default=20261122)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--init", help="start from these weights (fine-tuning): a checkpoint relative to runs/, "
-                                  "or an exported .onnx model relative to the repository root (needs --freeze-bn)")
+                                  "or an exported .onnx model relative to the repository root (needs --freeze-bn); "
+                                  "fine-tuning wants about a tenth of the default --lr")
     p.add_argument("--freeze-bn", action="store_true",
                    help="keep BatchNorm statistics fixed (eval mode) while the weights train")
     p.add_argument("--select", choices=["ods", "ods+exact", "exact", "exact+wide"], default="ods",
                    help="keep the checkpoint with the best select-set ODS F1 (2 px), ODS F1 + exact-pixel F1 "
                         "at 0.5, exact-pixel ODS F1, or that plus the exact-pixel F1 on select_wide at the "
                         "same threshold (so that filling wide cracks counts)")
-    p.add_argument("--mix", default="uav75=0.40,cfd=0.25,khanh=0.35", help="share of patches from each source")
+    p.add_argument("--mix", type=parse_mix, default="uav75=0.40,cfd=0.25,khanh=0.35",
+                   help=f"share of patches from each source ({', '.join(SOURCES)}), adding up to 1")
     return p.parse_args()
 
 
@@ -56,12 +80,15 @@ class Sampler:
 
     def __init__(self, split, patch, rng, mix):
         self.patch, self.rng = patch, rng
-        self.sources = {
-            "uav75": [self._load(p, planking=True) for p in split["train_uav75"]],
-            "cfd": [self._load(p) for p in split["train_cfd"]],
-            "khanh": [self._load(p) for p in split["train_khanh"]],
-            "wide": [self._load(p) for p in split["train_wide"]],
-        }
+        # Only sources the mix draws from are read, and an image in two of them (wide cracks
+        # are also khanh-mixed) is held once.
+        loaded = {}
+        for name in mix:
+            for pair in split[f"train_{name}"] if mix[name] > 0 else []:
+                if pair[0] not in loaded:
+                    loaded[pair[0]] = self._load(pair, planking=name == "uav75")
+        self.sources = {name: [loaded[pair[0]] for pair in split[f"train_{name}"] if pair[0] in loaded]
+                        for name in mix}
         self.weights = mix
 
     @staticmethod
@@ -169,10 +196,11 @@ def main():
     rng = np.random.default_rng(args.seed)
 
     model = CrackUNet()
-    if args.init and args.init.endswith(".onnx"):
+    init_onnx = HERE.parents[1] / args.init if args.init and args.init.endswith(".onnx") else None
+    if init_onnx:
         if not args.freeze_bn:
             sys.exit("--init MODEL.onnx needs --freeze-bn: its BatchNorms are identities that batch statistics would replace")
-        import_onnx(model, HERE.parents[1] / args.init)
+        import_onnx(model, init_onnx)
     elif args.init:
         model.load_state_dict(torch.load(HERE / "runs" / args.init, weights_only=False)["model"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -207,15 +235,13 @@ def main():
             "command": " ".join([sys.executable.split("/")[-1]] + sys.argv),
             "args": vars(args),
             "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
-            "init_sha256": (hashlib.sha256((HERE.parents[1] / args.init).read_bytes()).hexdigest()
-                            if args.init and args.init.endswith(".onnx") else None),
+            "init_sha256": hashlib.sha256(init_onnx.read_bytes()).hexdigest() if init_onnx else None,
             "parameters": count_parameters(model),
             "gflops_per_512_tile": count_flops(model) / 1e9,
             "splits": {k: [str(i.relative_to(data.ROOT)) for i, _ in v] for k, v in split.items()},
         }, indent=1))
 
-    mix = {k: float(v) for k, v in (part.split("=") for part in args.mix.split(","))}
-    sampler = Sampler(split, args.patch, rng, mix)
+    sampler = Sampler(split, args.patch, rng, args.mix)
     train_mode(model, args.freeze_bn)
     for epoch in range(start_epoch, args.epochs):
         t0, total = time.time(), 0.0
