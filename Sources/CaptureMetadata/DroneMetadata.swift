@@ -43,8 +43,14 @@ public struct DroneMetadata: Sendable, Equatable, Codable {
   /// `rdf:Description` or as child elements. Returns nil when the packet has none.
   /// Throws `XMPError` when the packet is not well-formed XML.
   public static func parse(xmp: Data) throws(XMPError) -> DroneMetadata? {
+    let packet = trimmedPacket(xmp)
+    // XMP is UTF-8 (XMP Part 3, 1.1.2). Foundation's XMLParser stops the process on a name
+    // that is not (a trap no caller can catch), so the bytes are checked first.
+    if let bad = firstInvalidUTF8(packet) {
+      throw XMPError(reason: "not valid UTF-8 (byte \(bad) of the packet)")
+    }
     let collector = DJIPropertyCollector()
-    let parser = XMLParser(data: trimmedPacket(xmp))
+    let parser = XMLParser(data: packet)
     parser.shouldProcessNamespaces = true
     parser.shouldReportNamespacePrefixes = true
     parser.delegate = collector
@@ -56,6 +62,20 @@ public struct DroneMetadata: Sendable, Equatable, Codable {
       throw XMPError(reason: "drone-dji:\(bad.name) is \"\(bad.value)\", not a number")
     }
     return collector.values.isEmpty ? nil : collector.values
+  }
+
+  /// The offset of the first byte that is not part of a well-formed UTF-8 scalar, or nil.
+  static func firstInvalidUTF8(_ data: Data) -> Int? {
+    var parser = Unicode.UTF8.ForwardParser()
+    var bytes = data.makeIterator()
+    var offset = 0
+    while true {
+      switch parser.parseScalar(from: &bytes) {
+      case .valid(let scalar): offset += scalar.count
+      case .emptyInput: return nil
+      case .error: return offset
+      }
+    }
   }
 
   /// XMP packets are padded with whitespace and, in some files, NUL bytes that an XML parser rejects.

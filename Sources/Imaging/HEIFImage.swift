@@ -53,6 +53,17 @@ public enum HEIFImage {
       guard let plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride) else {
         throw Problem(detail: "decoded image has no RGB plane")
       }
+      // The declared size (the `ispe` box) is the file's word; the plane is what was decoded.
+      // Copying by the declared size read past the plane when a file lied about it.
+      let decodedWidth = Int(heif_image_get_width(image, heif_channel_interleaved))
+      let decodedHeight = Int(heif_image_get_height(image, heif_channel_interleaved))
+      guard decodedWidth == width, decodedHeight == height else {
+        throw Problem(
+          detail: "declares \(width)x\(height) pixels but decodes to \(decodedWidth)x\(decodedHeight)")
+      }
+      guard Int(stride) >= width * 3 else {
+        throw Problem(detail: "decoded rows are \(stride) bytes, shorter than \(width) RGB pixels")
+      }
       var pixels = [UInt8](repeating: 0, count: width * height * 3)
       pixels.withUnsafeMutableBytes { out in
         for y in 0..<height {
