@@ -74,6 +74,10 @@ struct IngestCommand: ParsableCommand {
       let placed = report.ingested.reduce(0) { $0 + $1.placedOnGround }
       print("Crack observations: \(report.cracks) (\(placed) placed on the ground through a nadir footprint)")
     }
+    if !report.skipped.isEmpty {
+      print("Not photo files (skipped): \(report.skipped.count)")
+      for entry in report.skipped { print("  \(entry.path): \(entry.reason)") }
+    }
     print("Failed: \(report.failed.count)")
     for failure in report.failed { print("  \(failure.message)") }
     for duplicate in report.duplicates where duplicate.assetId != asset || duplicate.cycleLabel != cycle {

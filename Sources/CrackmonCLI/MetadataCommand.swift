@@ -18,7 +18,7 @@ struct MetadataCommand: ParsableCommand {
   var photos: [String]
 
   func run() throws {
-    let (files, missing) = PhotoFiles.expand(photos)
+    let (files, missing, skipped) = PhotoFiles.expand(photos)
     let encoder = jsonEncoder(pretty: false)
     var failures = 0
     var out = ""
@@ -28,6 +28,9 @@ struct MetadataCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(out.utf8))
         out = ""
       }
+    }
+    for entry in skipped {
+      try emit(SkippedLine(path: entry.path, skipped: entry.reason))
     }
     for path in missing {
       failures += 1
@@ -48,6 +51,12 @@ struct MetadataCommand: ParsableCommand {
       printError("\(failures) of \(files.count + missing.count) files could not be read")
       throw ExitCode(1)
     }
+  }
+
+  /// A walked entry that is not a file to read: said, and not a failure.
+  struct SkippedLine: Encodable {
+    var path: String
+    var skipped: String
   }
 
   struct FailureLine: Encodable {

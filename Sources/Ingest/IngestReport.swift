@@ -29,6 +29,9 @@ public struct IngestReport: Encodable, Sendable {
   public var ingested: [Ingested] = []
   public var duplicates: [Duplicate] = []
   public var failed: [Failure] = []
+  /// Entries of the folders walked that are not files to read (FIFOs, broken links, names
+  /// that are not UTF-8): reported, not failures.
+  public var skipped: [PhotoFiles.Skipped] = []
 
   /// Ingested captures whose GPS is absent or invalid: stored, but tied to the asset only.
   public var withoutGPS: Int { ingested.filter { $0.gpsStatus != "valid" }.count }
@@ -38,7 +41,7 @@ public struct IngestReport: Encodable, Sendable {
   public var allHandled: Bool { failed.isEmpty }
 
   enum CodingKeys: String, CodingKey {
-    case ingested, duplicates, failed
+    case ingested, duplicates, failed, skipped
     case withoutGPS = "without_gps"
     case cracks
   }
@@ -50,5 +53,6 @@ public struct IngestReport: Encodable, Sendable {
     try c.encode(withoutGPS, forKey: .withoutGPS)
     try c.encode(cracks, forKey: .cracks)
     try c.encode(failed, forKey: .failed)
+    try c.encode(skipped, forKey: .skipped)
   }
 }

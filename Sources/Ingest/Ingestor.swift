@@ -48,10 +48,24 @@ public final class Ingestor {
     -> IngestReport
   {
     var report = IngestReport()
-    let (files, missing) = PhotoFiles.expand(inputs)
+    let (found, missing, skipped) = PhotoFiles.expand(inputs)
+    var files = found
+    report.skipped = skipped
     for path in missing {
       report.failed.append(
         .init(path: path, error: "not_found", message: "\(path): no such file or directory"))
+    }
+    // A photo the central store could never take is refused now, before it is read or
+    // hashed, not after it has waited in the outbox.
+    files.removeAll { url in
+      let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value
+      guard let size, size > CaptureRecord.maxPhotoBytes else { return false }
+      report.failed.append(
+        .init(
+          path: url.path, error: "too_large",
+          message:
+            "\(url.path): \(size) bytes, over the \(CaptureRecord.maxPhotoBytes) a photo may have to sync"))
+      return true
     }
     var done = 0
     for start in stride(from: 0, to: files.count, by: batchSize) {

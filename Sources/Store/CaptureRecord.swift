@@ -45,6 +45,8 @@ public struct CaptureRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
   public var seq: Int64 = 0
 
   public static let databaseTableName = "capture"
+  /// The largest photo the central store takes (2 GiB): ingest refuses larger ones.
+  public static let maxPhotoBytes: Int64 = 2 << 30
   public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
   public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
