@@ -20,7 +20,8 @@ public struct CentralMigration: Sendable {
   /// Tables in reference order. The audit is keyed by the receipt's (device, seq) on
   /// PostgreSQL, by its server_seq on SQLite: `overwriteAudit` bridges the two.
   static let tables = [
-    "org", "device_registration", "asset", "asset_org", "inspection_cycle", "capture", "crack_track",
+    "org", "org_receipt_counter", "device_registration", "asset", "asset_org", "inspection_cycle", "capture",
+    "crack_track",
     "crack_observation", "track_override", "push_receipt", "overwrite_audit",
   ]
   static let pageRows = 2_000
@@ -91,7 +92,9 @@ public struct CentralMigration: Sendable {
       let source = try PostgresCentralStore.wrapped(path) {
         try source.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
       }
-      let copied = table == "asset_org" ? try await target.count(table) : after[table] ?? 0
+      let copied =
+        ["asset_org", "org_receipt_counter"].contains(table)
+        ? try await target.count(table) : after[table] ?? 0
       counts.append(Count(table: table, source: source, target: copied))
     }
     return counts

@@ -154,7 +154,8 @@ public final class PostgresCentralStore: CentralStore {
   public func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
     async throws(CentralError) -> PushResult
   {
-    try await transaction { connection in
+    try PushRequest(deviceId: storeDevice, entries: entries).check()
+    return try await transaction { connection in
       try await self.apply(entries, from: storeDevice, as: device, connection)
     }
   }
@@ -163,6 +164,18 @@ public final class PostgresCentralStore: CentralStore {
     _ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration,
     _ connection: PostgresConnection
   ) async throws -> PushResult {
+    // A store id already bound may pass to a new token of the same organisation once every
+    // token that held it is revoked (rotation); never to another organisation.
+    let holders = try await rows(
+      """
+      SELECT org_id, revoked_at FROM device_registration
+      WHERE store_device_id = \(storeDevice) AND id <> \(device.id) FOR UPDATE
+      """, connection)
+    guard
+      holders.allSatisfy({ ($0["org_id"] as String) == device.orgId && ($0["revoked_at"] as String?) != nil })
+    else {
+      throw CentralError.forbidden("this device store is bound to another token")
+    }
     // Bind the token to the store that first uses it; refuse it from any other store.
     try await connection.query(
       """
@@ -177,11 +190,6 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     let sorted = entries.sorted { $0.seq < $1.seq }
-    for entry in sorted {
-      guard let stamp = entry.stamp, stamp.deviceId == storeDevice, stamp.seq == entry.seq else {
-        throw CentralError.badEntry(seq: entry.seq, reason: "its row does not carry this device and sequence")
-      }
-    }
     var result = PushResult(ackedSeq: sorted.last?.seq ?? 0, applied: 0, duplicates: 0)
     let knownRows = try await rows(
       "SELECT seq FROM push_receipt WHERE device_id = \(storeDevice) AND seq = ANY(\(sorted.map(\.seq)))",
@@ -233,14 +241,22 @@ public final class PostgresCentralStore: CentralStore {
     try await insert(dictionaries(fresh.compactMap(\.observation)), into: "crack_observation", connection)
     try await insert(dictionaries(fresh.compactMap(\.trackOverride)), into: "track_override", connection)
 
-    // Server order, last: the counter row stays locked until this transaction commits.
+    // Server order, last: the counter row stays locked until this transaction commits. Then
+    // the organisation's own order (its pull cursors), under its counter's row lock, always
+    // taken after the global one: the same order in every push, so no deadlock.
+    let n = Int64(fresh.count)
     let last: Int64 =
       try await first(
-        "UPDATE receipt_counter SET last = last + \(Int64(fresh.count)) WHERE id = 1 RETURNING last", "last",
-        connection) ?? 0
+        "UPDATE receipt_counter SET last = last + \(n) WHERE id = 1 RETURNING last", "last", connection) ?? 0
+    let orgLast: Int64 =
+      try await first(
+        """
+        INSERT INTO org_receipt_counter (org_id, last) VALUES (\(device.orgId), \(n))
+        ON CONFLICT (org_id) DO UPDATE SET last = org_receipt_counter.last + \(n) RETURNING last
+        """, "last", connection) ?? 0
     try await connection.query(
       """
-      UPDATE push_receipt r SET server_seq = \(last - Int64(fresh.count)) + u.n
+      UPDATE push_receipt r SET server_seq = \(last - n) + u.n, org_seq = \(orgLast - n) + u.n
       FROM unnest(\(fresh.map(\.seq))::int8[]) WITH ORDINALITY AS u(seq, n)
       WHERE r.device_id = \(storeDevice) AND r.seq = u.seq
       """, logger: logger)
@@ -315,7 +331,7 @@ public final class PostgresCentralStore: CentralStore {
     for entry in entries {
       let asset = assets[entry.seq] ?? ""
       if let owner = owners[asset], owner != org {
-        throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
+        throw CentralError.notYours(entry, asset: asset)
       }
       if owners[asset] == nil, !registered.contains(asset) {
         throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
@@ -334,6 +350,12 @@ public final class PostgresCentralStore: CentralStore {
     let condition = key.enumerated().map { "\($0.element.key) = $\($0.offset + 1)" }.joined(
       separator: " AND ")
     let select = "SELECT \(stored.joined(separator: ", ")) FROM \(table) WHERE \(condition) FOR UPDATE"
+    // Two pushes creating the same row at once: FOR UPDATE locks nothing while the row is not
+    // there, so the second overwrote the first without auditing it. A lock on the key (until
+    // commit) makes the second wait, and then see the first's row.
+    let lockKey = table + "/" + key.map(\.value).joined(separator: "/")
+    try await connection.query(
+      "SELECT pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))", logger: logger)
     if let previous = try await rows(PostgresQuery(unsafeSQL: select, binds: binds), connection).first {
       let json = String(decoding: try JSONEncoder().encode(try Record(row: previous)), as: UTF8.self)
       try await connection.query(
@@ -366,37 +388,36 @@ public final class PostgresCentralStore: CentralStore {
   {
     try await transaction(snapshot: true) { connection in
       let newest: Int64 =
-        try await self.first("SELECT last FROM receipt_counter WHERE id = 1", "last", connection) ?? 0
+        try await self.first(
+          "SELECT last FROM org_receipt_counter WHERE org_id = \(device.orgId)", "last", connection) ?? 0
       let until = min(until ?? newest, newest)
       let receipts: [Row]
       if let asset {
         let owner: String? = try await self.first(
           "SELECT org_id FROM asset_org WHERE asset_id = \(asset)", "org_id", connection)
-        guard let owner else { throw CentralError.unknownAsset(asset) }
-        guard owner == device.orgId else {
-          throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
-        }
+        // Another organisation's asset is answered as missing: a 403 would tell the id is taken.
+        guard let owner, owner == device.orgId else { throw CentralError.unknownAsset(asset) }
         receipts = try await self.rows(
           """
-          SELECT server_seq, device_id, seq, entity, entity_key, asset_id FROM push_receipt
-          WHERE asset_id = \(asset) AND server_seq > \(since) AND server_seq <= \(until)
+          SELECT org_seq, device_id, seq, entity, entity_key, asset_id FROM push_receipt
+          WHERE asset_id = \(asset) AND org_seq > \(since) AND org_seq <= \(until)
             AND device_id IS DISTINCT FROM \(device.storeDeviceId)
             AND entity NOT IN ('asset', 'inspection_cycle')
-          ORDER BY server_seq LIMIT \(Int64(limit))
+          ORDER BY org_seq LIMIT \(Int64(limit))
           """, connection)
       } else {
         receipts = try await self.rows(
           """
-          SELECT r.server_seq, r.device_id, r.seq, r.entity, r.entity_key, r.asset_id FROM push_receipt r
+          SELECT r.org_seq, r.device_id, r.seq, r.entity, r.entity_key, r.asset_id FROM push_receipt r
           JOIN asset_org o ON o.asset_id = r.asset_id
-          WHERE o.org_id = \(device.orgId) AND r.server_seq > \(since) AND r.server_seq <= \(until)
+          WHERE o.org_id = \(device.orgId) AND r.org_seq > \(since) AND r.org_seq <= \(until)
             AND r.entity IN ('asset', 'inspection_cycle')
-          ORDER BY r.server_seq LIMIT \(Int64(limit))
+          ORDER BY r.org_seq LIMIT \(Int64(limit))
           """, connection)
       }
       var page = PullPage(cursor: max(since, until), more: false, entries: [])
       if receipts.count == limit, let last = receipts.last {
-        page.cursor = last["server_seq"]
+        page.cursor = last["org_seq"]
         page.more = true
       }
       return try await self.entries(for: receipts, into: page, connection)
@@ -435,12 +456,16 @@ public final class PostgresCentralStore: CentralStore {
         first
       }
     }
+    // Assets and cycles are found by the receipt's asset, which the organisation join
+    // vouches for: never by the key alone.
     var assetKeys = PostgresBindings()
-    assetKeys.append((byEntity["asset"] ?? []).map { $0["entity_key"] as String })
+    assetKeys.append((byEntity["asset"] ?? []).map { $0["asset_id"] as String })
     let assetRows = try await rows(
       PostgresQuery(unsafeSQL: select("asset") + " WHERE id = ANY($1)", binds: assetKeys), connection)
     let assets = Dictionary(assetRows.map { ($0["id"] as String, $0) }) { first, _ in first }
-    let cycleReceipts = byEntity["inspection_cycle"] ?? []
+    let cycleReceipts = (byEntity["inspection_cycle"] ?? []).filter {
+      ($0["entity_key"] as String).hasPrefix(($0["asset_id"] as String) + "/")
+    }
     var cycleKeys = PostgresBindings()
     cycleKeys.append(cycleReceipts.map { $0["asset_id"] as String })
     cycleKeys.append(
@@ -461,12 +486,16 @@ public final class PostgresCentralStore: CentralStore {
     let tracks = try await stamped("crack_track")
     let overrides = try await stamped("track_override")
 
-    for receipt in receipts {
+    var bytes = 0
+    for (index, receipt) in receipts.enumerated() {
       var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
       let stamp = Stamp(device: receipt["device_id"], seq: entry.seq)
       switch entry.entity {
-      case "asset": entry.asset = try assets[entry.key].map { try Asset(row: $0) }
-      case "inspection_cycle": entry.cycle = try cycles[entry.key].map { try InspectionCycle(row: $0) }
+      case "asset": entry.asset = try assets[receipt["asset_id"] as String].map { try Asset(row: $0) }
+      case "inspection_cycle":
+        let asset: String = receipt["asset_id"]
+        guard entry.key.hasPrefix(asset + "/") else { continue }
+        entry.cycle = try cycles[entry.key].map { try InspectionCycle(row: $0) }
       case "capture": entry.capture = try captures[stamp].map { try CaptureRecord(row: $0) }
       case "crack_observation":
         entry.observation = try observations[stamp].map { try CrackObservation(row: $0) }
@@ -474,7 +503,11 @@ public final class PostgresCentralStore: CentralStore {
       case "track_override": entry.trackOverride = try overrides[stamp].map { try TrackOverrideRow(row: $0) }
       default: break
       }
-      if entry.stamp != nil { page.entries.append(entry) }
+      if entry.stamp != nil,
+        !page.add(entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : page.cursor)
+      {
+        break
+      }
     }
     return page
   }

@@ -56,6 +56,20 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
     case .database(let message): "central store error: \(message)"
     }
   }
+
+  /// An entry whose asset belongs to another organisation. An asset id the row names itself
+  /// is the device's own word and may be quoted; one found through a stored capture or
+  /// observation is another organisation's and is never named: such a row is answered as
+  /// unknown, as though the capture were not there.
+  public static func notYours(_ entry: SyncEntry, asset: String) -> CentralError {
+    if let row = entry.observation {
+      return .badEntry(seq: entry.seq, reason: "capture \(row.captureId) is not in the central store")
+    }
+    if let row = entry.trackOverride {
+      return .badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
+    }
+    return .forbidden("asset \"\(asset)\" belongs to another organisation")
+  }
 }
 
 /// The central store every field device syncs to: one SQLite file (`SQLiteCentralStore`),
@@ -215,7 +229,8 @@ public final class SQLiteCentralStore: CentralStore {
   public func push(_ entries: [SyncEntry], from storeDevice: String, as device: DeviceRegistration)
     throws(CentralError) -> PushResult
   {
-    try wrap {
+    try PushRequest(deviceId: storeDevice, entries: entries).check()
+    return try wrap {
       try pool.write { db in
         // Bind the token to the store that first uses it; refuse it from any other store.
         let bound = try String.fetchOne(
@@ -224,16 +239,21 @@ public final class SQLiteCentralStore: CentralStore {
           throw CentralError.forbidden("this token belongs to another device store")
         }
         if bound == nil {
+          // A store id already bound may pass to a new token of the same organisation once
+          // every token that held it is revoked (rotation); never to another organisation.
+          let holders = try Row.fetchAll(
+            db,
+            sql: "SELECT org_id, revoked_at FROM device_registration WHERE store_device_id = ? AND id <> ?",
+            arguments: [storeDevice, device.id])
+          guard holders.allSatisfy({ $0["org_id"] == device.orgId && $0["revoked_at"] != nil }) else {
+            throw CentralError.forbidden("this device store is bound to another token")
+          }
           try db.execute(
             sql: "UPDATE device_registration SET store_device_id = ? WHERE id = ?",
             arguments: [storeDevice, device.id])
         }
         var result = PushResult(ackedSeq: 0, applied: 0, duplicates: 0)
         for entry in entries.sorted(by: { $0.seq < $1.seq }) {
-          guard let stamp = entry.stamp, stamp.deviceId == storeDevice, stamp.seq == entry.seq else {
-            throw CentralError.badEntry(
-              seq: entry.seq, reason: "its row does not carry this device and sequence")
-          }
           result.ackedSeq = max(result.ackedSeq, entry.seq)
           if try Row.fetchOne(
             db, sql: "SELECT 1 FROM push_receipt WHERE device_id = ? AND seq = ?",
@@ -287,7 +307,7 @@ public final class SQLiteCentralStore: CentralStore {
     let owner = try String.fetchOne(
       db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
     if let owner, owner != org {
-      throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
+      throw CentralError.notYours(entry, asset: asset)
     }
     if owner == nil, entry.asset == nil {
       throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
@@ -300,6 +320,15 @@ public final class SQLiteCentralStore: CentralStore {
         """,
       arguments: [entry.stamp?.deviceId, entry.seq, entry.entity, entry.key, Timestamp.now(), asset])
     let serverSeq = db.lastInsertedRowID
+    // The organisation's own order, which its pulls page by.
+    let orgSeq = try Int64.fetchOne(
+      db,
+      sql: """
+        INSERT INTO org_receipt_counter (org_id, last) VALUES (?, 1)
+        ON CONFLICT (org_id) DO UPDATE SET last = last + 1 RETURNING last
+        """, arguments: [org])
+    try db.execute(
+      sql: "UPDATE push_receipt SET org_seq = ? WHERE server_seq = ?", arguments: [orgSeq, serverSeq])
     func audit(_ previous: some Encodable) throws {
       let json = String(decoding: try JSONEncoder().encode(previous), as: UTF8.self)
       try db.execute(
@@ -341,49 +370,54 @@ public final class SQLiteCentralStore: CentralStore {
   {
     try wrap {
       try pool.read { db in
-        let newest = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt") ?? 0
+        // Cursors are the organisation's own receipt numbers: they say nothing of others.
+        let newest =
+          try Int64.fetchOne(
+            db, sql: "SELECT last FROM org_receipt_counter WHERE org_id = ?", arguments: [device.orgId]) ?? 0
         let until = min(until ?? newest, newest)
         let receipts: [Row]
         if let asset {
           let owner = try String.fetchOne(
             db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
-          guard let owner else { throw CentralError.unknownAsset(asset) }
-          guard owner == device.orgId else {
-            throw CentralError.forbidden("asset \"\(asset)\" belongs to another organisation")
-          }
+          // Another organisation's asset is answered as missing: a 403 would tell the id is taken.
+          guard let owner, owner == device.orgId else { throw CentralError.unknownAsset(asset) }
           receipts = try Row.fetchAll(
             db,
             sql: """
-              SELECT server_seq, device_id, seq, entity, entity_key FROM push_receipt
-              WHERE asset_id = ? AND server_seq > ? AND server_seq <= ? AND device_id IS NOT ?
+              SELECT org_seq, device_id, seq, entity, entity_key FROM push_receipt
+              WHERE asset_id = ? AND org_seq > ? AND org_seq <= ? AND device_id IS NOT ?
                 AND entity NOT IN ('asset', 'inspection_cycle')
-              ORDER BY server_seq LIMIT ?
+              ORDER BY org_seq LIMIT ?
               """, arguments: [asset, since, until, device.storeDeviceId, limit])
         } else {
           receipts = try Row.fetchAll(
             db,
             sql: """
-              SELECT r.server_seq, r.device_id, r.seq, r.entity, r.entity_key, r.asset_id FROM push_receipt r
+              SELECT r.org_seq, r.device_id, r.seq, r.entity, r.entity_key, r.asset_id FROM push_receipt r
               JOIN asset_org o ON o.asset_id = r.asset_id
-              WHERE o.org_id = ? AND r.server_seq > ? AND r.server_seq <= ?
+              WHERE o.org_id = ? AND r.org_seq > ? AND r.org_seq <= ?
                 AND r.entity IN ('asset', 'inspection_cycle')
-              ORDER BY r.server_seq LIMIT ?
+              ORDER BY r.org_seq LIMIT ?
               """, arguments: [device.orgId, since, until, limit])
         }
         var page = PullPage(cursor: max(since, until), more: false, entries: [])
         if receipts.count == limit, let last = receipts.last {
-          page.cursor = last["server_seq"]
+          page.cursor = last["org_seq"]
           page.more = true
         }
-        for receipt in receipts {
+        var bytes = 0
+        for (index, receipt) in receipts.enumerated() {
           var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
           let stamp: StatementArguments = [receipt["device_id"], entry.seq]
           let byStamp = "device_id = ? AND seq = ?"
           switch entry.entity {
-          // Assets and cycles change: the device gets their current rows (last write wins).
-          case "asset": entry.asset = try Asset.fetchOne(db, key: entry.key)
+          // Assets and cycles change: the device gets their current rows (last write wins),
+          // found by the receipt's asset, which the organisation join vouches for: never by
+          // the key alone.
+          case "asset": entry.asset = try Asset.fetchOne(db, key: receipt["asset_id"] as String)
           case "inspection_cycle":
             let assetId: String = receipt["asset_id"]
+            guard entry.key.hasPrefix(assetId + "/") else { continue }
             entry.cycle = try InspectionCycle.fetchOne(
               db, key: ["asset_id": assetId, "label": String(entry.key.dropFirst(assetId.count + 1))])
           case "capture":
@@ -396,7 +430,11 @@ public final class SQLiteCentralStore: CentralStore {
             entry.trackOverride = try TrackOverrideRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
           default: break
           }
-          if entry.stamp != nil { page.entries.append(entry) }
+          if entry.stamp != nil,
+            !page.add(entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : since)
+          {
+            break
+          }
         }
         return page
       }

@@ -44,6 +44,12 @@ enum Migrations {
     migrator.registerMigration("central v3 crack envelopes") { db in
       try db.execute(sql: central3)
     }
+    migrator.registerMigration("central v4 token rotation") { db in
+      try db.execute(sql: central4)
+    }
+    migrator.registerMigration("central v5 organisation cursors") { db in
+      try db.execute(sql: central5)
+    }
     return migrator
   }
 
@@ -402,6 +408,43 @@ enum Migrations {
        JOIN capture c ON c.id = o.capture_id WHERE t.device_id = push_receipt.device_id AND t.seq = push_receipt.seq)
       WHERE entity = 'track_override';
     CREATE INDEX push_receipt_by_asset ON push_receipt(asset_id, server_seq);
+    """
+
+  /// A device store keeps its id when its token is rotated (revoked, and a new one added):
+  /// the store id is unique among live tokens only. SQLite cannot drop a column's UNIQUE, so
+  /// the table is rebuilt (nothing references it).
+  private static let central4 = """
+    CREATE TABLE device_registration_v4 (
+      id TEXT PRIMARY KEY NOT NULL,
+      org_id TEXT NOT NULL REFERENCES org(id),
+      name TEXT NOT NULL,
+      token_sha256 TEXT NOT NULL UNIQUE,
+      store_device_id TEXT,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    );
+    INSERT INTO device_registration_v4 (id, org_id, name, token_sha256, store_device_id, created_at, revoked_at)
+      SELECT id, org_id, name, token_sha256, store_device_id, created_at, revoked_at FROM device_registration;
+    DROP TABLE device_registration;
+    ALTER TABLE device_registration_v4 RENAME TO device_registration;
+    CREATE UNIQUE INDEX device_registration_live_store ON device_registration(store_device_id)
+      WHERE revoked_at IS NULL;
+    """
+
+  /// Pull cursors count each organisation's receipts only: a global counter let one
+  /// organisation watch another's activity in the gaps between its own numbers. Receipts
+  /// already given keep their number (the cursors devices hold stay valid); each
+  /// organisation's counter starts above every number given so far.
+  private static let central5 = """
+    ALTER TABLE push_receipt ADD COLUMN org_seq INTEGER;
+    UPDATE push_receipt SET org_seq = server_seq;
+    CREATE INDEX push_receipt_by_asset_org_seq ON push_receipt(asset_id, org_seq);
+    CREATE TABLE org_receipt_counter (
+      org_id TEXT PRIMARY KEY NOT NULL REFERENCES org(id),
+      last INTEGER NOT NULL CHECK (last >= 0)
+    );
+    INSERT INTO org_receipt_counter (org_id, last)
+      SELECT id, (SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt) FROM org;
     """
 
   /// An R*Tree of crack envelopes, so that a bounding-box query reads the cracks in the box

@@ -60,6 +60,27 @@ public struct PullPage: Codable, Sendable, Equatable {
   }
 }
 
+extension PullPage {
+  /// Most row bytes (as JSON) in one page, besides the entry limit: rows of up to
+  /// `SyncEntry.maxEntryBytes` each, so a page of large rows still fits every client.
+  public static let maxBytes = 8 << 20
+
+  /// Appends `entry`, unless the page already holds `maxBytes`: then the page ends at
+  /// `previous` (the server sequence number of the receipt before this one) and says there is
+  /// more. `bytes` is the page's running total. A page always takes its first entry.
+  public mutating func add(_ entry: SyncEntry, bytes: inout Int, endingAt previous: Int64) -> Bool {
+    let size = (try? JSONEncoder().encode(entry).count) ?? 0
+    if bytes + size > Self.maxBytes, !entries.isEmpty {
+      cursor = previous
+      more = true
+      return false
+    }
+    bytes += size
+    entries.append(entry)
+    return true
+  }
+}
+
 /// Where this device syncs to, as `crackmon remote set` stored it.
 public struct SyncRemote: Sendable, Equatable {
   public var url: String

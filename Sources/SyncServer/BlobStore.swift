@@ -12,6 +12,7 @@ public actor BlobStore {
     case badName(String)
     case unknownUpload(String)
     case busy(String)
+    case lengthChanged(String, declared: Int64)
     case wrongOffset(expected: Int64, got: Int64)
     case chunkChecksum
     case tooLong(limit: Int64)
@@ -23,6 +24,8 @@ public actor BlobStore {
       case .badName(let name): "\(name) is not a SHA-256 (64 lowercase hex digits)"
       case .unknownUpload(let sha): "no upload for \(sha): create it first"
       case .busy(let sha): "another upload of \(sha) is in progress"
+      case .lengthChanged(let sha, let declared):
+        "the upload of \(sha) is \(declared) bytes long and has begun: its length cannot change"
       case .wrongOffset(let expected, let got): "chunk at offset \(got), but the upload is at \(expected)"
       case .chunkChecksum: "chunk checksum does not match its bytes; the offset did not move"
       case .tooLong(let limit): "more bytes than the upload's length or the chunk limit (\(limit))"
@@ -73,10 +76,14 @@ public actor BlobStore {
     }
     let data = partial.appendingPathComponent(sha)
     let meta = partial.appendingPathComponent(sha + ".length")
-    if let declared = (try? String(contentsOf: meta, encoding: .utf8)).flatMap({ Int64($0) }),
-      declared == length
-    {
-      return Status(sha256: sha, length: length, offset: size(data) ?? 0, complete: false)
+    if let declared = (try? String(contentsOf: meta, encoding: .utf8)).flatMap({ Int64($0) }) {
+      let offset = size(data) ?? 0
+      if declared == length { return Status(sha256: sha, length: length, offset: offset, complete: false) }
+      // A photo's bytes have one length. Starting over under a chunk in flight truncated
+      // the file under its writer (and once crashed the server); bytes already checked in
+      // are never thrown away for another claim. Only an upload with nothing in it restarts.
+      guard !writing.contains(sha) else { throw .busy(sha) }
+      guard offset == 0 else { throw .lengthChanged(sha, declared: declared) }
     }
     do {
       try Data().write(to: data)

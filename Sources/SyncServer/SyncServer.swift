@@ -25,6 +25,12 @@ public struct SyncServer: Sendable {
   public static let maxPushBytes = 16 << 20
   /// Most entries in one pull page: about as large as a push batch.
   public static let maxPullEntries = 1000
+  /// Seconds a connection may send nothing (no header line, no body bytes, no next request)
+  /// before it is closed. `CRACKMON_IDLE_TIMEOUT_S` overrides it (the tests shorten it).
+  public static let idleTimeoutSeconds: Int = {
+    ProcessInfo.processInfo.environment["CRACKMON_IDLE_TIMEOUT_S"].flatMap { Int($0) }.map { max(1, $0) }
+      ?? 30
+  }()
 
   public init(store: any CentralStore, blobs: BlobStore, metrics: ServerMetrics = ServerMetrics()) {
     self.store = store
@@ -66,17 +72,7 @@ public struct SyncServer: Sendable {
     }
     router.post("v1/push") { request, context -> PushResult in
       let device = try await authenticate(request)
-      let push: PushRequest
-      do {
-        push = try await request.decode(as: PushRequest.self, context: context)
-      } catch let error as HTTPError {
-        throw error
-      } catch is NIOTooManyBytesError {
-        throw HTTPError(
-          .contentTooLarge, message: "push body over \(Self.maxPushBytes) bytes: send smaller batches")
-      } catch {
-        throw HTTPError(.badRequest, message: "malformed push body: \(error)")
-      }
+      let push = try await decodeBody(PushRequest.self, request, context: context, what: "push")
       do throws(CentralError) {
         let result = try await store.push(push.entries, from: push.deviceId, as: device)
         metrics.pushBatches.increment()
@@ -126,21 +122,23 @@ public struct SyncServer: Sendable {
       try await mapResponse(request, context: context)
     }
     router.get("v1/assets/:id/cracks") { request, context -> Response in
-      guard let text = request.uri.queryParameters.get("bbox") else {
-        throw HTTPError(.badRequest, message: "bbox is required: minlon,minlat,maxlon,maxlat")
+      try await mapResponse(request, context: context, kinds: [MapRow.Kind.crack]) { bbox throws(HTTPError) in
+        guard let text = bbox else {
+          throw HTTPError(.badRequest, message: "bbox is required: minlon,minlat,maxlon,maxlat")
+        }
+        guard let box = BoundingBox(text) else {
+          throw HTTPError(
+            .badRequest,
+            message: "bbox \"\(text)\": give minlon,minlat,maxlon,maxlat in WGS84 degrees, minimums first")
+        }
+        return box
       }
-      guard let box = BoundingBox(text) else {
-        throw HTTPError(
-          .badRequest,
-          message: "bbox \"\(text)\": give minlon,minlat,maxlon,maxlat in WGS84 degrees, minimums first")
-      }
-      return try await mapResponse(request, context: context, kinds: [.crack], within: box)
     }
     router.post("v1/blobs") { request, context -> BlobStore.Status in
       let device = try await authenticate(request)
-      let upload = try await request.decode(as: NewUpload.self, context: context)
+      let upload = try await decodeBody(NewUpload.self, request, context: context, what: "upload")
       try await checkPhoto(upload.sha256, device: device)
-      guard upload.length > 0, upload.length <= 2 << 30 else {
+      guard upload.length > 0, upload.length <= CaptureRecord.maxPhotoBytes else {
         throw HTTPError(
           .badRequest, message: "length \(upload.length) is not a photo's size (1 byte to 2 GiB)")
       }
@@ -166,8 +164,11 @@ public struct SyncServer: Sendable {
   /// `GET /v1/assets/{id}/cracks?bbox=minlon,minlat,maxlon,maxlat[&cycle=]` is the same with
   /// only the crack features whose envelope touches the box: PostGIS answers it through its
   /// spatial index; the SQLite store filters while it streams.
+  /// The token and the asset's organisation are checked before any parameter (`within`
+  /// reads the box from the `bbox` parameter): a caller learns nothing it may not see.
   func mapResponse(
-    _ request: Request, context: Context, kinds: [MapRow.Kind]? = nil, within: BoundingBox? = nil
+    _ request: Request, context: Context, kinds: [MapRow.Kind]? = nil,
+    within: (_ bbox: String?) throws(HTTPError) -> BoundingBox? = { _ in nil }
   ) async throws -> Response {
     let device = try await authenticate(request)
     let asset = try context.parameters.require("id")
@@ -177,14 +178,15 @@ public struct SyncServer: Sendable {
     } catch {
       throw Self.httpError(error)
     }
-    guard let owner else { throw HTTPError(.notFound, message: "no asset \"\(asset)\"") }
-    guard owner == device.orgId else {
-      throw HTTPError(.forbidden, message: "asset \"\(asset)\" belongs to another organisation")
+    // Another organisation's asset is answered as if it did not exist: a 403 would tell
+    // that the id is taken.
+    guard let owner, owner == device.orgId else {
+      throw HTTPError(.notFound, message: "no asset \"\(asset)\"")
     }
     let query = request.uri.queryParameters
     var map = AssetMap(store: store, asset: asset, cycle: query.get("cycle"))
     map.sequence = query.get("seq") == "true"
-    map.within = within
+    map.within = try within(query.get("bbox"))
     do {
       map.kinds =
         try query.get("what").map { list throws(MapExportError) in try AssetMap.kinds(from: list) }
@@ -239,12 +241,27 @@ public struct SyncServer: Sendable {
     do throws(CentralError) { owner = try await store.organisation(ofCapture: sha) } catch {
       throw Self.httpError(error)
     }
-    guard let owner else {
+    // Another organisation's photo is answered as if it did not exist: a 403 would tell
+    // that someone holds it.
+    guard let owner, owner == device.orgId else {
       throw HTTPError(
         .notFound, message: "no capture \(sha) in the central store: push records before photos")
     }
-    guard owner == device.orgId else {
-      throw HTTPError(.forbidden, message: "capture \(sha) belongs to another organisation")
+  }
+
+  /// A JSON body, or one JSON error: 413 over the size limit, 400 when it does not decode.
+  func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, context: Context, what: String)
+    async throws -> T
+  {
+    do {
+      return try await request.decode(as: type, context: context)
+    } catch let error as HTTPError {
+      throw error
+    } catch is NIOTooManyBytesError {
+      throw HTTPError(
+        .contentTooLarge, message: "\(what) body over \(Self.maxPushBytes) bytes: send smaller batches")
+    } catch {
+      throw HTTPError(.badRequest, message: "malformed \(what) body: \(error)")
     }
   }
 
@@ -256,7 +273,7 @@ public struct SyncServer: Sendable {
       case .badName, .chunkChecksum, .wholeFileChecksum:
         throw HTTPError(.badRequest, message: failure.description)
       case .unknownUpload: throw HTTPError(.notFound, message: failure.description)
-      case .busy, .wrongOffset: throw HTTPError(.conflict, message: failure.description)
+      case .busy, .wrongOffset, .lengthChanged: throw HTTPError(.conflict, message: failure.description)
       case .tooLong: throw HTTPError(.contentTooLarge, message: failure.description)
       case .io: throw HTTPError(.internalServerError, message: "blob storage error")
       }
@@ -309,7 +326,8 @@ public struct SyncServer: Sendable {
       return try await blobCall { throw error }
     }
     let finished = try await blobCall { try await blobs.finishChunk(sha, chunkFile: chunkFile) }
-    metrics.blobBytesReceived.increment(by: finished.offset - status.offset)
+    // Counters only ever go up: a negative delta stops the process (a precondition).
+    metrics.blobBytesReceived.increment(by: max(0, finished.offset - status.offset))
     if finished.complete {
       metrics.blobsCompleted.increment()
       context.logger.info(
@@ -355,6 +373,9 @@ public struct SyncServer: Sendable {
     logger.logLevel = .info
     let app = Application(
       router: router(),
+      // Idle, half-sent and kept-alive sockets are closed after `idleTimeout` without a
+      // byte of request: a slowloris client cannot hold connections open.
+      server: .http1(configuration: .init(idleTimeout: .seconds(Int64(Self.idleTimeoutSeconds)))),
       configuration: .init(address: .hostname(host, port: port), serverName: "crackmon"),
       onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
       logger: logger)

@@ -12,8 +12,11 @@ final class Server {
   let url: URL
   let port: Int
 
-  init(central: CentralUnderTest, blobs: URL, port: Int = 0) throws {
+  init(central: CentralUnderTest, blobs: URL, port: Int = 0, environment: [String: String] = [:]) throws {
     process.executableURL = TestPaths.crackmonBinary
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.arguments =
       ["serve"] + central.serveArguments + ["--blobs", blobs.path, "--listen", "127.0.0.1:\(port)"]
     let out = Pipe()

@@ -1,0 +1,154 @@
+import Foundation
+
+/// What the central store requires of every pushed entry before it reads or writes anything
+/// for it. A device's own outbox always passes; the rules are for hostile or broken clients.
+///
+/// The entry's `entity` and `key` are the client's words: they are checked against the row,
+/// never trusted. Receipts are written with the row's own entity and key, so a pull can only
+/// ever return rows the entry itself carried (an entry keyed by another organisation's asset
+/// id but carrying one of this organisation's rows used to plant a receipt that pulled the
+/// other organisation's asset down).
+extension SyncEntry {
+  /// Longest identifier (asset id, cycle label, track id, device id) in UTF-8 bytes.
+  public static let maxIdentifierBytes = 256
+  /// Longest other text field of an asset or cycle row: every device of the organisation
+  /// pulls these rows, so one huge name must not be able to make every pull fail.
+  public static let maxTextBytes = 1024
+  /// Largest entry as JSON: a capture's full metadata or a long crack's polylines fit easily.
+  public static let maxEntryBytes = 1 << 20
+  /// Most entries in one push (the OpenAPI document's `maxItems`).
+  public static let maxPushEntries = 500
+  static let entities: Set<String> = [
+    "asset", "inspection_cycle", "capture", "crack_observation", "crack_track", "track_override",
+  ]
+
+  /// The row's own entity name and key, or nil when the entry carries no row or more than one.
+  public var rowIdentity: (entity: String, key: String)? {
+    var found: [(String, String)] = []
+    if let asset { found.append((Asset.syncEntity, asset.syncKey)) }
+    if let cycle { found.append((InspectionCycle.syncEntity, cycle.syncKey)) }
+    if let capture { found.append((CaptureRecord.syncEntity, capture.syncKey)) }
+    if let observation { found.append((CrackObservation.syncEntity, observation.syncKey)) }
+    if let track { found.append((CrackTrackRow.syncEntity, track.syncKey)) }
+    if let trackOverride { found.append((TrackOverrideRow.syncEntity, trackOverride.syncKey)) }
+    return found.count == 1 ? found[0] : nil
+  }
+
+  /// Throws `badEntry` (HTTP 400) naming the field, for anything the stores' constraints
+  /// would refuse and for anything that does not describe itself truthfully.
+  public func check(from storeDevice: String) throws(CentralError) {
+    func refuse(_ reason: String) -> CentralError { .badEntry(seq: seq, reason: reason) }
+    guard seq >= 1 else { throw refuse("seq must be 1 or more") }
+    guard Self.entities.contains(entity) else { throw refuse("unknown entity \"\(entity.prefix(64))\"") }
+    guard let identity = rowIdentity else {
+      throw refuse("an entry carries exactly one row, the one its entity names")
+    }
+    guard identity.entity == entity else {
+      throw refuse("entity is \"\(entity)\" but its row is a \(identity.entity)")
+    }
+    guard identity.key == key else { throw refuse("key does not match its row's key") }
+    guard let stamp, stamp.deviceId == storeDevice, stamp.seq == seq else {
+      throw refuse("its row does not carry this device and sequence")
+    }
+    func identifier(_ name: String, _ value: String) throws(CentralError) {
+      guard !value.isEmpty else { throw refuse("\(name) is empty") }
+      guard value.utf8.count <= Self.maxIdentifierBytes else {
+        throw refuse("\(name) is over \(Self.maxIdentifierBytes) bytes")
+      }
+    }
+    func text(_ name: String, _ value: String?) throws(CentralError) {
+      guard let value else { return }
+      guard value.utf8.count <= Self.maxTextBytes else {
+        throw refuse("\(name) is over \(Self.maxTextBytes) bytes")
+      }
+    }
+    func sha(_ name: String, _ value: String) throws(CentralError) {
+      guard value.utf8.count == 64,
+        value.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+      else { throw refuse("\(name) is not a SHA-256 (64 lowercase hex digits)") }
+    }
+    func position(_ latitude: Double?, _ longitude: Double?) throws(CentralError) {
+      guard (latitude == nil) == (longitude == nil) else {
+        throw refuse("latitude and longitude come together")
+      }
+      if let latitude, !(latitude.isFinite && (-90...90).contains(latitude)) {
+        throw refuse("latitude \(latitude) is not within -90...90")
+      }
+      if let longitude, !(longitude.isFinite && (-180...180).contains(longitude)) {
+        throw refuse("longitude \(longitude) is not within -180...180")
+      }
+    }
+    func epsg(_ code: Int?) throws(CentralError) {
+      if let code, !(1...999_999).contains(code) { throw refuse("epsg \(code) is not an EPSG code") }
+    }
+    try identifier("deviceId", storeDevice)
+    if let asset {
+      try identifier("asset.id", asset.id)
+      try text("asset.name", asset.name)
+      try text("asset.createdAt", asset.createdAt)
+      try position(asset.latitude, asset.longitude)
+      try epsg(asset.epsg)
+    } else if let cycle {
+      try identifier("cycle.assetId", cycle.assetId)
+      try identifier("cycle.label", cycle.label)
+      for (name, value) in [
+        ("cycle.startDate", cycle.startDate), ("cycle.endDate", cycle.endDate),
+        ("cycle.createdAt", cycle.createdAt),
+      ] {
+        try text(name, value)
+      }
+    } else if let capture {
+      try sha("capture.id", capture.id)
+      try identifier("capture.assetId", capture.assetId)
+      try identifier("capture.cycleLabel", capture.cycleLabel)
+      try position(capture.latitude, capture.longitude)
+      try epsg(capture.epsg)
+      guard ["valid", "invalid", "absent"].contains(capture.gpsStatus) else {
+        throw refuse("capture.gpsStatus \"\(capture.gpsStatus.prefix(64))\" is not valid, invalid or absent")
+      }
+      guard capture.gpsStatus == "valid" || capture.latitude == nil else {
+        throw refuse("capture has a position without a valid GPS fix")
+      }
+      guard ["nadir", "oblique", "unknown"].contains(capture.cameraView) else {
+        throw refuse("capture.cameraView is not nadir, oblique or unknown")
+      }
+      if let gsd = capture.gsdMmPerPx, !(gsd.isFinite && gsd > 0) {
+        throw refuse("capture.gsdMmPerPx must be above 0")
+      }
+    } else if let observation {
+      try sha("observation.id", observation.id)
+      try sha("observation.captureId", observation.captureId)
+      try position(observation.latitude, observation.longitude)
+      try epsg(observation.epsg)
+    } else if let track {
+      try identifier("track.id", track.id)
+      try identifier("track.assetId", track.assetId)
+    } else if let trackOverride {
+      try sha("trackOverride.observationId", trackOverride.observationId)
+      guard ["link", "unlink"].contains(trackOverride.action),
+        (trackOverride.action == "link") == (trackOverride.trackId != nil)
+      else { throw refuse("trackOverride: a link names a track, an unlink none") }
+      if let track = trackOverride.trackId { try identifier("trackOverride.trackId", track) }
+    }
+    guard let size = try? JSONEncoder().encode(self).count, size <= Self.maxEntryBytes else {
+      throw refuse("over \(Self.maxEntryBytes) bytes as JSON")
+    }
+  }
+}
+
+extension PushRequest {
+  /// The batch-level rules, then each entry's: all before anything is applied.
+  public func check() throws(CentralError) {
+    guard entries.count <= SyncEntry.maxPushEntries else {
+      throw .badEntry(
+        seq: 0, reason: "\(entries.count) entries: send at most \(SyncEntry.maxPushEntries) in one push")
+    }
+    var seen = Set<Int64>()
+    for entry in entries {
+      guard seen.insert(entry.seq).inserted else {
+        throw .badEntry(seq: entry.seq, reason: "the same seq twice in one push")
+      }
+      try entry.check(from: deviceId)
+    }
+  }
+}
