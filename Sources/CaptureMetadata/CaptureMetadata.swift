@@ -66,22 +66,29 @@ extension CaptureMetadata {
   public static func read(_ url: URL) throws(MetadataError) -> CaptureMetadata {
     let path = url.path
     let data: Data
+    let digest: String
     do {
+      // Mapped, so that parsing touches only the pages it reads (headers, the last bytes);
+      // the hash streams through the file on its own.
       data = try Data(contentsOf: url, options: .alwaysMapped)
+      digest = try ContentHash.sha256(contentsOf: url)
     } catch {
       let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
       throw .unreadable(path: path, reason: reason)
     }
-    return try read(data, path: path)
+    return try read(data, path: path, sha256: digest)
   }
 
-  /// Reads metadata from bytes already in memory; `path` is used for reporting only.
-  public static func read(_ data: Data, path: String) throws(MetadataError) -> CaptureMetadata {
+  /// Reads metadata from bytes already in memory; `path` is used for reporting only, and
+  /// `sha256` is the bytes' digest when the caller has it already.
+  public static func read(_ data: Data, path: String, sha256: String? = nil) throws(MetadataError)
+    -> CaptureMetadata
+  {
     guard !data.isEmpty else { throw .empty(path: path) }
     guard let container = Container.sniff(data.prefix(64)) else { throw .notAnImage(path: path) }
     guard container.isSupported else { throw .unsupportedContainer(path: path, container: container) }
 
-    let digest = ContentHash.sha256(data)
+    let digest = sha256 ?? ContentHash.sha256(data)
     var metadata = CaptureMetadata(
       path: path, sha256: digest, fileSize: data.count, container: container, gps: .absent,
       imageDataComplete: true, warnings: [])

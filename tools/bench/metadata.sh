@@ -46,7 +46,7 @@ PY
 export CRACKMON_STORE=$set_dir/bench.sqlite
 hyperfine --runs 5 --export-json /tmp/crackmon-bench-ingest.json \
   --prepare "rm -f $CRACKMON_STORE* && $crackmon init >/dev/null && $crackmon asset add b --name B --kind bridge --lat 52.5 --lon 13.4 >/dev/null && $crackmon cycle add b c >/dev/null" \
-  -n ingest "$crackmon ingest $set_dir/photos --asset b --cycle c > /dev/null"
+  -n ingest "$crackmon ingest $set_dir/photos --asset b --cycle c --no-segment > /dev/null"
 python3 - <<'PY'
 import json
 r = json.load(open("/tmp/crackmon-bench-ingest.json"))["results"][0]
