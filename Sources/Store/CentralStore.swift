@@ -253,6 +253,7 @@ public final class SQLiteCentralStore: CentralStore {
             arguments: [storeDevice, device.id])
         }
         var result = PushResult(ackedSeq: 0, applied: 0, duplicates: 0)
+        let before = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt") ?? 0
         for entry in entries.sorted(by: { $0.seq < $1.seq }) {
           result.ackedSeq = max(result.ackedSeq, entry.seq)
           if try Row.fetchOne(
@@ -265,6 +266,24 @@ public final class SQLiteCentralStore: CentralStore {
           }
           try apply(entry, org: device.orgId, db: db)
           result.applied += 1
+        }
+        if result.applied > 0 {
+          // The organisation's own order, which its pulls page by, for the whole batch at
+          // once: one writer at a time, so this batch's receipts are those past `before`.
+          let last =
+            try Int64.fetchOne(
+              db,
+              sql: """
+                INSERT INTO org_receipt_counter (org_id, last) VALUES (?, ?)
+                ON CONFLICT (org_id) DO UPDATE SET last = last + excluded.last RETURNING last
+                """, arguments: [device.orgId, result.applied]) ?? 0
+          try db.execute(
+            sql: """
+              UPDATE push_receipt SET org_seq = ? + u.n
+              FROM (SELECT server_seq, ROW_NUMBER() OVER (ORDER BY server_seq) AS n
+                    FROM push_receipt WHERE server_seq > ?) AS u
+              WHERE push_receipt.server_seq = u.server_seq
+              """, arguments: [last - Int64(result.applied), before])
         }
         return result
       }
@@ -320,15 +339,6 @@ public final class SQLiteCentralStore: CentralStore {
         """,
       arguments: [entry.stamp?.deviceId, entry.seq, entry.entity, entry.key, Timestamp.now(), asset])
     let serverSeq = db.lastInsertedRowID
-    // The organisation's own order, which its pulls page by.
-    let orgSeq = try Int64.fetchOne(
-      db,
-      sql: """
-        INSERT INTO org_receipt_counter (org_id, last) VALUES (?, 1)
-        ON CONFLICT (org_id) DO UPDATE SET last = last + 1 RETURNING last
-        """, arguments: [org])
-    try db.execute(
-      sql: "UPDATE push_receipt SET org_seq = ? WHERE server_seq = ?", arguments: [orgSeq, serverSeq])
     func audit(_ previous: some Encodable) throws {
       let json = String(decoding: try JSONEncoder().encode(previous), as: UTF8.self)
       try db.execute(
@@ -406,6 +416,7 @@ public final class SQLiteCentralStore: CentralStore {
           page.more = true
         }
         var bytes = 0
+        let encoder = JSONEncoder()
         for (index, receipt) in receipts.enumerated() {
           var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
           let stamp: StatementArguments = [receipt["device_id"], entry.seq]
@@ -431,7 +442,9 @@ public final class SQLiteCentralStore: CentralStore {
           default: break
           }
           if entry.stamp != nil,
-            !page.add(entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : since)
+            !page.add(
+              entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : since,
+              encoder: encoder)
           {
             break
           }

@@ -36,7 +36,7 @@ extension SyncEntry {
 
   /// Throws `badEntry` (HTTP 400) naming the field, for anything the stores' constraints
   /// would refuse and for anything that does not describe itself truthfully.
-  public func check(from storeDevice: String) throws(CentralError) {
+  public func check(from storeDevice: String, encoder: JSONEncoder = JSONEncoder()) throws(CentralError) {
     func refuse(_ reason: String) -> CentralError { .badEntry(seq: seq, reason: reason) }
     guard seq >= 1 else { throw refuse("seq must be 1 or more") }
     guard Self.entities.contains(entity) else { throw refuse("unknown entity \"\(entity.prefix(64))\"") }
@@ -130,7 +130,7 @@ extension SyncEntry {
       else { throw refuse("trackOverride: a link names a track, an unlink none") }
       if let track = trackOverride.trackId { try identifier("trackOverride.trackId", track) }
     }
-    guard let size = try? JSONEncoder().encode(self).count, size <= Self.maxEntryBytes else {
+    guard let size = try? encoder.encode(self).count, size <= Self.maxEntryBytes else {
       throw refuse("over \(Self.maxEntryBytes) bytes as JSON")
     }
   }
@@ -144,11 +144,12 @@ extension PushRequest {
         seq: 0, reason: "\(entries.count) entries: send at most \(SyncEntry.maxPushEntries) in one push")
     }
     var seen = Set<Int64>()
+    let encoder = JSONEncoder()
     for entry in entries {
       guard seen.insert(entry.seq).inserted else {
         throw .badEntry(seq: entry.seq, reason: "the same seq twice in one push")
       }
-      try entry.check(from: deviceId)
+      try entry.check(from: deviceId, encoder: encoder)
     }
   }
 }
