@@ -487,7 +487,6 @@ public final class PostgresCentralStore: CentralStore {
     let overrides = try await stamped("track_override")
 
     var bytes = 0
-    let encoder = JSONEncoder()
     for (index, receipt) in receipts.enumerated() {
       var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
       let stamp = Stamp(device: receipt["device_id"], seq: entry.seq)
@@ -506,8 +505,7 @@ public final class PostgresCentralStore: CentralStore {
       }
       if entry.stamp != nil,
         !page.add(
-          entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : page.cursor,
-          encoder: encoder)
+          entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : page.cursor)
       {
         break
       }

@@ -416,7 +416,6 @@ public final class SQLiteCentralStore: CentralStore {
           page.more = true
         }
         var bytes = 0
-        let encoder = JSONEncoder()
         for (index, receipt) in receipts.enumerated() {
           var entry = SyncEntry(seq: receipt["seq"], entity: receipt["entity"], key: receipt["entity_key"])
           let stamp: StatementArguments = [receipt["device_id"], entry.seq]
@@ -443,8 +442,7 @@ public final class SQLiteCentralStore: CentralStore {
           }
           if entry.stamp != nil,
             !page.add(
-              entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : since,
-              encoder: encoder)
+              entry, bytes: &bytes, endingAt: index > 0 ? receipts[index - 1]["org_seq"] : since)
           {
             break
           }

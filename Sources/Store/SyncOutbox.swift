@@ -68,12 +68,8 @@ extension PullPage {
   /// Appends `entry`, unless the page already holds `maxBytes`: then the page ends at
   /// `previous` (the server sequence number of the receipt before this one) and says there is
   /// more. `bytes` is the page's running total. A page always takes its first entry.
-  public mutating func add(
-    _ entry: SyncEntry, bytes: inout Int, endingAt previous: Int64, encoder: JSONEncoder
-  )
-    -> Bool
-  {
-    let size = (try? encoder.encode(entry).count) ?? 0
+  public mutating func add(_ entry: SyncEntry, bytes: inout Int, endingAt previous: Int64) -> Bool {
+    let size = entry.approximateBytes
     if bytes + size > Self.maxBytes, !entries.isEmpty {
       cursor = previous
       more = true
