@@ -102,6 +102,23 @@ struct HostilePhotoTests {
     return written
   }
 
+  /// A device store with asset pier-17 and cycle 2027, and the environment that selects it.
+  func newStore() throws -> (path: String, environment: [String: String]) {
+    let store = directory.appendingPathComponent("field.sqlite").path
+    let environment = ["CRACKMON_STORE": store]
+    #expect(try runCrackmon(["init"], environment: environment).status == 0)
+    #expect(
+      try runCrackmon(
+        [
+          "asset", "add", "pier-17", "--name", "Pier 17", "--kind", "bridge", "--lat", "52.52", "--lon",
+          "13.40",
+        ],
+        environment: environment
+      ).status == 0)
+    #expect(try runCrackmon(["cycle", "add", "pier-17", "2027"], environment: environment).status == 0)
+    return (store, environment)
+  }
+
   /// A run that ended by itself, not by a signal: 0 when all went well, 1 when a file failed.
   static func endedCleanly(_ status: Int32) -> Bool { status == 0 || status == 1 }
 
@@ -132,18 +149,7 @@ struct HostilePhotoTests {
     }
 
     // ingest: the five good photos beside every mutant; all five are stored.
-    let store = directory.appendingPathComponent("field.sqlite").path
-    let environment = ["CRACKMON_STORE": store]
-    #expect(try runCrackmon(["init"], environment: environment).status == 0)
-    #expect(
-      try runCrackmon(
-        [
-          "asset", "add", "pier-17", "--name", "Pier 17", "--kind", "bridge", "--lat", "52.52", "--lon",
-          "13.40",
-        ],
-        environment: environment
-      ).status == 0)
-    #expect(try runCrackmon(["cycle", "add", "pier-17", "2027"], environment: environment).status == 0)
+    let (store, environment) = try newStore()
     let good = directory.appendingPathComponent("mutants/good")
     try FileManager.default.copyItem(at: TestPaths.fixture("photos"), to: good)
     let ingest = try runCrackmon(
@@ -196,18 +202,7 @@ extension HostilePhotoTests {
     #expect(fd >= 0)
     close(fd)
 
-    let store = directory.appendingPathComponent("field.sqlite").path
-    let environment = ["CRACKMON_STORE": store]
-    #expect(try runCrackmon(["init"], environment: environment).status == 0)
-    #expect(
-      try runCrackmon(
-        [
-          "asset", "add", "pier-17", "--name", "Pier 17", "--kind", "bridge", "--lat", "52.52", "--lon",
-          "13.40",
-        ],
-        environment: environment
-      ).status == 0)
-    #expect(try runCrackmon(["cycle", "add", "pier-17", "2027"], environment: environment).status == 0)
+    let (_, environment) = try newStore()
     let ingest = try runCrackmon(
       ["ingest", dcim.path, "--asset", "pier-17", "--cycle", "2027", "--no-segment", "--format", "json"],
       environment: environment)
@@ -247,18 +242,7 @@ extension HostilePhotoTests {
     try handle.truncate(atOffset: UInt64(2 << 30) + 1)
     try handle.close()
 
-    let store = directory.appendingPathComponent("field.sqlite").path
-    let environment = ["CRACKMON_STORE": store]
-    #expect(try runCrackmon(["init"], environment: environment).status == 0)
-    #expect(
-      try runCrackmon(
-        [
-          "asset", "add", "pier-17", "--name", "Pier 17", "--kind", "bridge", "--lat", "52.52", "--lon",
-          "13.40",
-        ],
-        environment: environment
-      ).status == 0)
-    #expect(try runCrackmon(["cycle", "add", "pier-17", "2027"], environment: environment).status == 0)
+    let (_, environment) = try newStore()
     let ingest = try runCrackmon(
       ["ingest", dcim.path, "--asset", "pier-17", "--cycle", "2027", "--no-segment", "--format", "json"],
       environment: environment)

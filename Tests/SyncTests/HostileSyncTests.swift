@@ -43,6 +43,17 @@ extension PushTests {
     return (status, ((json["error"] as? [String: Any])?["message"] as? String) ?? "")
   }
 
+  /// A field store with the fixture photos' records synced to `server` with `token`.
+  func syncedStore(_ name: String, asset: String, _ server: Server, token: String) throws -> String {
+    let field = try fieldStore(name, asset: asset)
+    #expect(
+      try crackmon(["remote", "set", server.url.absoluteString, "--token", token, "--store", field]).status
+        == 0)
+    let sync = try crackmon(["sync", "--no-photos", "--store", field])
+    #expect(sync.status == 0, "\(sync.stderr)")
+    return field
+  }
+
   @Test(arguments: CentralBackend.available)
   func pushedEntriesMustDescribeTheirOwnRows(_ backend: CentralBackend) async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -53,11 +64,7 @@ extension PushTests {
     let rival = try token(org: "other", name: "rival")
     let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
     defer { server.stop() }
-    let field = try fieldStore("tablet", asset: "pier-17")
-    #expect(
-      try crackmon(["remote", "set", server.url.absoluteString, "--token", tablet.token, "--store", field])
-        .status == 0)
-    #expect(try crackmon(["sync", "--no-photos", "--store", field]).status == 0)
+    let field = try syncedStore("tablet", asset: "pier-17", server, token: tablet.token)
     let device = try DeviceStore(opening: field)
     let receipts = try centralCount("push_receipt")
 
@@ -160,12 +167,7 @@ extension PushTests {
     #expect(try centralCount("push_receipt") == receipts, "nothing of a refused batch is applied")
 
     // The other organisation creates dam-b; the same plant, now that there is something to pull.
-    let damField = try fieldStore("rival", asset: "dam-b")
-    #expect(
-      try crackmon(["remote", "set", server.url.absoluteString, "--token", rival.token, "--store", damField])
-        .status == 0)
-    let dam = try crackmon(["sync", "--no-photos", "--store", damField])
-    #expect(dam.status == 0, "\(dam.stderr)")
+    _ = try syncedStore("rival", asset: "dam-b", server, token: rival.token)
     #expect(try await push(server, token: tablet.token, device, [plant(10_100)]).0 == 400)
 
     // acme's devices see acme's asset only: in the raw pull, after a sync, in the asset list.
@@ -192,12 +194,7 @@ extension PushTests {
     let old = try token(org: "acme", name: "tablet")
     let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
     defer { server.stop() }
-    let field = try fieldStore("tablet", asset: "pier-17")
-    #expect(
-      try crackmon(["remote", "set", server.url.absoluteString, "--token", old.token, "--store", field])
-        .status
-        == 0)
-    #expect(try crackmon(["sync", "--no-photos", "--store", field]).status == 0)
+    let field = try syncedStore("tablet", asset: "pier-17", server, token: old.token)
 
     // Rotation: revoke, add, set; the same store syncs on with the new token.
     #expect(try crackmon(["admin", "device", "revoke", old.id]).status == 0)
@@ -237,11 +234,7 @@ extension PushTests {
     let tablet = try token(org: "acme", name: "tablet")
     let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
     defer { server.stop() }
-    let field = try fieldStore("tablet", asset: "pier-17")
-    #expect(
-      try crackmon(["remote", "set", server.url.absoluteString, "--token", tablet.token, "--store", field])
-        .status == 0)
-    #expect(try crackmon(["sync", "--no-photos", "--store", field]).status == 0)
+    _ = try syncedStore("tablet", asset: "pier-17", server, token: tablet.token)
     let bytes = try Data(contentsOf: TestPaths.fixture("photos/dji-nadir.jpg"))
     let sha = Self.sha256(bytes)
     let create = Data(#"{"sha256": "\#(sha)", "length": \#(bytes.count)}"#.utf8)
@@ -324,11 +317,7 @@ extension PushTests {
     let reader = try token(org: "acme", name: "reader")
     let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
     defer { server.stop() }
-    let field = try fieldStore("tablet", asset: "pier-17")
-    #expect(
-      try crackmon(["remote", "set", server.url.absoluteString, "--token", tablet.token, "--store", field])
-        .status == 0)
-    #expect(try crackmon(["sync", "--no-photos", "--store", field]).status == 0)
+    let field = try syncedStore("tablet", asset: "pier-17", server, token: tablet.token)
     let device = try DeviceStore(opening: field)
     let template = try #require(try device.captures(asset: "pier-17").first)
 
