@@ -11,9 +11,11 @@ import Store
 ///
 /// Every `/v1` request needs `Authorization: Bearer <device token>`; the token's
 /// registration scopes what it may read and write to its organisation. Errors are JSON
-/// (`{"error": {"message": ...}}`): 401 for a missing, unknown or revoked token, 403 for
-/// another organisation's data, 413 over the size limit, 400 for a malformed body. Plain
-/// HTTP: TLS is terminated in front of it (README, "Central server").
+/// (`{"error": {"message": ...}}`): 401 for a missing, unknown or revoked token, 404 for
+/// another organisation's assets and photos (as for ones that do not exist), 403 for a push
+/// into another organisation's asset id or from a store bound to another token, 413 over
+/// the size limit, 400 for a malformed body. Plain HTTP: TLS is terminated in front of it
+/// (README, "Central server").
 public struct SyncServer: Sendable {
   public let store: any CentralStore
   public let blobs: BlobStore
@@ -261,7 +263,7 @@ public struct SyncServer: Sendable {
       throw HTTPError(
         .contentTooLarge, message: "\(what) body over \(Self.maxPushBytes) bytes: send smaller batches")
     } catch {
-      throw HTTPError(.badRequest, message: "malformed \(what) body: \(error)")
+      throw HTTPError(.badRequest, message: "malformed \(what) body")
     }
   }
 
