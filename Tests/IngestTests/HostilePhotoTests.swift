@@ -226,6 +226,13 @@ extension HostilePhotoTests {
     let text = try runCrackmon(
       ["ingest", dcim.path, "--asset", "pier-17", "--cycle", "2027"], environment: environment)
     #expect(text.status == 0 && text.stdout.contains("Not photo files (skipped): 3"), "\(text.stdout)")
+    // metadata: a line per skipped entry, with its reason; not a failure.
+    let metadata = try runCrackmon(["metadata", dcim.path])
+    #expect(metadata.status == 0, "\(metadata.stderr)")
+    let lines = metadata.stdout.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    #expect(lines.count == 5 && lines.filter { $0["skipped"] is String }.count == 3, "\(metadata.stdout)")
   }
 }
 
