@@ -22,28 +22,70 @@ extension SyncEntry {
     "asset", "inspection_cycle", "capture", "crack_observation", "crack_track", "track_override",
   ]
 
-  /// About how many bytes the entry takes as JSON: its long text fields (a capture's
-  /// metadata, an observation's polylines) plus a kilobyte for the rest, which is bounded.
-  /// Counted, not encoded: encoding every entry of every push and pull page to measure it
-  /// cost pushes about a tenth of their time.
+  /// The row's text fields by name, and whether each may be long (a capture's metadata and
+  /// path, an observation's polylines); every other one is held to `maxTextBytes`, so that
+  /// `approximateBytes` bounds the entry whatever a client puts in it.
+  var textFields: [(name: String, value: String?, long: Bool)] {
+    if let asset {
+      return [
+        ("asset.id", asset.id, false), ("asset.name", asset.name, false),
+        ("asset.createdAt", asset.createdAt, false),
+      ]
+    }
+    if let cycle {
+      return [
+        ("cycle.assetId", cycle.assetId, false), ("cycle.label", cycle.label, false),
+        ("cycle.startDate", cycle.startDate, false), ("cycle.endDate", cycle.endDate, false),
+        ("cycle.createdAt", cycle.createdAt, false),
+      ]
+    }
+    if let c = capture {
+      return [
+        ("capture.metadataJson", c.metadataJson, true), ("capture.sourcePath", c.sourcePath, true),
+        ("capture.id", c.id, false), ("capture.assetId", c.assetId, false),
+        ("capture.cycleLabel", c.cycleLabel, false),
+        ("capture.container", c.container, false), ("capture.make", c.make, false),
+        ("capture.model", c.model, false),
+        ("capture.takenAt", c.takenAt, false), ("capture.takenAtOffset", c.takenAtOffset, false),
+        ("capture.gpsTimeUtc", c.gpsTimeUtc, false), ("capture.gpsStatus", c.gpsStatus, false),
+        ("capture.gpsProblem", c.gpsProblem, false), ("capture.altitudeRef", c.altitudeRef, false),
+        ("capture.cameraView", c.cameraView, false), ("capture.gsdMethod", c.gsdMethod, false),
+        ("capture.gsdNote", c.gsdNote, false), ("capture.ingestedAt", c.ingestedAt, false),
+      ]
+    }
+    if let o = observation {
+      return [
+        ("observation.polylinePx", o.polylinePx, true),
+        ("observation.widthProfilePx", o.widthProfilePx, true),
+        ("observation.polylineProjected", o.polylineProjected, true),
+        ("observation.polylineWgs84", o.polylineWgs84, true),
+        ("observation.id", o.id, false), ("observation.captureId", o.captureId, false),
+        ("observation.georefMethod", o.georefMethod, false),
+        ("observation.severityScheme", o.severityScheme, false),
+        ("observation.severity", o.severity, false), ("observation.modelName", o.modelName, false),
+        ("observation.modelVersion", o.modelVersion, false), ("observation.createdAt", o.createdAt, false),
+      ]
+    }
+    if let t = track {
+      return [
+        ("track.id", t.id, false), ("track.assetId", t.assetId, false),
+        ("track.createdAt", t.createdAt, false),
+      ]
+    }
+    if let t = trackOverride {
+      return [
+        ("trackOverride.observationId", t.observationId, false), ("trackOverride.action", t.action, false),
+        ("trackOverride.trackId", t.trackId, false), ("trackOverride.createdAt", t.createdAt, false),
+      ]
+    }
+    return []
+  }
+
+  /// About how many bytes the entry takes as JSON: its text, plus a kilobyte for its numbers
+  /// and names. Counted, not encoded: encoding every entry of every push and pull page to
+  /// measure it cost pushes about a tenth of their time.
   public var approximateBytes: Int {
-    var text = key.utf8.count
-    if let asset { text += asset.id.utf8.count + asset.name.utf8.count }
-    if let cycle { text += cycle.assetId.utf8.count + cycle.label.utf8.count }
-    if let capture {
-      text +=
-        capture.metadataJson.utf8.count + capture.sourcePath.utf8.count
-        + (capture.gsdNote?.utf8.count ?? 0) + (capture.gpsProblem?.utf8.count ?? 0)
-        + (capture.make?.utf8.count ?? 0) + (capture.model?.utf8.count ?? 0)
-    }
-    if let observation {
-      text +=
-        observation.polylinePx.utf8.count + observation.widthProfilePx.utf8.count
-        + (observation.polylineProjected?.utf8.count ?? 0) + (observation.polylineWgs84?.utf8.count ?? 0)
-    }
-    if let track { text += track.id.utf8.count }
-    if let trackOverride { text += (trackOverride.trackId?.utf8.count ?? 0) }
-    return text + 1024
+    textFields.reduce(key.utf8.count + 1024) { $0 + ($1.value?.utf8.count ?? 0) }
   }
 
   /// The row's own entity name and key, or nil when the entry carries no row or more than one.
@@ -108,19 +150,11 @@ extension SyncEntry {
     try identifier("deviceId", storeDevice)
     if let asset {
       try identifier("asset.id", asset.id)
-      try text("asset.name", asset.name)
-      try text("asset.createdAt", asset.createdAt)
       try position(asset.latitude, asset.longitude)
       try epsg(asset.epsg)
     } else if let cycle {
       try identifier("cycle.assetId", cycle.assetId)
       try identifier("cycle.label", cycle.label)
-      for (name, value) in [
-        ("cycle.startDate", cycle.startDate), ("cycle.endDate", cycle.endDate),
-        ("cycle.createdAt", cycle.createdAt),
-      ] {
-        try text(name, value)
-      }
     } else if let capture {
       try sha("capture.id", capture.id)
       try identifier("capture.assetId", capture.assetId)
@@ -153,6 +187,10 @@ extension SyncEntry {
         (trackOverride.action == "link") == (trackOverride.trackId != nil)
       else { throw refuse("trackOverride: a link names a track, an unlink none") }
       if let track = trackOverride.trackId { try identifier("trackOverride.trackId", track) }
+    }
+    // Every text field but the few that may be long: a name, a date, a note.
+    for field in textFields where !field.long {
+      try text(field.name, field.value)
     }
     guard approximateBytes <= Self.maxEntryBytes else {
       throw refuse("over \(Self.maxEntryBytes) bytes as JSON")

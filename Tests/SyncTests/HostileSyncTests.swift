@@ -333,6 +333,15 @@ extension PushTests {
     let oversized = try await push(
       server, token: tablet.token, device, [capture(40_100, metadataBytes: 1_100_000)])
     #expect(oversized.0 == 400 && oversized.1.contains("bytes"), "\(oversized)")
+    // Nor can a short field carry the bulk: every text field but the metadata, the path and
+    // the polylines is held to 1 KiB.
+    var hidden = template
+    hidden.id = Self.sha256(Data("hidden".utf8))
+    hidden.takenAt = String(repeating: "t", count: 2 << 20)
+    let smuggled = try await push(
+      server, token: tablet.token, device,
+      [Self.entry(device, seq: 40_200, entity: "capture", key: hidden.id) { $0.capture = hidden }])
+    #expect(smuggled.0 == 400 && smuggled.1.contains("capture.takenAt"), "\(smuggled)")
 
     var since: Int64 = 0
     var pulled = 0
