@@ -36,6 +36,13 @@ struct AssetCommand: ParsableCommand {
       else {
         throw ValidationError("asset id \"\(id)\" may hold only letters, digits, '.', '_' and '-'")
       }
+      // The central store's limits (SyncEntry): refused here, not at every sync.
+      guard id.utf8.count <= SyncEntry.maxIdentifierBytes else {
+        throw ValidationError("asset id is over \(SyncEntry.maxIdentifierBytes) characters")
+      }
+      guard name.utf8.count <= SyncEntry.maxTextBytes else {
+        throw ValidationError("--name is over \(SyncEntry.maxTextBytes) bytes")
+      }
       guard (-90...90).contains(lat) else { throw ValidationError("--lat \(lat) is outside -90...90") }
       guard (-180...180).contains(lon) else { throw ValidationError("--lon \(lon) is outside -180...180") }
     }

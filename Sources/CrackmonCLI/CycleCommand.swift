@@ -25,6 +25,10 @@ struct CycleCommand: ParsableCommand {
       guard !label.trimmingCharacters(in: .whitespaces).isEmpty else {
         throw ValidationError("cycle label is empty")
       }
+      // The central store's limit (SyncEntry): refused here, not at every sync.
+      guard label.utf8.count <= SyncEntry.maxIdentifierBytes else {
+        throw ValidationError("cycle label is over \(SyncEntry.maxIdentifierBytes) bytes")
+      }
       for (name, value) in [("--date", date), ("--end-date", endDate)] {
         if let value, !Timestamp.isDate(value) {
           throw ValidationError("\(name) \"\(value)\" is not a date written YYYY-MM-DD")

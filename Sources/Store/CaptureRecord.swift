@@ -52,6 +52,18 @@ public struct CaptureRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
 }
 
 extension CaptureRecord {
+  /// At most 256 bytes of `text`, cut between characters. EXIF strings can be any length;
+  /// the central store takes short fields of at most a kilobyte (`SyncEntry.maxTextBytes`), and
+  /// a column it refused would hold up every later sync. The whole value stays in `metadataJson`.
+  static func clamped(_ text: String?) -> String? {
+    guard let text, text.utf8.count > 256 else { return text }
+    var bytes = 0
+    return String(
+      text.prefix {
+        bytes += $0.utf8.count; return bytes <= 256
+      })
+  }
+
   /// Maps a photo's metadata and georeference onto the stored columns.
   public init(
     metadata: CaptureMetadata, assetId: String, cycleLabel: String, gsd: GroundSampleDistance,
@@ -62,10 +74,11 @@ extension CaptureRecord {
     let json = (try? encoder.encode(metadata)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     self.init(
       id: metadata.sha256, assetId: assetId, cycleLabel: cycleLabel, sourcePath: metadata.path,
-      fileSize: metadata.fileSize, container: metadata.container.rawValue, make: metadata.make,
-      model: metadata.model, takenAt: metadata.dateTimeOriginal, takenAtOffset: metadata.offsetTimeOriginal,
+      fileSize: metadata.fileSize, container: metadata.container.rawValue,
+      make: Self.clamped(metadata.make), model: Self.clamped(metadata.model),
+      takenAt: metadata.dateTimeOriginal, takenAtOffset: metadata.offsetTimeOriginal,
       gpsTimeUtc: metadata.gps.timeUTC, gpsStatus: metadata.gps.status.rawValue,
-      gpsProblem: metadata.gps.problem,
+      gpsProblem: Self.clamped(metadata.gps.problem),
       latitude: metadata.gps.latitude, longitude: metadata.gps.longitude, altitudeM: metadata.gps.altitude,
       altitudeRef: metadata.gps.altitudeReference?.rawValue, width: metadata.width, height: metadata.height,
       orientation: metadata.orientation, cameraView: cameraView.rawValue, epsg: projected?.epsg,
