@@ -11,10 +11,12 @@ import Foundation
 extension SyncEntry {
   /// Longest identifier (asset id, cycle label, track id, device id) in UTF-8 bytes.
   public static let maxIdentifierBytes = 256
-  /// Longest other text field of an asset or cycle row: every device of the organisation
-  /// pulls these rows, so one huge name must not be able to make every pull fail.
+  /// Longest other text field (a name, a date, a note), but for a capture's metadata and path
+  /// and an observation's polylines: every device of the organisation pulls these rows, so
+  /// one huge field must not be able to make every pull fail.
   public static let maxTextBytes = 1024
-  /// Largest entry as JSON: a capture's full metadata or a long crack's polylines fit easily.
+  /// Largest entry, about, as JSON (`approximateBytes`): a capture's full metadata or a long
+  /// crack's polylines fit easily.
   public static let maxEntryBytes = 1 << 20
   /// Most entries in one push (the OpenAPI document's `maxItems`).
   public static let maxPushEntries = 500
