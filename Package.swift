@@ -151,7 +151,7 @@ let package = Package(
     .testTarget(
       name: "SyncTests",
       dependencies: [
-        "TestSupport", "Store", "crackmon", .product(name: "GRDB", package: "GRDB.swift"),
+        "TestSupport", "Store", "SyncServer", "crackmon", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .testTarget(

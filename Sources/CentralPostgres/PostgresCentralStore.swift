@@ -196,7 +196,7 @@ public final class PostgresCentralStore: CentralStore {
       connection)
     let known = Set(knownRows.map { $0["seq"] as Int64 })
     var fresh = sorted.filter { !known.contains($0.seq) }
-    let assets = try await assetsOf(fresh, connection)
+    let assets = try await assetsOf(fresh, org: device.orgId, storeDevice: storeDevice, connection)
     try await checkOwners(fresh, assets: assets, org: device.orgId, connection)
 
     // Receipts first: an entry whose receipt is already there (a concurrent push of the
@@ -226,20 +226,29 @@ public final class PostgresCentralStore: CentralStore {
         let owner: String? = try await first(
           "SELECT org_id FROM asset_org WHERE asset_id = \(row.id)", "org_id", connection)
         guard owner == device.orgId else {
-          throw CentralError.forbidden("asset \"\(row.id)\" belongs to another organisation")
+          throw CentralError.notYours(asset: row.id)
         }
       } else if let row = entry.cycle {
         try await overwrite(entry, row, key: ["asset_id": row.assetId, "label": row.label], connection)
       }
     }
     // The rest is append-only, inserted per table in the order their references need.
-    func dictionaries(_ rows: [some EncodableRecord]) throws -> [[String: DatabaseValue]] {
-      try rows.map { try $0.databaseDictionary }
+    // Observations and overrides are keyed by asset centrally; the device's row does not say it.
+    func dictionaries(_ row: (SyncEntry) -> (any EncodableRecord)?, keyedByAsset: Bool = false) throws
+      -> [[String: DatabaseValue]]
+    {
+      try fresh.compactMap { entry in
+        guard var values = try row(entry)?.databaseDictionary else { return nil }
+        if keyedByAsset { values["asset_id"] = assets[entry.seq]?.databaseValue }
+        return values
+      }
     }
-    try await insert(dictionaries(fresh.compactMap(\.capture)), into: "capture", connection)
-    try await insert(dictionaries(fresh.compactMap(\.track)), into: "crack_track", connection)
-    try await insert(dictionaries(fresh.compactMap(\.observation)), into: "crack_observation", connection)
-    try await insert(dictionaries(fresh.compactMap(\.trackOverride)), into: "track_override", connection)
+    try await insert(dictionaries({ $0.capture }), into: "capture", connection)
+    try await insert(dictionaries({ $0.track }), into: "crack_track", connection)
+    try await insert(
+      dictionaries({ $0.observation }, keyedByAsset: true), into: "crack_observation", connection)
+    try await insert(
+      dictionaries({ $0.trackOverride }, keyedByAsset: true), into: "track_override", connection)
 
     // Server order, last: the counter row stays locked until this transaction commits. Then
     // the organisation's own order (its pull cursors), under its counter's row lock, always
@@ -263,38 +272,41 @@ public final class PostgresCentralStore: CentralStore {
     return result
   }
 
-  /// The asset each entry belongs to: its own, or its capture's (looked up in the batch,
-  /// then in the store).
-  private func assetsOf(_ entries: [SyncEntry], _ connection: PostgresConnection) async throws -> [Int64:
-    String]
-  {
+  /// The asset each entry belongs to: its own, or its capture's or observation's (looked up
+  /// in the batch, then in the store). Two organisations, or two assets of one, may hold the
+  /// same photo: only the pushing organisation's rows are looked at, the pushing store's own
+  /// first (a device holds a photo once).
+  private func assetsOf(
+    _ entries: [SyncEntry], org: String, storeDevice: String, _ connection: PostgresConnection
+  ) async throws -> [Int64: String] {
+    func lookUp(_ ids: Set<String>, in table: String) async throws -> [String: String] {
+      guard !ids.isEmpty else { return [:] }
+      var binds = PostgresBindings()
+      binds.append(Array(ids))
+      binds.append(org)
+      binds.append(storeDevice)
+      let found = try await rows(
+        PostgresQuery(
+          unsafeSQL: """
+            SELECT DISTINCT ON (x.id) x.id, x.asset_id FROM \(table) x JOIN asset_org o ON o.asset_id = x.asset_id
+            WHERE x.id = ANY($1) AND o.org_id = $2 ORDER BY x.id, x.device_id = $3 DESC, x.asset_id
+            """, binds: binds), connection)
+      return Dictionary(found.map { ($0["id"] as String, $0["asset_id"] as String) }) { first, _ in first }
+    }
     var captureAsset: [String: String] = [:]
-    var observationCapture: [String: String] = [:]
-    for entry in entries {
-      if let row = entry.capture { captureAsset[row.id] = row.assetId }
-      if let row = entry.observation { observationCapture[row.id] = row.captureId }
-    }
-    let unknownObservations = Set(
-      entries.compactMap(\.trackOverride?.observationId).filter { observationCapture[$0] == nil })
-    for row in try await rows(
-      "SELECT id, capture_id FROM crack_observation WHERE id = ANY(\(Array(unknownObservations)))", connection
-    ) {
-      observationCapture[row["id"]] = row["capture_id"] as String
-    }
-    let unknownCaptures = Set(observationCapture.values.filter { captureAsset[$0] == nil })
-    for row in try await rows(
-      "SELECT id, asset_id FROM capture WHERE id = ANY(\(Array(unknownCaptures)))", connection)
-    {
-      captureAsset[row["id"]] = row["asset_id"] as String
-    }
+    for row in entries.compactMap(\.capture) { captureAsset[row.id] = row.assetId }
+    let storedCaptures = try await lookUp(
+      Set(entries.compactMap(\.observation?.captureId)).subtracting(captureAsset.keys), in: "capture")
+    captureAsset.merge(storedCaptures) { batch, _ in batch }
+    var observationAsset: [String: String] = [:]
+    for row in entries.compactMap(\.observation) { observationAsset[row.id] = captureAsset[row.captureId] }
+    let storedObservations = try await lookUp(
+      Set(entries.compactMap(\.trackOverride?.observationId)).subtracting(observationAsset.keys),
+      in: "crack_observation")
+    observationAsset.merge(storedObservations) { batch, _ in batch }
+
     var assets: [Int64: String] = [:]
     for entry in entries {
-      func assetOf(capture id: String) throws -> String {
-        guard let asset = captureAsset[id] else {
-          throw CentralError.badEntry(seq: entry.seq, reason: "capture \(id) is not in the central store")
-        }
-        return asset
-      }
       if let row = entry.asset {
         assets[entry.seq] = row.id
       } else if let row = entry.cycle {
@@ -302,14 +314,18 @@ public final class PostgresCentralStore: CentralStore {
       } else if let row = entry.capture {
         assets[entry.seq] = row.assetId
       } else if let row = entry.observation {
-        assets[entry.seq] = try assetOf(capture: row.captureId)
+        guard let asset = captureAsset[row.captureId] else {
+          throw CentralError.badEntry(
+            seq: entry.seq, reason: "capture \(row.captureId) is not in the central store")
+        }
+        assets[entry.seq] = asset
       } else if let row = entry.track {
         assets[entry.seq] = row.assetId
       } else if let row = entry.trackOverride {
-        guard let capture = observationCapture[row.observationId] else {
+        guard let asset = observationAsset[row.observationId] else {
           throw CentralError.badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
         }
-        assets[entry.seq] = try assetOf(capture: capture)
+        assets[entry.seq] = asset
       } else {
         throw CentralError.badEntry(seq: entry.seq, reason: "no row")
       }
@@ -331,7 +347,7 @@ public final class PostgresCentralStore: CentralStore {
     for entry in entries {
       let asset = assets[entry.seq] ?? ""
       if let owner = owners[asset], owner != org {
-        throw CentralError.notYours(entry, asset: asset)
+        throw CentralError.notYours(asset: asset)
       }
       if owners[asset] == nil, !registered.contains(asset) {
         throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
@@ -521,11 +537,14 @@ public final class PostgresCentralStore: CentralStore {
     }
   }
 
-  public func organisation(ofCapture capture: String) async throws(CentralError) -> String? {
+  public func holds(capture: String, org: String) async throws(CentralError) -> Bool {
     try await read { connection in
-      try await self.first(
-        "SELECT o.org_id FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id WHERE c.id = \(capture)",
-        "org_id", connection)
+      try await !self.rows(
+        """
+        SELECT 1 FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id
+        WHERE c.id = \(capture) AND o.org_id = \(org) LIMIT 1
+        """, connection
+      ).isEmpty
     }
   }
 
@@ -594,7 +613,7 @@ public final class PostgresCentralStore: CentralStore {
           SELECT \(photo), o.id, o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
             o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
             o.polyline_wgs84
-          FROM capture c \(cycleJoin) JOIN crack_observation o ON o.capture_id = c.id
+          FROM capture c \(cycleJoin) JOIN crack_observation o ON o.asset_id = c.asset_id AND o.capture_id = c.id
           WHERE c.asset_id = $1 AND o.georef_method <> 'asset'\(filters)
           ORDER BY y.start_date NULLS FIRST, c.cycle_label, c.id, o.crack_index, o.id
           """

@@ -88,7 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
     let port = Int(listen[listen.index(after: colon)...])!
     try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
     try await CentralOptions.with(location: postgres ?? store) { store in
-      let server = SyncServer(store: store, blobs: try BlobStore(root: URL(fileURLWithPath: blobs)))
+      let server = SyncServer(store: store, blobs: try OrganisationBlobs(root: URL(fileURLWithPath: blobs)))
+      try await server.adoptUnsortedBlobs()
       try await server.run(host: host, port: port) { port in
         // Unbuffered: scripts and tests wait for this line.
         FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))

@@ -169,9 +169,13 @@ extension MapRow {
   ///
   /// With `envelopes`, a store that keeps the crack R*Tree (the central store) reads only
   /// the cracks whose envelope touches that box, in one pass ordered as above.
+  ///
+  /// `keyedByAsset`: the central store's captures, observations and tracks are keyed by asset
+  /// and id (two organisations may hold the same photo, so the same ids); every join between
+  /// them then matches the asset too. A device holds each id once and has no such columns.
   static func stream(
     _ db: Database, asset: String, cycle: String?, kind: MapRow.Kind, envelopes box: BoundingBox? = nil,
-    _ body: (MapRow) throws -> Void
+    keyedByAsset: Bool = false, _ body: (MapRow) throws -> Void
   ) throws -> Error? {
     guard try Row.fetchOne(db, sql: "SELECT 1 FROM asset WHERE id = ?", arguments: [asset]) != nil else {
       throw StoreError.unknownAsset(asset)
@@ -186,14 +190,17 @@ extension MapRow {
     if let box, kind == .crack {
       queries = [
         (
-          mapSQL(kind, oneCycle: cycle != nil, boxed: true),
+          mapSQL(kind, oneCycle: cycle != nil, boxed: true, keyedByAsset: keyedByAsset),
           [asset, cycle, box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude]
         )
       ]
     } else {
       let passes: [String?] = kind == .track && cycle == nil ? [nil] : cycle.map { [$0] } ?? labels
       queries = passes.map { label in
-        (mapSQL(kind, oneCycle: label != nil), label.map { [asset, $0] } ?? [asset])
+        (
+          mapSQL(kind, oneCycle: label != nil, keyedByAsset: keyedByAsset),
+          label.map { [asset, $0] } ?? [asset]
+        )
       }
     }
     for query in queries {
@@ -210,7 +217,10 @@ extension MapRow {
   }
 
   /// Every kind selects the same 23 columns, in `MapRow.init`'s order.
-  private static func mapSQL(_ kind: MapRow.Kind, oneCycle: Bool, boxed: Bool = false) -> String {
+  private static func mapSQL(_ kind: MapRow.Kind, oneCycle: Bool, boxed: Bool = false, keyedByAsset: Bool)
+    -> String
+  {
+    func same(_ a: String, _ b: String) -> String { keyedByAsset ? " AND \(a).asset_id = \(b).asset_id" : "" }
     // SQLite's strftime turns "2026-11-20T10:15:30" || "+01:00" into UTC; without an
     // offset the camera clock's zone is unknown and the concatenation is NULL.
     let capture = """
@@ -236,9 +246,9 @@ extension MapRow {
         SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)
         FROM crack_observation_envelope e
         CROSS JOIN crack_observation o ON o.rowid = e.id
-        JOIN capture c ON c.id = o.capture_id \(cycleJoin)
-        LEFT JOIN crack_track_member m ON m.observation_id = o.id
-        LEFT JOIN track_growth g ON g.track_id = m.track_id
+        JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
+        LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
+        LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
         WHERE e.max_lon >= ?3 AND e.min_lon <= ?5 AND e.max_lat >= ?4 AND e.min_lat <= ?6
           AND c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
         ORDER BY y.start_date, c.cycle_label, c.rowid, o.rowid
@@ -247,9 +257,9 @@ extension MapRow {
       return """
         SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)
         FROM capture c \(cycleJoin)
-        JOIN crack_observation o ON o.capture_id = c.id
-        LEFT JOIN crack_track_member m ON m.observation_id = o.id
-        LEFT JOIN track_growth g ON g.track_id = m.track_id
+        JOIN crack_observation o ON o.capture_id = c.id\(same("o", "c"))
+        LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
+        LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
         WHERE c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
         ORDER BY c.rowid, o.rowid
         """
@@ -270,14 +280,16 @@ extension MapRow {
         ? """
         JOIN crack_observation o ON o.id = (
           SELECT m.observation_id FROM crack_track_member m
-          JOIN crack_observation o2 ON o2.id = m.observation_id JOIN capture c2 ON c2.id = o2.capture_id
-          WHERE m.track_id = g.track_id AND c2.cycle_label = ?2 ORDER BY o2.length_px DESC, o2.id LIMIT 1)
+          JOIN crack_observation o2 ON o2.id = m.observation_id\(same("o2", "m"))
+          JOIN capture c2 ON c2.id = o2.capture_id\(same("c2", "o2"))
+          WHERE m.track_id = g.track_id\(same("m", "g")) AND c2.cycle_label = ?2
+          ORDER BY o2.length_px DESC, o2.id LIMIT 1)\(same("o", "g"))
         """
-        : "JOIN crack_observation o ON o.id = g.latest_observation_id"
+        : "JOIN crack_observation o ON o.id = g.latest_observation_id\(same("o", "g"))"
       return """
         SELECT 'track', g.track_id, \(capture), g.track_id, \(measures), g.cycles_seen, \(placement)
         FROM track_growth g \(observation)
-        JOIN capture c ON c.id = o.capture_id \(cycleJoin)
+        JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
         WHERE g.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
         ORDER BY g.track_id
         """

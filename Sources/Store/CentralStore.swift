@@ -57,18 +57,11 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
     }
   }
 
-  /// An entry whose asset belongs to another organisation. An asset id the row names itself
-  /// is the device's own word and may be quoted; one found through a stored capture or
-  /// observation is another organisation's and is never named: such a row is answered as
-  /// unknown, as though the capture were not there.
-  public static func notYours(_ entry: SyncEntry, asset: String) -> CentralError {
-    if let row = entry.observation {
-      return .badEntry(seq: entry.seq, reason: "capture \(row.captureId) is not in the central store")
-    }
-    if let row = entry.trackOverride {
-      return .badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
-    }
-    return .forbidden("asset \"\(asset)\" belongs to another organisation")
+  /// An entry whose asset belongs to another organisation. Only an asset id the row names
+  /// itself (the device's own word) can come here: the captures and observations that other
+  /// rows refer to are looked up among the pushing organisation's rows alone.
+  public static func notYours(asset: String) -> CentralError {
+    .forbidden("asset \"\(asset)\" belongs to another organisation")
   }
 }
 
@@ -94,8 +87,9 @@ public protocol CentralStore: MapRowSource {
     async throws(CentralError) -> PullPage
   /// The organisation an asset belongs to; nil when the store does not have the asset.
   func organisation(ofAsset asset: String) async throws(CentralError) -> String?
-  /// The organisation a capture's asset belongs to; nil when the store does not have it.
-  func organisation(ofCapture capture: String) async throws(CentralError) -> String?
+  /// Whether the organisation holds a capture with this id (the photo's SHA-256). Other
+  /// organisations may hold the same photo: each has its own rows and its own copy.
+  func holds(capture: String, org: String) async throws(CentralError) -> Bool
   /// Rows per table, for status and tests.
   func counts() async throws(CentralError) -> [String: Int]
   /// Lets go of connections: call once, when done.
@@ -264,7 +258,7 @@ public final class SQLiteCentralStore: CentralStore {
             result.duplicates += 1
             continue
           }
-          try apply(entry, org: device.orgId, db: db)
+          try apply(entry, org: device.orgId, storeDevice: storeDevice, db: db)
           result.applied += 1
         }
         if result.applied > 0 {
@@ -292,15 +286,7 @@ public final class SQLiteCentralStore: CentralStore {
 
   /// One entry, inside the push transaction: checked against the organisation, receipted,
   /// then inserted (append-only rows) or written over with an audit (assets and cycles).
-  private func apply(_ entry: SyncEntry, org: String, db: Database) throws {
-    func assetOf(capture id: String) throws -> String {
-      guard
-        let asset = try String.fetchOne(db, sql: "SELECT asset_id FROM capture WHERE id = ?", arguments: [id])
-      else {
-        throw CentralError.badEntry(seq: entry.seq, reason: "capture \(id) is not in the central store")
-      }
-      return asset
-    }
+  private func apply(_ entry: SyncEntry, org: String, storeDevice: String, db: Database) throws {
     let asset: String
     if let row = entry.asset {
       asset = row.id
@@ -309,24 +295,31 @@ public final class SQLiteCentralStore: CentralStore {
     } else if let row = entry.capture {
       asset = row.assetId
     } else if let row = entry.observation {
-      asset = try assetOf(capture: row.captureId)
+      guard
+        let found = try Self.assetHolding(
+          "capture", id: row.captureId, org: org, storeDevice: storeDevice, db: db)
+      else {
+        throw CentralError.badEntry(
+          seq: entry.seq, reason: "capture \(row.captureId) is not in the central store")
+      }
+      asset = found
     } else if let row = entry.track {
       asset = row.assetId
     } else if let row = entry.trackOverride {
       guard
-        let capture = try String.fetchOne(
-          db, sql: "SELECT capture_id FROM crack_observation WHERE id = ?", arguments: [row.observationId])
+        let found = try Self.assetHolding(
+          "crack_observation", id: row.observationId, org: org, storeDevice: storeDevice, db: db)
       else {
         throw CentralError.badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
       }
-      asset = try assetOf(capture: capture)
+      asset = found
     } else {
       throw CentralError.badEntry(seq: entry.seq, reason: "no row")
     }
     let owner = try String.fetchOne(
       db, sql: "SELECT org_id FROM asset_org WHERE asset_id = ?", arguments: [asset])
     if let owner, owner != org {
-      throw CentralError.notYours(entry, asset: asset)
+      throw CentralError.notYours(asset: asset)
     }
     if owner == nil, entry.asset == nil {
       throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
@@ -367,12 +360,40 @@ public final class SQLiteCentralStore: CentralStore {
     } else if let row = entry.capture {
       try row.insert(db, onConflict: .ignore)
     } else if let row = entry.observation {
-      try row.insert(db, onConflict: .ignore)
+      try Self.insert(row, asset: asset, db: db)
     } else if let row = entry.track {
       try row.insert(db, onConflict: .ignore)
     } else if let row = entry.trackOverride {
-      try row.insert(db, onConflict: .ignore)
+      try Self.insert(row, asset: asset, db: db)
     }
+  }
+
+  /// The asset of the organisation's capture or crack observation (`table`) with this id.
+  /// Two organisations, or two assets of one, may hold the same photo: only the pushing
+  /// organisation's rows are looked at, the pushing store's own first (a device holds a
+  /// photo once).
+  static func assetHolding(_ table: String, id: String, org: String, storeDevice: String, db: Database) throws
+    -> String?
+  {
+    try String.fetchOne(
+      db,
+      sql: """
+        SELECT x.asset_id FROM \(table) x JOIN asset_org o ON o.asset_id = x.asset_id
+        WHERE x.id = ? AND o.org_id = ? ORDER BY x.device_id = ? DESC, x.rowid LIMIT 1
+        """, arguments: [id, org, storeDevice])
+  }
+
+  /// An observation or override row with the asset it is keyed by centrally (the device's
+  /// row does not carry it: on a device, ids are unique by themselves).
+  static func insert(_ row: some EncodableRecord & TableRecord, asset: String, db: Database) throws {
+    var values = try row.databaseDictionary
+    values["asset_id"] = asset.databaseValue
+    let columns = Array(values.keys)
+    try db.execute(
+      sql: """
+        INSERT OR IGNORE INTO \(type(of: row).databaseTableName) (\(columns.joined(separator: ", ")))
+        VALUES (\(databaseQuestionMarks(count: columns.count)))
+        """, arguments: StatementArguments(columns.map { values[$0]! }))
   }
 
   public func pull(since: Int64, until: Int64?, asset: String?, limit: Int, as device: DeviceRegistration)
@@ -460,13 +481,15 @@ public final class SQLiteCentralStore: CentralStore {
     }
   }
 
-  public func organisation(ofCapture capture: String) throws(CentralError) -> String? {
+  public func holds(capture: String, org: String) throws(CentralError) -> Bool {
     try wrap {
       try pool.read { db in
-        try String.fetchOne(
+        try Row.fetchOne(
           db,
-          sql: "SELECT o.org_id FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id WHERE c.id = ?",
-          arguments: [capture])
+          sql: """
+            SELECT 1 FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id
+            WHERE c.id = ? AND o.org_id = ? LIMIT 1
+            """, arguments: [capture, org]) != nil
       }
     }
   }
@@ -477,7 +500,8 @@ public final class SQLiteCentralStore: CentralStore {
     var bodyError: Error?
     // The R*Tree of crack envelopes (migration "central v3") answers the box.
     try pool.read { db in
-      bodyError = try MapRow.stream(db, asset: asset, cycle: cycle, kind: kind, envelopes: within, body)
+      bodyError = try MapRow.stream(
+        db, asset: asset, cycle: cycle, kind: kind, envelopes: within, keyedByAsset: true, body)
     }
     if let bodyError { throw bodyError }
   }

@@ -50,6 +50,9 @@ enum Migrations {
     migrator.registerMigration("central v5 organisation cursors") { db in
       try db.execute(sql: central5)
     }
+    migrator.registerMigration("central v6 rows keyed by asset") { db in
+      try db.execute(sql: central6)
+    }
     return migrator
   }
 
@@ -447,14 +450,198 @@ enum Migrations {
       SELECT id, (SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt) FROM org;
     """
 
-  /// An R*Tree of crack envelopes, so that a bounding-box query reads the cracks in the box
-  /// rather than the whole asset. Kept by a trigger (observations are insert-only).
-  private static let central3 = """
-    -- One envelope per placed crack observation, keyed by its rowid: the box around its
-    -- WGS84 centreline (every [lon, lat] leaf of the stored JSON), else its point. R*Tree
-    -- coordinates are 32-bit floats rounded outwards: a superset, checked exactly after.
-    CREATE VIRTUAL TABLE crack_observation_envelope USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+  /// Two organisations may hold the same photo, and so the same capture id (its SHA-256) and
+  /// the same observation and track ids (derived from it): a global key let the first
+  /// organisation's rows shut the second's out, and wedged its sync. Centrally, captures,
+  /// observations, tracks and overrides are keyed by their asset as well, and every reference
+  /// between them names the asset. The tables are rebuilt (SQLite cannot change a key) with
+  /// their rowids, which the crack envelopes' R*Tree is keyed by; the device-only tables that
+  /// referenced them by id alone are rebuilt keyed by asset (crack_track_member and
+  /// track_growth, read by the map) or dropped (photo_upload, tracking_centreline).
+  private static let central6 = """
+    DROP TABLE photo_upload;
+    DROP TABLE tracking_centreline;
 
+    CREATE TABLE capture_v6 (
+      id TEXT NOT NULL CHECK (length(id) = 64),
+      asset_id TEXT NOT NULL,
+      cycle_label TEXT NOT NULL,
+      source_path TEXT NOT NULL,
+      file_size INTEGER NOT NULL,
+      container TEXT NOT NULL,
+      make TEXT,
+      model TEXT,
+      taken_at TEXT,
+      taken_at_offset TEXT,
+      gps_time_utc TEXT,
+      gps_status TEXT NOT NULL CHECK (gps_status IN ('valid', 'invalid', 'absent')),
+      gps_problem TEXT,
+      latitude REAL CHECK (latitude BETWEEN -90 AND 90),
+      longitude REAL CHECK (longitude BETWEEN -180 AND 180),
+      altitude_m REAL,
+      altitude_ref TEXT,
+      width INTEGER,
+      height INTEGER,
+      orientation INTEGER,
+      camera_view TEXT NOT NULL CHECK (camera_view IN ('nadir', 'oblique', 'unknown')),
+      epsg INTEGER,
+      easting REAL,
+      northing REAL,
+      gsd_mm_per_px REAL CHECK (gsd_mm_per_px > 0),
+      gsd_method TEXT NOT NULL,
+      gsd_uncertainty_mm_per_px REAL,
+      gsd_note TEXT,
+      distance_m REAL,
+      metadata_json TEXT NOT NULL,
+      ingested_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      PRIMARY KEY (asset_id, id),
+      UNIQUE (device_id, seq),
+      FOREIGN KEY (asset_id, cycle_label) REFERENCES inspection_cycle(asset_id, label),
+      CHECK ((latitude IS NULL) = (longitude IS NULL)),
+      CHECK (gps_status = 'valid' OR latitude IS NULL)
+    );
+    INSERT INTO capture_v6 (rowid, \(captureColumns))
+      SELECT rowid, \(captureColumns) FROM capture;
+
+    CREATE TABLE crack_observation_v6 (
+      asset_id TEXT NOT NULL,
+      id TEXT NOT NULL,
+      capture_id TEXT NOT NULL,
+      crack_index INTEGER NOT NULL DEFAULT 0,
+      polyline_px TEXT NOT NULL,
+      width_profile_px TEXT NOT NULL,
+      length_px REAL NOT NULL,
+      max_width_px REAL NOT NULL,
+      mean_width_px REAL NOT NULL,
+      orientation_deg REAL NOT NULL,
+      area_px REAL NOT NULL,
+      length_mm REAL,
+      max_width_mm REAL,
+      mean_width_mm REAL,
+      area_mm2 REAL,
+      polyline_projected TEXT,
+      polyline_wgs84 TEXT,
+      epsg INTEGER,
+      easting REAL,
+      northing REAL,
+      latitude REAL,
+      longitude REAL,
+      bearing_deg REAL,
+      georef_method TEXT NOT NULL,
+      georef_uncertainty_m REAL,
+      severity_scheme TEXT,
+      severity TEXT,
+      confidence REAL NOT NULL,
+      model_name TEXT NOT NULL,
+      model_version TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      PRIMARY KEY (asset_id, id),
+      UNIQUE (device_id, seq),
+      FOREIGN KEY (asset_id, capture_id) REFERENCES capture(asset_id, id)
+    );
+    INSERT INTO crack_observation_v6 (rowid, asset_id, \(observationColumns))
+      SELECT o.rowid, c.asset_id, \(observationColumnsOfO)
+      FROM crack_observation o JOIN capture c ON c.id = o.capture_id;
+
+    CREATE TABLE crack_track_v6 (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      id TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      PRIMARY KEY (asset_id, id),
+      UNIQUE (device_id, seq)
+    );
+    INSERT INTO crack_track_v6 (rowid, asset_id, id, created_at, device_id, seq)
+      SELECT rowid, asset_id, id, created_at, device_id, seq FROM crack_track;
+
+    CREATE TABLE track_override_v6 (
+      asset_id TEXT NOT NULL,
+      observation_id TEXT NOT NULL,
+      action TEXT NOT NULL CHECK (action IN ('link', 'unlink')),
+      track_id TEXT,
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      UNIQUE (device_id, seq),
+      FOREIGN KEY (asset_id, observation_id) REFERENCES crack_observation(asset_id, id),
+      CHECK ((action = 'link') = (track_id IS NOT NULL))
+    );
+    INSERT INTO track_override_v6 (rowid, asset_id, observation_id, action, track_id, created_at, device_id, seq)
+      SELECT t.rowid, c.asset_id, t.observation_id, t.action, t.track_id, t.created_at, t.device_id, t.seq
+      FROM track_override t JOIN crack_observation o ON o.id = t.observation_id JOIN capture c ON c.id = o.capture_id;
+
+    -- Empty centrally for now: the map joins them, and central tracking will fill them.
+    CREATE TABLE crack_track_member_v6 (
+      asset_id TEXT NOT NULL,
+      observation_id TEXT NOT NULL,
+      track_id TEXT NOT NULL,
+      assigned_by TEXT NOT NULL CHECK (assigned_by IN ('matching', 'inspector', 'new')),
+      match_cost REAL,
+      PRIMARY KEY (asset_id, observation_id),
+      FOREIGN KEY (asset_id, observation_id) REFERENCES crack_observation(asset_id, id),
+      FOREIGN KEY (asset_id, track_id) REFERENCES crack_track(asset_id, id)
+    );
+    CREATE TABLE track_growth_v6 (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      track_id TEXT NOT NULL,
+      cycles_seen INTEGER NOT NULL CHECK (cycles_seen > 0),
+      latest_observation_id TEXT NOT NULL,
+      length_mm_per_year REAL,
+      max_width_mm_per_year REAL,
+      mean_width_mm_per_year REAL,
+      no_rate_reason TEXT,
+      PRIMARY KEY (asset_id, track_id),
+      FOREIGN KEY (asset_id, track_id) REFERENCES crack_track(asset_id, id),
+      FOREIGN KEY (asset_id, latest_observation_id) REFERENCES crack_observation(asset_id, id)
+    );
+
+    DROP TABLE track_growth;
+    DROP TABLE crack_track_member;
+    DROP TABLE track_override;
+    DROP TABLE crack_observation;
+    DROP TABLE crack_track;
+    DROP TABLE capture;
+    ALTER TABLE capture_v6 RENAME TO capture;
+    ALTER TABLE crack_track_v6 RENAME TO crack_track;
+    ALTER TABLE crack_observation_v6 RENAME TO crack_observation;
+    ALTER TABLE track_override_v6 RENAME TO track_override;
+    ALTER TABLE crack_track_member_v6 RENAME TO crack_track_member;
+    ALTER TABLE track_growth_v6 RENAME TO track_growth;
+
+    CREATE INDEX capture_by_cycle ON capture(asset_id, cycle_label);
+    CREATE INDEX crack_observation_by_capture ON crack_observation(asset_id, capture_id);
+    CREATE INDEX crack_track_member_by_track ON crack_track_member(asset_id, track_id);
+    CREATE INDEX track_growth_by_asset ON track_growth(asset_id);
+    CREATE TRIGGER crack_observation_is_immutable BEFORE UPDATE ON crack_observation
+    BEGIN
+      SELECT RAISE(ABORT, 'crack observations are immutable');
+    END;
+    CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
+    BEGIN
+      SELECT RAISE(ABORT, 'captures are immutable');
+    END;
+    \(envelopeTrigger)
+    """
+
+  private static let captureColumns = """
+    id, asset_id, cycle_label, source_path, file_size, container, make, model, taken_at, taken_at_offset,
+    gps_time_utc, gps_status, gps_problem, latitude, longitude, altitude_m, altitude_ref, width, height,
+    orientation, camera_view, epsg, easting, northing, gsd_mm_per_px, gsd_method, gsd_uncertainty_mm_per_px,
+    gsd_note, distance_m, metadata_json, ingested_at, device_id, seq
+    """
+
+  private static var observationColumns: String { CrackObservation.columns.joined(separator: ", ") }
+  private static var observationColumnsOfO: String {
+    CrackObservation.columns.map { "o." + $0 }.joined(separator: ", ")
+  }
+
+  /// Keeps the R*Tree of crack envelopes (central v3) as observations are inserted.
+  private static let envelopeTrigger = """
     CREATE TRIGGER crack_observation_envelope_insert AFTER INSERT ON crack_observation
     BEGIN
       INSERT INTO crack_observation_envelope
@@ -468,6 +655,17 @@ enum Migrations {
       HAVING COALESCE(MIN(CASE WHEN key = 0 THEN value END), NEW.longitude) IS NOT NULL
         AND COALESCE(MIN(CASE WHEN key = 1 THEN value END), NEW.latitude) IS NOT NULL;
     END;
+    """
+
+  /// An R*Tree of crack envelopes, so that a bounding-box query reads the cracks in the box
+  /// rather than the whole asset. Kept by a trigger (observations are insert-only).
+  private static let central3 = """
+    -- One envelope per placed crack observation, keyed by its rowid: the box around its
+    -- WGS84 centreline (every [lon, lat] leaf of the stored JSON), else its point. R*Tree
+    -- coordinates are 32-bit floats rounded outwards: a superset, checked exactly after.
+    CREATE VIRTUAL TABLE crack_observation_envelope USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+
+    \(envelopeTrigger)
 
     INSERT INTO crack_observation_envelope
     SELECT * FROM (

@@ -18,7 +18,7 @@ import Store
 /// (README, "Central server").
 public struct SyncServer: Sendable {
   public let store: any CentralStore
-  public let blobs: BlobStore
+  public let blobs: OrganisationBlobs
   public let metrics: ServerMetrics
   /// Largest photo chunk accepted in one PATCH.
   public static let maxChunkBytes: Int64 = 8 << 20
@@ -34,7 +34,7 @@ public struct SyncServer: Sendable {
       ?? 30
   }()
 
-  public init(store: any CentralStore, blobs: BlobStore, metrics: ServerMetrics = ServerMetrics()) {
+  public init(store: any CentralStore, blobs: OrganisationBlobs, metrics: ServerMetrics = ServerMetrics()) {
     self.store = store
     self.blobs = blobs
     self.metrics = metrics
@@ -139,18 +139,18 @@ public struct SyncServer: Sendable {
     router.post("v1/blobs") { request, context -> BlobStore.Status in
       let device = try await authenticate(request)
       let upload = try await decodeBody(NewUpload.self, request, context: context, what: "upload")
-      try await checkPhoto(upload.sha256, device: device)
+      let shelf = try await checkPhoto(upload.sha256, device: device)
       guard upload.length > 0, upload.length <= CaptureRecord.maxPhotoBytes else {
         throw HTTPError(
           .badRequest, message: "length \(upload.length) is not a photo's size (1 byte to 2 GiB)")
       }
-      return try await blobCall { try await blobs.create(sha: upload.sha256, length: upload.length) }
+      return try await blobCall { try await shelf.create(sha: upload.sha256, length: upload.length) }
     }
     router.get("v1/blobs/:sha") { request, context -> BlobStore.Status in
       let device = try await authenticate(request)
       let sha = try context.parameters.require("sha")
-      try await checkPhoto(sha, device: device)
-      return try await blobCall { try await blobs.status(sha) }
+      let shelf = try await checkPhoto(sha, device: device)
+      return try await blobCall { try await shelf.status(sha) }
     }
     router.patch("v1/blobs/:sha") { request, context -> BlobStore.Status in
       try await appendChunk(request, context: context)
@@ -234,21 +234,22 @@ public struct SyncServer: Sendable {
     var length: Int64
   }
 
-  /// Photos are uploaded for captures already pushed, of the token's organisation.
-  func checkPhoto(_ sha: String, device: DeviceRegistration) async throws {
+  /// Photos are uploaded for captures already pushed, of the token's organisation, into its
+  /// own blob folder. Another organisation's photo is answered as if it did not exist: a 403
+  /// would tell that someone holds it.
+  func checkPhoto(_ sha: String, device: DeviceRegistration) async throws -> BlobStore {
     do throws(BlobStore.Failure) { try BlobStore.checkName(sha) } catch {
       throw HTTPError(.badRequest, message: error.description)
     }
-    let owner: String?
-    do throws(CentralError) { owner = try await store.organisation(ofCapture: sha) } catch {
+    let held: Bool
+    do throws(CentralError) { held = try await store.holds(capture: sha, org: device.orgId) } catch {
       throw Self.httpError(error)
     }
-    // Another organisation's photo is answered as if it did not exist: a 403 would tell
-    // that someone holds it.
-    guard let owner, owner == device.orgId else {
+    guard held else {
       throw HTTPError(
         .notFound, message: "no capture \(sha) in the central store: push records before photos")
     }
+    return try await blobCall { try await blobs.store(for: device.orgId) }
   }
 
   /// A JSON body, or one JSON error: 413 over the size limit, 400 when it does not decode.
@@ -291,7 +292,7 @@ public struct SyncServer: Sendable {
   func appendChunk(_ request: Request, context: Context) async throws -> BlobStore.Status {
     let device = try await authenticate(request)
     let sha = try context.parameters.require("sha")
-    try await checkPhoto(sha, device: device)
+    let blobs = try await checkPhoto(sha, device: device)
     guard let offset = request.headers[Self.uploadOffset].flatMap({ Int64($0) }), offset >= 0 else {
       throw HTTPError(.badRequest, message: "Upload-Offset header missing or not a byte offset")
     }
@@ -363,6 +364,27 @@ public struct SyncServer: Sendable {
     case .unknownAsset: HTTPError(.notFound, message: error.description)
     // Never the database's own words: they may name paths and tables.
     case .database: HTTPError(.internalServerError, message: "central store error")
+    }
+  }
+
+  /// Moves photos stored before organisations had blob folders into their organisation's
+  /// folder (`OrganisationBlobs.adoptUnsorted`), and says so when there were any. Call before
+  /// `run`.
+  public func adoptUnsortedBlobs() async throws {
+    let organisations = Set(try await store.devices().map(\.orgId)).sorted()
+    let store = self.store
+    let adoption = try await blobs.adoptUnsorted { sha in
+      for organisation in organisations {
+        if try await store.holds(capture: sha, org: organisation) { return organisation }
+      }
+      return nil
+    }
+    if adoption.moved + adoption.unclaimed > 0 {
+      FileHandle.standardError.write(
+        Data(
+          ("moved \(adoption.moved) photos into their organisations' blob folders"
+            + (adoption.unclaimed > 0 ? "; \(adoption.unclaimed) no capture claims were left in place" : "")
+            + "\n").utf8))
     }
   }
 

@@ -37,6 +37,7 @@ import Testing
     let central = CentralUnderTest(directory: directory)
     try central.use(backend)
     let blobs = directory.appendingPathComponent("blobs")
+    let acmeBlobs = PushTests.blobFolder(blobs, organisation: "acme")
     func crackmon(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
       try runCrackmon(arguments, environment: central.environment)
     }
@@ -104,8 +105,10 @@ import Testing
     // photo uploads (when 1/k, 2/k, ... of the photos are stored), at any scale.
     let photosInAll = scale.devices * scale.photos
     func stored() -> Int {
-      ((try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []).filter { !$0.hasPrefix(".") }
-        .count
+      ((try? FileManager.default.contentsOfDirectory(atPath: acmeBlobs.path)) ?? []).filter {
+        !$0.hasPrefix(".")
+      }
+      .count
     }
     for k in 0..<scale.kills {
       Thread.sleep(forTimeInterval: 0.7)
@@ -140,7 +143,7 @@ import Testing
       #expect(centralCaptures == captures)
       // Every photo there, whole: its bytes hash to its name.
       for sha in captures {
-        let hash = PushTests.sha256(contentsOf: blobs.appendingPathComponent(sha))
+        let hash = PushTests.sha256(contentsOf: acmeBlobs.appendingPathComponent(sha))
         #expect(hash == sha, "blob \(sha) hashes to \(hash)")
       }
     }

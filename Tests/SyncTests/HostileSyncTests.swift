@@ -272,7 +272,8 @@ extension PushTests {
     // The server lives, the photo is whole, and the counter counted each byte once.
     let (health, _) = try await URLSession.shared.data(from: server.url.appendingPathComponent("healthz"))
     #expect(String(decoding: health, as: UTF8.self).contains("ok"))
-    let blob = directory.appendingPathComponent("blobs/\(sha)")
+    let blob = Self.blobFolder(directory.appendingPathComponent("blobs"), organisation: "acme")
+      .appendingPathComponent(sha)
     #expect(Self.sha256(contentsOf: blob) == sha)
     let (scrape, _) = try await URLSession.shared.data(from: server.url.appendingPathComponent("metrics"))
     #expect(
@@ -358,5 +359,172 @@ extension PushTests {
       if !page.more { break }
     }
     #expect(pulled == 15 && pages >= 2, "\(pulled) entries in \(pages) pages")
+  }
+}
+
+extension PushTests {
+  /// Two organisations inspect with the same photos (a shared contractor's drone, a photo
+  /// passed on): capture, observation and track ids are derived from the bytes, so they are
+  /// the same in both. Each organisation gets its own rows and its own copy of each photo,
+  /// its sync never stops on the other's, and nothing tells it that the other holds them.
+  @Test(
+    .enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"),
+    arguments: CentralBackend.available)
+  func theSamePhotoInTwoOrganisationsIsEachOnesOwn(_ backend: CentralBackend) async throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try central.use(backend)
+    #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
+    #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
+    let tablet = try token(org: "acme", name: "tablet")
+    let rival = try token(org: "other", name: "rival")
+    let office = try token(org: "other", name: "office")
+    let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
+    defer { server.stop() }
+
+    let photos = directory.appendingPathComponent("synth")
+    let generated = try SyntheticCycles.generate(into: photos, cycles: 1)
+    try #require(generated.status == 0, "generator failed: \(generated.output)")
+    let shared = photos.appendingPathComponent("2023")
+    // The other organisation has one photo of its own besides the shared ones.
+    let theirs = directory.appendingPathComponent("theirs")
+    try FileManager.default.copyItem(at: shared, to: theirs)
+    try FileManager.default.copyItem(
+      at: TestPaths.fixture("photos/dji-nadir.jpg"), to: theirs.appendingPathComponent("own.jpg"))
+
+    /// A device of `token`'s organisation: the asset, the photos, tracks, an inspector's
+    /// link, then a full sync (records and photos).
+    func inspect(_ name: String, asset: String, photos: URL, token: String) throws -> (
+      store: String, sync: (status: Int32, stdout: String, stderr: String)
+    ) {
+      let store = directory.appendingPathComponent("\(name).sqlite").path
+      func on(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try crackmon(arguments + ["--store", store])
+      }
+      #expect(try on(["init"]).status == 0)
+      #expect(
+        try on([
+          "asset", "add", asset, "--name", asset, "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474",
+        ])
+        .status == 0)
+      #expect(try on(["cycle", "add", asset, "2023", "--date", "2023-06-01"]).status == 0)
+      let ingest = try on(["ingest", photos.path, "--asset", asset, "--cycle", "2023"])
+      #expect(ingest.status == 0, "\(ingest.stderr)")
+      #expect(try on(["track", "--asset", asset]).status == 0)
+      let member = try #require(
+        try DatabaseQueue(path: store).read {
+          try Row.fetchOne($0, sql: "SELECT observation_id, track_id FROM crack_track_member ORDER BY 1")
+        })
+      #expect(try on(["track", "link", member["observation_id"], member["track_id"]]).status == 0)
+      #expect(try on(["remote", "set", server.url.absoluteString, "--token", token]).status == 0)
+      return (store, try on(["sync"]))
+    }
+    let (a, first) = try inspect("tablet", asset: "bern", photos: shared, token: tablet.token)
+    #expect(first.status == 0, "\(first.stderr)")
+    let (b, second) = try inspect("rival", asset: "thun", photos: theirs, token: rival.token)
+
+    // The second organisation's sync goes through whole: every record, every photo, every
+    // byte of each sent (an upload that finished at once would say the photo was there).
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.stdout.contains("Pending: 0 records, 0 photos"), "\(second.stdout)")
+    let sizes = try FileManager.default.contentsOfDirectory(atPath: theirs.path).map {
+      try Data(contentsOf: theirs.appendingPathComponent($0)).count
+    }
+    #expect(
+      second.stdout.contains("Photos: \(sizes.count) uploaded, \(sizes.reduce(0, +)) bytes sent"),
+      "\(second.stdout)")
+    for word in ["acme", "bern", "tablet"] {
+      #expect(!(second.stdout + second.stderr).contains(word), "the rival's sync names \(word)")
+    }
+
+    // Each has its own rows centrally, keyed by its asset, as many as its device holds.
+    func ids(_ store: String) throws -> Set<String> {
+      Set(try DatabaseQueue(path: store).read { try String.fetchAll($0, sql: "SELECT id FROM capture") })
+    }
+    let shaOfShared = try ids(a)
+    #expect(
+      try count(b, "capture WHERE id IN ('\(shaOfShared.joined(separator: "','"))')") == shaOfShared.count)
+    for (store, asset) in [(a, "bern"), (b, "thun")] {
+      for table in ["capture", "crack_observation", "crack_track", "track_override"] {
+        #expect(
+          try centralCount("\(table) WHERE asset_id = '\(asset)'") == count(store, table), "\(asset) \(table)"
+        )
+      }
+      #expect(try count(store, "track_override") == 1)
+    }
+    // Each copy of each photo in its organisation's folder, whole.
+    for (store, organisation) in [(a, "acme"), (b, "other")] {
+      let folder = Self.blobFolder(directory.appendingPathComponent("blobs"), organisation: organisation)
+      let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+        !$0.hasPrefix(".")
+      }
+      #expect(Set(names) == (try ids(store)))
+      for name in names { #expect(Self.sha256(contentsOf: folder.appendingPathComponent(name)) == name) }
+    }
+
+    // Maps read one organisation's cracks: the same ids in the other's asset are not joined in.
+    for (store, asset, token) in [(a, "bern", tablet.token), (b, "thun", rival.token)] {
+      let placed = try count(store, "crack_observation WHERE georef_method <> 'asset'")
+      #expect(placed > 0)
+      let (map, _) = try await get(server, "v1/assets/\(asset)/map.geojson?what=cracks", token: token)
+      let features = (try JSONSerialization.jsonObject(with: map) as? [String: Any])?["features"] as? [Any]
+      #expect(features?.count == placed, "\(asset)")
+      let (boxed, _) = try await get(server, "v1/assets/\(asset)/cracks?bbox=-180,-90,180,90", token: token)
+      let inBox = (try JSONSerialization.jsonObject(with: boxed) as? [String: Any])?["features"] as? [Any]
+      #expect(inBox?.count == placed, "\(asset)")
+    }
+
+    // Another device of the organisation follows its asset and gets its rows, not the other's.
+    let c = directory.appendingPathComponent("office.sqlite").path
+    #expect(try crackmon(["init", "--store", c]).status == 0)
+    #expect(
+      try crackmon(["remote", "set", server.url.absoluteString, "--token", office.token, "--store", c]).status
+        == 0)
+    let followed = try crackmon(["sync", "--no-photos", "--asset", "thun", "--store", c])
+    #expect(followed.status == 0, "\(followed.stderr)")
+    for table in ["asset", "capture", "crack_observation", "crack_track", "track_override"] {
+      #expect(try count(c, table) == count(b, table), "\(table)")
+    }
+    #expect(try count(c, "asset WHERE id = 'bern'") == 0)
+    #expect(try await send(server, "GET", "v1/pull?asset=bern", token: office.token).0 == 404)
+  }
+}
+
+extension PushTests {
+  /// Photos a server stored before organisations had blob folders (all at the top of the
+  /// blob folder) are moved into their organisation's folder when it starts, and are whole
+  /// there: the devices that uploaded them are not asked for them again.
+  @Test func photosStoredBeforeOrganisationFoldersAreMovedIntoThem() async throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try central.use(.sqlite)
+    #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
+    let tablet = try token(org: "acme", name: "tablet")
+    let blobs = directory.appendingPathComponent("blobs")
+    var server = try Server(central: central, blobs: blobs)
+    let field = try syncedStore("tablet", asset: "pier-17", server, token: tablet.token)
+    #expect(try crackmon(["sync", "--store", field]).status == 0)
+    server.stop()
+
+    // The old layout: every blob at the top, and an upload left half done.
+    let folder = Self.blobFolder(blobs, organisation: "acme")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+    #expect(names.count == 5)
+    for name in names {
+      try FileManager.default.moveItem(
+        at: folder.appendingPathComponent(name), to: blobs.appendingPathComponent(name))
+    }
+    try FileManager.default.removeItem(at: folder)
+    let partial = blobs.appendingPathComponent(".partial")
+    try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+    try Data("half".utf8).write(to: partial.appendingPathComponent(names[0]))
+
+    server = try Server(central: central, blobs: blobs)
+    defer { server.stop() }
+    let top = try FileManager.default.contentsOfDirectory(atPath: blobs.path)
+    #expect(top == [folder.lastPathComponent], "\(top)")
+    for name in names {
+      #expect(Self.sha256(contentsOf: folder.appendingPathComponent(name)) == name)
+      let (status, json) = try await send(server, "GET", "v1/blobs/\(name)", token: tablet.token)
+      #expect(status == 200 && json["complete"] as? Bool == true)
+    }
   }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Store
+import SyncServer
 import TestSupport
 import Testing
 
@@ -78,6 +79,11 @@ import Testing
   /// SHA-256 in hex, by swift-crypto in this process (the large fault run hashes 10,000 blobs).
   static func sha256(_ data: Data) -> String {
     SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// Where the server keeps an organisation's photos.
+  static func blobFolder(_ blobs: URL, organisation: String) -> URL {
+    blobs.appendingPathComponent(OrganisationBlobs.folderName(organisation: organisation))
   }
 
   static func sha256(contentsOf file: URL) -> String {
@@ -194,7 +200,7 @@ import Testing
     #expect(photos.stdout.contains("Photos: 5 uploaded, \(needed) bytes sent"), "\(photos.stdout)")
     #expect(photos.stdout.contains("Pending: 0 records, 0 photos"))
     // Every blob is named by its own SHA-256, and nothing is half-there.
-    let blobs = directory.appendingPathComponent("blobs")
+    let blobs = Self.blobFolder(directory.appendingPathComponent("blobs"), organisation: "acme")
     let names = try FileManager.default.contentsOfDirectory(atPath: blobs.path).filter { !$0.hasPrefix(".") }
     #expect(names.count == 5)
     for name in names {
