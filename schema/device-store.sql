@@ -218,3 +218,9 @@ CREATE TABLE tracking_digest (
   members BLOB NOT NULL,
   derived BLOB NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TABLE photo_problem (
+  capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
+  reason TEXT NOT NULL,
+  noted_at TEXT NOT NULL
+);

@@ -54,6 +54,10 @@ struct SyncCommand: AsyncParsableCommand {
     name: .customLong("chunk-kb"),
     help: "Largest photo chunk in KiB. Chunks shrink by themselves after a dropped connection.")
   var chunkKB = 4096
+  @Option(
+    name: .customLong("give-up-after"),
+    help: "Seconds to keep trying a server that does not answer before stopping.")
+  var giveUpAfter = 60
   @OptionGroup var storeOptions: StoreOptions
 
   func run() async throws {
@@ -61,6 +65,8 @@ struct SyncCommand: AsyncParsableCommand {
     for asset in follow { try store.follow(asset: asset) }
     var client = SyncClient(store: store)
     client.chunkBytes = chunkKB << 10
+    client.patience = .seconds(max(1, giveUpAfter))
+    client.notice = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
     do {
       let problems: [String]
       do {
@@ -123,7 +129,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
     let retries = summary.retries + pulled.retries
     if retries > 0 { print("Retries: \(retries)") }
-    print("Pending: \(try store.pendingCount()) records, \(try store.photosToUpload().count) photos")
+    print("Pending: \(try store.pendingCount()) records, \(try store.pendingPhotos().count) photos")
     return pulled.problems + summary.photoProblems
   }
 
@@ -144,7 +150,12 @@ struct SyncCommand: AsyncParsableCommand {
       let counts = try store.outboxCounts()
       print("Pending: \(counts.values.reduce(0, +))")
       for (entity, n) in counts.sorted(by: { $0.key < $1.key }) { print("  \(entity): \(n)") }
-      print("Photos to upload: \(try store.photosToUpload().count)")
+      let photos = try store.pendingPhotos()
+      print("Photos to upload: \(photos.count)")
+      if !photos.problems.isEmpty {
+        print("  held back at the last sync (tried again at every sync):")
+        for problem in photos.problems { print("  \(problem.path): \(problem.reason)") }
+      }
       let followed = try store.pullScopes().filter { $0.scope != DeviceStore.organisationScope }
       if !followed.isEmpty {
         print("Pulling crack history of: " + followed.map(\.scope).joined(separator: ", "))

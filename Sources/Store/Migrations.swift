@@ -5,7 +5,18 @@ import GRDB
 /// A migration that has shipped is never edited: a schema change is a new migration.
 /// `schema/device-store.sql` is the resulting schema, kept in sync by a test.
 enum Migrations {
+  /// The device store.
   static var migrator: DatabaseMigrator {
+    var migrator = shared
+    migrator.registerMigration("v8 photo problems") { db in
+      try db.execute(sql: v8)
+    }
+    return migrator
+  }
+
+  /// The migrations the device store and the central store share: the central store began as
+  /// the device store's schema. Later device-only tables are not part of it.
+  private static var shared: DatabaseMigrator {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1 device store") { db in
       try db.execute(sql: v1)
@@ -34,7 +45,7 @@ enum Migrations {
   /// The central store: the device store's schema (the same rows, synced from every
   /// device), plus the server's own tables.
   static var centralMigrator: DatabaseMigrator {
-    var migrator = migrator
+    var migrator = shared
     migrator.registerMigration("central v1") { db in
       try db.execute(sql: central1)
     }
@@ -338,6 +349,16 @@ enum Migrations {
       members BLOB NOT NULL,
       derived BLOB NOT NULL
     ) WITHOUT ROWID;
+    """
+
+  private static let v8 = """
+    -- Photos held back at a sync (moved or changed since ingest, refused by the server), with
+    -- why: `sync status` lists them, and every sync tries them again; an upload clears them.
+    CREATE TABLE photo_problem (
+      capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
+      reason TEXT NOT NULL,
+      noted_at TEXT NOT NULL
+    );
     """
 
   private static let central1 = """

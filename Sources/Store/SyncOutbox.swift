@@ -175,6 +175,40 @@ extension DeviceStore {
       try db.execute(
         sql: "INSERT OR IGNORE INTO photo_upload (capture_id, uploaded_at) VALUES (?, ?)",
         arguments: [sha256, Timestamp.now()])
+      try db.execute(sql: "DELETE FROM photo_problem WHERE capture_id = ?", arguments: [sha256])
+    }
+  }
+
+  /// Why a photo was held back at the last sync that tried it.
+  public func notePhotoProblem(_ sha256: String, _ reason: String) throws(StoreError) {
+    try write { db in
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO photo_problem (capture_id, reason, noted_at) VALUES (?, ?, ?)",
+        arguments: [sha256, reason, Timestamp.now()])
+    }
+  }
+
+  /// Photos of this device's captures the server does not have yet, whether or not their
+  /// records have been pushed (`photosToUpload` gives those that can go now), and the ones
+  /// held back, with why.
+  public func pendingPhotos() throws(StoreError) -> (count: Int, problems: [(path: String, reason: String)]) {
+    try read { db in
+      let count =
+        try Int.fetchOne(
+          db,
+          sql: """
+            SELECT COUNT(*) FROM capture c
+            JOIN sync_outbox s ON s.device_id = c.device_id AND s.seq = c.seq
+            LEFT JOIN photo_upload p ON p.capture_id = c.id WHERE p.capture_id IS NULL
+            """) ?? 0
+      let problems = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT c.source_path, q.reason FROM photo_problem q JOIN capture c ON c.id = q.capture_id
+          ORDER BY c.seq
+          """
+      ).map { (path: $0[0] as String, reason: $0[1] as String) }
+      return (count, problems)
     }
   }
 

@@ -7,8 +7,9 @@ struct AdaptiveSize {
   let largest: Int
   private(set) var current: Int
   private var clean = 0
-  /// Drops in a row.
+  /// Drops in a row, and when the first of them was.
   private(set) var drops = 0
+  private(set) var firstDrop: ContinuousClock.Instant?
 
   init(smallest: Int, largest: Int) {
     self.smallest = min(smallest, largest)
@@ -18,6 +19,7 @@ struct AdaptiveSize {
 
   mutating func succeeded() {
     drops = 0
+    firstDrop = nil
     clean += 1
     if clean >= 8 {
       current = min(current * 2, largest)
@@ -27,6 +29,7 @@ struct AdaptiveSize {
 
   mutating func dropped() {
     drops += 1
+    if firstDrop == nil { firstDrop = .now }
     clean = 0
     current = max(current / 2, smallest)
   }

@@ -45,6 +45,11 @@ public struct SyncClient {
   /// Attempts per batch for network errors and 5xx answers, with exponential backoff and jitter.
   public var attempts = 5
   public var firstBackoff = 0.5
+  /// How long to keep trying a server that does not answer, from the first failure in a row;
+  /// then the sync stops, saying so. A link that drops now and then gets through meanwhile.
+  public var patience: Duration = .seconds(60)
+  /// Told at once when the server cannot be reached, and what the sync does about it.
+  public var notice: @Sendable (String) -> Void = { _ in }
   /// AsyncHTTPClient (SwiftNIO): one kept-alive connection, and a reset or a silent peer
   /// noticed at once or after `idleTimeout`, not left hanging.
   private let http: HTTPClient
@@ -60,6 +65,9 @@ public struct SyncClient {
     configuration.timeout = .init(
       connect: .seconds(5), read: .seconds(Self.idleTimeout), write: .seconds(Self.idleTimeout))
     configuration.redirectConfiguration = .disallow
+    // A refused connection fails at once, into the retries below, which say so: left on, the
+    // pool retries in silence until the connect timeout.
+    configuration.connectionPool.retryConnectionEstablishment = false
     http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
   }
 
@@ -194,7 +202,9 @@ public struct SyncClient {
   }
 
   /// Uploads the photos of pushed captures that the server does not have, resuming each
-  /// from the server's offset.
+  /// from the server's offset. A photo that cannot go (moved, changed since ingest, refused by
+  /// the server) is named in `photoProblems`, kept pending with its reason (`sync status`),
+  /// and the others go on; only a server that cannot be reached stops the uploads.
   public func uploadPhotos(into summary: inout Summary, progress: (Int64, Int64) -> Void = { _, _ in })
     async throws
   {
@@ -206,54 +216,93 @@ public struct SyncClient {
     // Kept from photo to photo: the link stays as bad or as good as it was.
     var sizes = AdaptiveSize(smallest: Self.smallestChunk, largest: chunkBytes)
     for photo in photos {
-      guard let handle = FileHandle(forReadingAtPath: photo.path) else {
-        summary.photoProblems.append("\(photo.path): not found (moved since ingest?); its record is synced")
-        continue
-      }
-      defer { try? handle.close() }
-      var status = try await call(
-        base.appendingPathComponent("v1/blobs"), method: .POST, token: remote.token,
-        body: try JSONEncoder().encode(NewUpload(sha256: photo.sha256, length: photo.size)),
-        retries: &summary.retries, bytesSent: &summary.photoRequestBytes)
-      summary.photoBytesNeeded += status.length - status.offset
-      let url = base.appendingPathComponent("v1/blobs/\(photo.sha256)")
-      while !status.complete {
-        try handle.seek(toOffset: UInt64(status.offset))
-        let chunk = try handle.read(upToCount: sizes.current) ?? Data()
-        guard !chunk.isEmpty else {
-          summary.photoProblems.append("\(photo.path): shorter than when it was ingested")
-          break
+      let problem: String?
+      do {
+        problem = try await upload(
+          photo, base: base, token: remote.token, sizes: &sizes, summary: &summary
+        ) { sent in
+          done = min(total, done + sent)
+          progress(done, total)
         }
-        do {
-          // One try: after a failure the server is asked where the upload stands instead,
-          // so a chunk that did arrive is not sent again.
-          status = try await call(
-            url, method: .PATCH, token: remote.token, body: chunk, retries: &summary.retries,
-            bytesSent: &summary.photoBytesSent,
-            headers: [
-              "Upload-Offset": String(status.offset),
-              "Upload-Checksum": "sha256 " + Self.hex(SHA256.hash(data: chunk)),
-            ], attempts: 1)
-          sizes.succeeded()
-        } catch let error as SyncError {
-          if case .refused(409, _) = error {
-            // An earlier chunk whose answer was lost is still being written: wait a moment.
-            try await Task.sleep(for: .milliseconds(100))
-          } else {
-            try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
-          }
-          status = try await call(
-            url, method: .GET, token: remote.token, body: nil, retries: &summary.retries,
-            bytesSent: &summary.photoRequestBytes)
-        }
-        done = min(total, done + Int64(chunk.count))
-        progress(done, total)
+      } catch SyncError.refused(let status, let message) {
+        problem = "the server refused it (HTTP \(status)): \(message)"
       }
-      if status.complete {
+      if let problem {
+        summary.photoProblems.append("\(photo.path): \(problem)")
+        try store.notePhotoProblem(photo.sha256, problem)
+      } else {
         try store.markPhotoUploaded(photo.sha256)
         summary.photos += 1
       }
     }
+  }
+
+  /// One photo's upload: nil once the server has it whole, else why it was held back.
+  private func upload(
+    _ photo: (sha256: String, path: String, size: Int64), base: URL, token: String,
+    sizes: inout AdaptiveSize, summary: inout Summary, sent: (Int64) -> Void
+  ) async throws -> String? {
+    // The bytes must be those that were ingested: a changed file would be refused at the
+    // end (its hash is the capture id), after every byte had gone over the link.
+    let onDisk = (try? FileManager.default.attributesOfItem(atPath: photo.path)[.size] as? NSNumber)?
+      .int64Value
+    guard let onDisk, let handle = FileHandle(forReadingAtPath: photo.path) else {
+      return "not found (moved since ingest?); its record is synced, the photo is held back"
+    }
+    defer { try? handle.close() }
+    guard onDisk == photo.size else {
+      return "changed since ingest (\(onDisk) bytes now, \(photo.size) then); its record is synced, "
+        + "the photo is held back"
+    }
+    var status = try await call(
+      base.appendingPathComponent("v1/blobs"), method: .POST, token: token,
+      body: try JSONEncoder().encode(NewUpload(sha256: photo.sha256, length: photo.size)),
+      retries: &summary.retries, bytesSent: &summary.photoRequestBytes)
+    summary.photoBytesNeeded += status.length - status.offset
+    let url = base.appendingPathComponent("v1/blobs/\(photo.sha256)")
+    var asked = false
+    while !status.complete {
+      guard status.offset < status.length else {
+        // Every byte is there but the server has not finished the upload: ask once more
+        // (asking finishes it); the photo is not to blame.
+        guard !asked else { return "the server has every byte but has not finished the upload; sync again" }
+        asked = true
+        status = try await call(
+          url, method: .GET, token: token, body: nil, retries: &summary.retries,
+          bytesSent: &summary.photoRequestBytes)
+        continue
+      }
+      try handle.seek(toOffset: UInt64(status.offset))
+      let chunk =
+        try handle.read(upToCount: Int(min(Int64(sizes.current), status.length - status.offset))) ?? Data()
+      guard !chunk.isEmpty else { return "shorter than when it was ingested" }
+      do {
+        // One try: after a failure the server is asked where the upload stands instead,
+        // so a chunk that did arrive is not sent again.
+        status = try await call(
+          url, method: .PATCH, token: token, body: chunk, retries: &summary.retries,
+          bytesSent: &summary.photoBytesSent,
+          headers: [
+            "Upload-Offset": String(status.offset),
+            "Upload-Checksum": "sha256 " + Self.hex(SHA256.hash(data: chunk)),
+          ], attempts: 1)
+        sizes.succeeded()
+      } catch let error as SyncError {
+        if case .refused(409, _) = error {
+          // An earlier chunk whose answer was lost is still being written: wait a moment.
+          try await Task.sleep(for: .milliseconds(100))
+        } else if case .refused = error {
+          throw error
+        } else {
+          try await afterDrop(error, sizes: &sizes, retries: &summary.retries)
+        }
+        status = try await call(
+          url, method: .GET, token: token, body: nil, retries: &summary.retries,
+          bytesSent: &summary.photoRequestBytes)
+      }
+      sent(Int64(chunk.count))
+    }
+    return nil
   }
 
   /// One try of a request whose size adapts to the link: the answer, or nil when it got
@@ -275,12 +324,43 @@ public struct SyncClient {
   /// requests from now on, and a pause with full jitter that grows with the drops in a row.
   /// Any other error, or too many drops in a row, is thrown.
   private func afterDrop(_ error: SyncError, sizes: inout AdaptiveSize, retries: inout Int) async throws {
-    guard case .unreachable = error else { throw error }
+    guard case .unreachable(let url, let reason) = error else { throw error }
     sizes.dropped()
-    guard sizes.drops < attempts * 2 else { throw error }
+    let waited = sizes.firstDrop.map { ContinuousClock.now - $0 } ?? .zero
+    guard sizes.drops < attempts * 2, waited < patience else { throw error }
     retries += 1
     let ceiling = min(firstBackoff * Double(1 << min(sizes.drops - 1, 6)), 8)
-    try await Task.sleep(for: .seconds(Double.random(in: 0...ceiling)))
+    let left = Double((patience - waited).components.seconds)
+    let pause = min(Double.random(in: 0...ceiling), max(0, left))
+    tellRetrying(url: url, reason: reason, pause: pause, waited: waited)
+    try await Task.sleep(for: .seconds(pause))
+  }
+
+  private func tellRetrying(url: String, reason: String, pause: Double, waited: Duration) {
+    let host = URL(string: url).map { "\($0.host ?? url)\($0.port.map { ":\($0)" } ?? "")" } ?? url
+    let left = max(0, Int((patience - waited).components.seconds))
+    notice(
+      "no answer from \(host) (\(reason)): trying again in \(String(format: "%.1f", pause)) s; "
+        + "giving up within \(left) s")
+  }
+
+  /// What went wrong with a request, in a few words.
+  static func reason(_ error: any Error) -> String {
+    switch error {
+    case let error as HTTPClientError where error == .connectTimeout: return "no connection within 5 s"
+    case let error as HTTPClientError where error == .readTimeout || error == .writeTimeout:
+      return "no answer within \(idleTimeout) s"
+    case let error as HTTPClientError where error == .remoteConnectionClosed:
+      return "the connection was closed"
+    default:
+      let text = "\(error)"
+      if text.contains("Connection refused") { return "connection refused" }
+      if text.contains("Connection reset") { return "connection reset" }
+      if text.contains("NIOConnectionError") || text.contains("resolution") {
+        return "cannot connect: \(text)"
+      }
+      return text
+    }
   }
 
   /// The smallest photo chunk on a bad link.
@@ -358,12 +438,14 @@ public struct SyncClient {
         if status < 500 { return (Data(body.readableBytesView), status) }
         lastError = "HTTP \(status)"
       } catch {
-        lastError = "\(error)"
+        lastError = Self.reason(error)
       }
       if attempt < attempts {
         retries += 1
         // Full jitter: many devices coming back online at once do not retry in step.
-        try await Task.sleep(for: .seconds(Double.random(in: 0...delay)))
+        let pause = Double.random(in: 0...delay)
+        tellRetrying(url: call.url.absoluteString, reason: lastError, pause: pause, waited: .zero)
+        try await Task.sleep(for: .seconds(pause))
         delay *= 2
       }
     }

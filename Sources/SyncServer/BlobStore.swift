@@ -47,10 +47,21 @@ public actor BlobStore {
   /// Declared lengths of uploads in progress, by name (also written beside the partial file).
   private var writing: Set<String> = []
 
+  /// Opens (or creates) the folder, and tidies what a killed server left in it: chunk files
+  /// (no request is in flight yet, so each is an orphan) and uploads that have every byte but
+  /// were never verified and published (killed between the last append and the rename).
   public init(root: URL) throws {
     self.root = root
-    try FileManager.default.createDirectory(
-      at: root.appendingPathComponent(".partial"), withIntermediateDirectories: true)
+    let partial = root.appendingPathComponent(".partial")
+    try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+    for name in try FileManager.default.contentsOfDirectory(atPath: partial.path) {
+      if name.contains(".chunk-") {
+        try? FileManager.default.removeItem(at: partial.appendingPathComponent(name))
+      } else if name.hasSuffix(".length") {
+        let sha = String(name.dropLast(".length".count))
+        try? Self.finishIfWhole(sha, root: root)
+      }
+    }
   }
 
   static func checkName(_ sha: String) throws(Failure) {
@@ -71,6 +82,8 @@ public actor BlobStore {
   /// Creates (or finds) the upload of `sha` with `length` bytes: where to continue from.
   public func create(sha: String, length: Int64) throws(Failure) -> Status {
     try Self.checkName(sha)
+    // A whole upload left unpublished is finished now; one with wrong bytes starts over.
+    if !writing.contains(sha) { try? Self.finishIfWhole(sha, root: root) }
     if let whole = size(root.appendingPathComponent(sha)) {
       return Status(sha256: sha, length: whole, offset: whole, complete: true)
     }
@@ -94,8 +107,12 @@ public actor BlobStore {
     return Status(sha256: sha, length: length, offset: 0, complete: false)
   }
 
+  /// Where the upload stands. One that has every byte but was never published (the server
+  /// was killed between its last append and the rename) is verified and published now; if
+  /// its bytes are wrong it is discarded (`wholeFileChecksum`) and must start over.
   public func status(_ sha: String) throws(Failure) -> Status {
     try Self.checkName(sha)
+    if !writing.contains(sha) { try Self.finishIfWhole(sha, root: root) }
     if let whole = size(root.appendingPathComponent(sha)) {
       return Status(sha256: sha, length: whole, offset: whole, complete: true)
     }
@@ -107,6 +124,21 @@ public actor BlobStore {
       sha256: sha, length: length, offset: size(partial.appendingPathComponent(sha)) ?? 0, complete: false)
   }
 
+  /// Publishes the upload of `sha` if it has all its declared bytes (see `status`).
+  private static func finishIfWhole(_ sha: String, root: URL) throws(Failure) {
+    let partial = root.appendingPathComponent(".partial")
+    let data = partial.appendingPathComponent(sha)
+    guard
+      let declared =
+        (try? String(contentsOf: partial.appendingPathComponent(sha + ".length"), encoding: .utf8))
+        .flatMap({ Int64($0) }),
+      let bytes = (try? FileManager.default.attributesOfItem(atPath: data.path)[.size] as? NSNumber)?
+        .int64Value,
+      bytes >= declared
+    else { return }
+    try publish(sha, from: data, root: root)
+  }
+
   /// Claims the upload for one writer; `finishChunk` or `abandonChunk` releases it.
   public func beginChunk(_ sha: String, at offset: Int64) throws(Failure) -> (status: Status, file: URL) {
     let status = try status(sha)
@@ -114,6 +146,12 @@ public actor BlobStore {
     guard !writing.contains(sha) else { throw .busy(sha) }
     guard offset == status.offset else { throw .wrongOffset(expected: status.offset, got: offset) }
     writing.insert(sha)
+    // Chunk files of this photo left by a request that died with the server: with one writer
+    // per photo, none of them is in use now.
+    let stale = (try? FileManager.default.contentsOfDirectory(atPath: partial.path)) ?? []
+    for name in stale where name.hasPrefix(sha + ".chunk-") {
+      try? FileManager.default.removeItem(at: partial.appendingPathComponent(name))
+    }
     return (status, partial.appendingPathComponent(sha))
   }
 
@@ -139,14 +177,15 @@ public actor BlobStore {
     }
     var status = try self.status(sha)
     if status.offset == status.length {
-      try publish(sha, from: data)
+      try Self.publish(sha, from: data, root: root)
       status.complete = true
     }
     return status
   }
 
   /// Hashes the whole file; only a match is renamed into place.
-  private func publish(_ sha: String, from data: URL) throws(Failure) {
+  private static func publish(_ sha: String, from data: URL, root: URL) throws(Failure) {
+    let partial = root.appendingPathComponent(".partial")
     var hasher = SHA256()
     do {
       let input = try FileHandle(forReadingFrom: data)

@@ -10,9 +10,15 @@ public actor OrganisationBlobs {
   public let root: URL
   private var shelves: [String: BlobStore] = [:]
 
+  /// Opens (or creates) the folder, and tidies each organisation's folder as `BlobStore`
+  /// does when it opens one: before any request, so what a killed server left is dealt with
+  /// at start.
   public init(root: URL) throws {
     self.root = root
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    for name in try FileManager.default.contentsOfDirectory(atPath: root.path) where name.hasPrefix("org-") {
+      _ = try BlobStore(root: root.appendingPathComponent(name))
+    }
   }
 
   public static func folderName(organisation: String) -> String {

@@ -148,6 +148,10 @@ import Testing
       }
     }
     #expect(try central.count("capture") == scale.devices * scale.photos)
+    // Nothing left half done: no partial upload, no chunk file of a request the kills cut off.
+    let partial = try FileManager.default.contentsOfDirectory(
+      atPath: acmeBlobs.appendingPathComponent(".partial").path)
+    #expect(partial.isEmpty, "\(partial)")
     // Resumed uploads, not restarted ones: at most 10 % more photo bytes than needed.
     let sent = results.bytes.reduce(0, +)
     #expect(Double(sent) <= 1.1 * Double(photoBytes), "sent \(sent) bytes for \(photoBytes)")

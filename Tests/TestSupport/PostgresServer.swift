@@ -60,7 +60,7 @@ public final class PostgresServer: Sendable {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("crackmon-postgres-\(getpid())")
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     dataDirectory = root.appendingPathComponent("data")
-    port = try Self.freePort()
+    port = try RawConnection.freePort()
     if let asUser {
       let chown = try runProcess(URL(fileURLWithPath: "/bin/chown"), [asUser, root.path])
       guard chown.status == 0 else { throw Failure(description: "chown \(root.path): \(chown.stderr)") }
@@ -113,23 +113,6 @@ public final class PostgresServer: Sendable {
       let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
       throw Failure(description: "\(tool) failed (status \(status)): \(text)")
     }
-  }
-
-  private static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-      }
-    }
-    guard bound else { throw Failure(description: "no free port on 127.0.0.1") }
-    return Int(UInt16(bigEndian: address.sin_port))
   }
 
   /// The URL of `database` on this server.
