@@ -116,12 +116,14 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
       ]),
     // Asset map as GeoJSON (RFC 7946 / RFC 8142), streamed from the store.
-    .target(name: "MapExport", dependencies: ["Store"]),
+    .target(name: "MapExport", dependencies: ["Store", "Outputs"]),
+    // Files a command writes: whole or not at all, through links, never over a device node.
+    .target(name: "Outputs"),
     .target(
       name: "CrackmonCLI",
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
-        "Inference", "Observations", "Growth", "Reports", "MapExport", "SyncServer", "SyncClient",
+        "Inference", "Observations", "Growth", "Reports", "MapExport", "Outputs", "SyncServer", "SyncClient",
         "CentralPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -73,8 +73,7 @@ extension CaptureMetadata {
       data = try Data(contentsOf: url, options: .alwaysMapped)
       digest = try ContentHash.sha256(contentsOf: url)
     } catch {
-      let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-      throw .unreadable(path: path, reason: reason)
+      throw .unreadable(path: path, reason: ImageDecoder.reason(error))
     }
     return try read(data, path: path, sha256: digest)
   }

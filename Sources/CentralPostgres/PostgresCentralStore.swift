@@ -78,7 +78,7 @@ public final class PostgresCentralStore: CentralStore {
   // MARK: Organisations and devices
 
   public func addOrg(_ id: String) async throws(CentralError) {
-    guard !id.isEmpty else { throw .badEntry(seq: 0, reason: "an organisation id is not empty") }
+    try OrganisationId.check(id)
     let inserted = try await transaction { connection in
       try await self.rows(
         "INSERT INTO org (id, created_at) VALUES (\(id), \(Timestamp.now())) ON CONFLICT DO NOTHING RETURNING id",
@@ -86,6 +86,14 @@ public final class PostgresCentralStore: CentralStore {
       ).count
     }
     if inserted == 0 { throw .orgExists(id) }
+  }
+
+  public func organisations() async throws(CentralError) -> [(id: String, createdAt: String)] {
+    try await read { connection in
+      try await self.rows("SELECT id, created_at FROM org ORDER BY id", connection).map {
+        ($0["id"] as String, $0["created_at"] as String)
+      }
+    }
   }
 
   public func addDevice(org: String, name: String) async throws(CentralError) -> (

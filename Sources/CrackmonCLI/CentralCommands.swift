@@ -24,15 +24,23 @@ struct CentralOptions: ParsableArguments {
     }
   }
 
-  /// `body` with the store open, closed afterwards whatever happens.
-  func with<T>(_ body: (any CentralStore) async throws -> T) async throws -> T {
-    try await Self.with(location: postgres ?? central, body)
+  /// `body` with the store open, closed afterwards whatever happens. Only a command that
+  /// starts a store (`create`) makes a SQLite file that is not there: a mistyped path given
+  /// to any other would have made an empty store and listed nothing.
+  func with<T>(create: Bool = false, _ body: (any CentralStore) async throws -> T) async throws -> T {
+    try await Self.with(location: postgres ?? central, create: create, body)
   }
 
   /// `body` with the central store at `location` (a file or a postgres:// URL; nil for
   /// `$CRACKMON_CENTRAL`, then ./central.sqlite) open, closed afterwards whatever happens.
-  static func with<T>(location: String?, _ body: (any CentralStore) async throws -> T) async throws -> T {
+  static func with<T>(location: String?, create: Bool, _ body: (any CentralStore) async throws -> T)
+    async throws -> T
+  {
     let location = resolvedPath(location, environment: "CRACKMON_CENTRAL", default: "central.sqlite")
+    if !create, !PostgresConnectionURL.isPostgres(location), !FileManager.default.fileExists(atPath: location)
+    {
+      throw CentralError.noStore(path: location)
+    }
     let store: any CentralStore =
       PostgresConnectionURL.isPostgres(location)
       ? try await PostgresCentralStore(url: location) : try SQLiteCentralStore(path: location)
@@ -57,11 +65,13 @@ struct ServeCommand: AsyncParsableCommand {
       `listening on HOST:PORT` says when it is ready (port 0 picks a free one).
       """)
 
-  // Named --store, as the server's own store; found the same way as `admin`'s --central, so
-  // both commands see the same store when $CRACKMON_CENTRAL is set.
+  // --central, as for `admin` (found the same way, so both see the same store when
+  // $CRACKMON_CENTRAL is set); --store, its first name, still works.
   @Option(
+    name: [.customLong("central"), .customLong("store")],
     help: ArgumentHelp(
-      "Central SQLite store (default: $CRACKMON_CENTRAL, then ./central.sqlite).", valueName: "path"))
+      "Central SQLite store (default: $CRACKMON_CENTRAL, then ./central.sqlite); --store also works.",
+      valueName: "path"))
   var store: String?
   @Option(
     help: ArgumentHelp(
@@ -78,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
       throw ValidationError("--listen \(listen): give host:port, like 127.0.0.1:8080")
     }
     if store != nil, postgres != nil {
-      throw ValidationError("give --store (a SQLite file) or --postgres (a URL), not both")
+      throw ValidationError("give --central (a SQLite file) or --postgres (a URL), not both")
     }
   }
 
@@ -87,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
     let host = String(listen[..<colon])
     let port = Int(listen[listen.index(after: colon)...])!
     try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
-    try await CentralOptions.with(location: postgres ?? store) { store in
+    try await CentralOptions.with(location: postgres ?? store, create: true) { store in
       let server = SyncServer(store: store, blobs: try OrganisationBlobs(root: URL(fileURLWithPath: blobs)))
       try await server.adoptUnsortedBlobs()
       try await server.run(host: host, port: port) { port in
@@ -109,7 +119,7 @@ struct AdminCommand: AsyncParsableCommand {
 
   struct Org: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "org", abstract: "Organisations.", subcommands: [Add.self])
+      commandName: "org", abstract: "Organisations.", subcommands: [Add.self, List.self])
 
     struct Add: AsyncParsableCommand {
       static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an organisation.")
@@ -118,8 +128,19 @@ struct AdminCommand: AsyncParsableCommand {
       @OptionGroup var central: CentralOptions
 
       func run() async throws {
-        try await central.with { try await $0.addOrg(id) }
+        try await central.with(create: true) { try await $0.addOrg(id) }
         print("added organisation \(id)")
+      }
+    }
+
+    struct List: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(commandName: "list", abstract: "List organisations.")
+      @OptionGroup var central: CentralOptions
+
+      func run() async throws {
+        for org in try await central.with({ try await $0.organisations() }) {
+          print("\(org.id)  added \(org.createdAt)")
+        }
       }
     }
   }

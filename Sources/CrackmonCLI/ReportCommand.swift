@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Growth
+import Outputs
 import Reports
 import Store
 
@@ -42,10 +43,9 @@ struct ReportCommand: ParsableCommand {
         let observations = try store.observations(asset: asset)
         bytes = Data(try GrowthReportPage(report: report, observations: observations).render().utf8)
       }
-      if let out {
-        // Written beside the target and moved into place: a failed run leaves no half file.
-        let url = URL(fileURLWithPath: out)
-        try bytes.write(to: url, options: .atomic)
+      if let out, out != "-" {
+        // Whole or not at all, through links, never over a device node (`OutputFile`).
+        try OutputFile.write(bytes, to: out)
         printError("wrote \(out): \(report.tracks.count) tracks, \(report.asset.alerts) alerts")
       } else {
         FileHandle.standardOutput.write(bytes)

@@ -4,6 +4,7 @@ import CrackGeometry
 import Foundation
 import Georeference
 import Imaging
+import Outputs
 import Segmentation
 
 struct SegmentCommand: ParsableCommand {
@@ -38,6 +39,14 @@ struct SegmentCommand: ParsableCommand {
   func validate() throws {
     if (mask != nil || overlay != nil) && photos.count != 1 {
       throw ValidationError("--mask and --overlay take one photo at a time")
+    }
+    // The bytes are what the name says: a PNG named .webp would fool whoever opens it.
+    if let mask, !mask.lowercased().hasSuffix(".png") {
+      throw ValidationError("--mask \(mask): the mask is written as PNG; give a .png name")
+    }
+    if let overlay, ![".png", ".jpg", ".jpeg"].contains(where: overlay.lowercased().hasSuffix) {
+      throw ValidationError(
+        "--overlay \(overlay): overlays are written as PNG or JPEG; give a .png or .jpg name")
     }
     if let distance, !(distance > 0) { throw ValidationError("--distance-m must be above 0") }
     guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
@@ -91,7 +100,7 @@ struct SegmentCommand: ParsableCommand {
   }
 
   private func write(_ image: GrayImage, to path: String) throws {
-    try Data(PNGCodec.encode(image)).write(to: URL(fileURLWithPath: path))
+    try OutputFile.write(PNGCodec.encode(image), to: path)
   }
 
   private func write(_ image: RGBImage, to path: String) throws {
@@ -99,7 +108,7 @@ struct SegmentCommand: ParsableCommand {
     let bytes =
       lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")
       ? try JPEGCodec.encode(image) : try PNGCodec.encode(image)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    try OutputFile.write(bytes, to: path)
   }
 }
 

@@ -43,8 +43,22 @@ public struct ImageDecoder: Sendable {
     do {
       return try Data(contentsOf: url, options: .alwaysMapped)
     } catch {
-      throw .unreadable(path: url.path, reason: (error as NSError).localizedFailureReason ?? "\(error)")
+      throw .unreadable(path: url.path, reason: Self.reason(error))
     }
+  }
+
+  /// Why a file could not be read, in the system's few words ("Is a directory", "Permission
+  /// denied"): Foundation wraps them in a Cocoa error whose own text names no cause.
+  public static func reason(_ error: any Error) -> String {
+    if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+    if let cocoa = error as? CocoaError {
+      if let underlying = cocoa.underlying { return reason(underlying) }
+      if let posix = cocoa.userInfo[NSUnderlyingErrorKey] as? Error { return reason(posix) }
+      if cocoa.code == .fileReadNoSuchFile { return "No such file or directory" }
+    }
+    let error = error as NSError
+    if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+    return error.localizedFailureReason ?? error.localizedDescription
   }
 
   /// `orientation` is the EXIF orientation (1–8) to apply to JPEGs; HEIF files carry

@@ -1,4 +1,5 @@
 import Foundation
+import Outputs
 import Store
 
 /// An asset's map as GeoJSON: its crack observations, captures and tracks, streamed from
@@ -49,10 +50,16 @@ public struct AssetMap {
     public var total: Int { written.values.reduce(0, +) }
   }
 
-  /// Writes the map to `path` (whole or not at all), or to standard output when nil.
+  /// Writes the map to `path` (whole or not at all; see `OutputFile`), or to standard output
+  /// when nil or `-`.
   @discardableResult
   public func write(to path: String?) async throws -> Summary {
-    let out = try path.map { (path) throws(MapExportError) in try OutputFile(path: path) } ?? OutputFile()
+    let out: OutputFile
+    do {
+      out = try path.map { (path) throws(OutputFileError) in try OutputFile(path: path) } ?? OutputFile()
+    } catch {
+      throw MapExportError.cannotWrite(path: error.path, reason: error.reason)
+    }
     var writer = GeoJSONWriter(out: out, framing: sequence ? .sequence : .collection, assetId: asset)
     writer.within = within
     var summary = Summary()
@@ -76,7 +83,7 @@ public struct AssetMap {
       }
     }
     try writer.finish()
-    try out.commit()
+    do { try out.commit() } catch { throw MapExportError.cannotWrite(path: error.path, reason: error.reason) }
     return summary
   }
 }

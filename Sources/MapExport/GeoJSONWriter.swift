@@ -1,4 +1,5 @@
 import Foundation
+import Outputs
 import Store
 
 /// Writes map features as RFC 7946 GeoJSON while they are read: nothing is held but the
@@ -113,7 +114,7 @@ struct GeoJSONWriter {
     if framing == .sequence { append(0x0A) }
     written += 1
     if bytes.count >= Self.flushAt {
-      try out.write(bytes)
+      try flush()
       bytes.removeAll(keepingCapacity: true)
     }
     return .written
@@ -154,8 +155,12 @@ struct GeoJSONWriter {
       }
       append("}\n")
     }
-    try out.write(bytes)
+    try flush()
     bytes.removeAll()
+  }
+
+  private func flush() throws(MapExportError) {
+    do { try out.write(bytes) } catch { throw .cannotWrite(path: error.path, reason: error.reason) }
   }
 
   // MARK: Geometry

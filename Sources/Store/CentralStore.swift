@@ -43,6 +43,8 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
   /// A pushed entry that cannot be applied as it is.
   case badEntry(seq: Int64, reason: String)
   case database(String)
+  /// No SQLite central store at this path, and the command does not start one.
+  case noStore(path: String)
 
   public var description: String {
     switch self {
@@ -54,6 +56,8 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
     case .forbidden(let reason): reason
     case .badEntry(let seq, let reason): "entry \(seq): \(reason)"
     case .database(let message): "central store error: \(message)"
+    case .noStore(let path):
+      "no central store at \(path); `crackmon admin org add ORG` or `crackmon serve` starts one there"
     }
   }
 
@@ -69,6 +73,8 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
 /// or PostgreSQL with PostGIS (`PostgresCentralStore`, module CentralPostgres).
 public protocol CentralStore: MapRowSource {
   func addOrg(_ id: String) async throws(CentralError)
+  /// Every organisation's id and when it was added, by id.
+  func organisations() async throws(CentralError) -> [(id: String, createdAt: String)]
   /// Registers a device and returns it with its token: the token is not kept, only its hash.
   func addDevice(org: String, name: String) async throws(CentralError) -> (DeviceRegistration, token: String)
   func devices() async throws(CentralError) -> [DeviceRegistration]
@@ -98,6 +104,25 @@ public protocol CentralStore: MapRowSource {
 
 extension CentralStore {
   public func close() async {}
+}
+
+/// Organisation ids go into URLs, logs, folder names and scripts: 1 to 64 lowercase letters,
+/// digits, dots, hyphens and underscores, beginning with a letter or a digit ("acme",
+/// "canton-bern").
+public enum OrganisationId {
+  public static func check(_ id: String) throws(CentralError) {
+    let allowed = id.utf8.allSatisfy {
+      (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || [0x2E, 0x2D, 0x5F].contains($0)
+    }
+    guard (1...64).contains(id.utf8.count), allowed, let first = id.utf8.first,
+      (0x61...0x7A).contains(first) || (0x30...0x39).contains(first)
+    else {
+      throw .badEntry(
+        seq: 0,
+        reason: "organisation id \"\(id)\" is not 1 to 64 lowercase letters, digits, '.', '-' or '_' "
+          + "beginning with a letter or digit")
+    }
+  }
 }
 
 /// Device tokens: 256 random bits, shown once; the store keeps their SHA-256.
@@ -145,16 +170,24 @@ public final class SQLiteCentralStore: CentralStore {
   }
 
   public func addOrg(_ id: String) throws(CentralError) {
+    try OrganisationId.check(id)
     try wrap {
       try pool.write { db in
         guard try Row.fetchOne(db, sql: "SELECT 1 FROM org WHERE id = ?", arguments: [id]) == nil else {
           throw CentralError.orgExists(id)
         }
-        guard !id.isEmpty else {
-          throw CentralError.badEntry(seq: 0, reason: "an organisation id is not empty")
-        }
         try db.execute(
           sql: "INSERT INTO org (id, created_at) VALUES (?, ?)", arguments: [id, Timestamp.now()])
+      }
+    }
+  }
+
+  public func organisations() throws(CentralError) -> [(id: String, createdAt: String)] {
+    try wrap {
+      try pool.read { db in
+        try Row.fetchAll(db, sql: "SELECT id, created_at FROM org ORDER BY id").map {
+          ($0["id"], $0["created_at"])
+        }
       }
     }
   }

@@ -363,7 +363,7 @@ public struct SyncServer: Sendable {
       HTTPError(.badRequest, message: error.description)
     case .unknownAsset: HTTPError(.notFound, message: error.description)
     // Never the database's own words: they may name paths and tables.
-    case .database: HTTPError(.internalServerError, message: "central store error")
+    case .database, .noStore: HTTPError(.internalServerError, message: "central store error")
     }
   }
 
@@ -403,7 +403,19 @@ public struct SyncServer: Sendable {
       configuration: .init(address: .hostname(host, port: port), serverName: "crackmon"),
       onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
       logger: logger)
-    try await app.runService()
+    do {
+      try await app.runService()
+    } catch let error as IOError {
+      // NIO's words name a syscall ("bind(descriptor:ptr:bytes:)"): say what it means here.
+      throw CannotListen(address: "\(host):\(port)", reason: String(cString: strerror(error.errnoCode)))
+    }
+  }
+
+  /// The address could not be listened on (in use, not this machine's, not allowed).
+  public struct CannotListen: Error, CustomStringConvertible {
+    public var address: String
+    public var reason: String
+    public var description: String { "cannot listen on \(address): \(reason)" }
   }
 }
 

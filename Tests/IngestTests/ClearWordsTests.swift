@@ -1,0 +1,67 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension CommandLineTests {
+  /// Framework errors reach no user: a folder given as a photo and a port already in use are
+  /// each one sentence naming the path or the address.
+  @Test func aFolderAsAPhotoAndAPortInUseAreNamedPlainly() throws {
+    let folder = try crackmon("segment", directory.path)
+    #expect(folder.status == 1)
+    #expect(folder.stderr.contains("\(directory.path): cannot read file: Is a directory"), "\(folder.stderr)")
+    #expect(!folder.stderr.contains("NSCocoaErrorDomain"))
+
+    // A port this test listens on.
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+      }
+    }
+    try #require(listening)
+    let port = UInt16(bigEndian: address.sin_port)
+    let serve = try crackmon(
+      "serve", "--central", directory.appendingPathComponent("central.sqlite").path, "--blobs",
+      directory.appendingPathComponent("blobs").path, "--listen", "127.0.0.1:\(port)")
+    #expect(serve.status != 0)
+    #expect(
+      serve.stderr.contains("cannot listen on 127.0.0.1:\(port): Address already in use"), "\(serve.stderr)")
+    #expect(!serve.stderr.contains("errno") && !serve.stderr.contains("descriptor"))
+  }
+
+  /// `admin` and `serve` name the central store alike; only a command that starts a store
+  /// creates a file; organisation ids are checked, and listed.
+  @Test func theCentralStoreIsNamedAlikeAndNeverMadeByATypo() throws {
+    let central = directory.appendingPathComponent("central.sqlite").path
+    let typo = directory.appendingPathComponent("centrl.sqlite").path
+    let listed = try crackmon("admin", "--central", typo, "device", "list")
+    #expect(listed.status != 0 && listed.stderr.contains("no central store at \(typo)"), "\(listed.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: typo))
+
+    for bad in ["Bad Org!", "", "_acme", String(repeating: "a", count: 65), "acme/other"] {
+      let added = try crackmon("admin", "--central", central, "org", "add", bad)
+      #expect(
+        added.status != 0 && added.stderr.contains("is not 1 to 64 lowercase"), "\(bad): \(added.stderr)")
+    }
+    #expect(try crackmon("admin", "--central", central, "org", "add", "canton-bern").status == 0)
+    #expect(try crackmon("admin", "--central", central, "org", "add", "acme").status == 0)
+    let orgs = try crackmon("admin", "--central", central, "org", "list")
+    #expect(
+      orgs.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) } == [
+        "acme", "canton-bern",
+      ])
+
+    // serve takes --central as admin does (the port test above uses it); --store still works.
+    let help = try crackmon("serve", "--help")
+    #expect(help.stdout.contains("--central") && help.stdout.contains("--store"), "\(help.stdout)")
+  }
+}
