@@ -6,7 +6,8 @@ public enum FocalSource: String, Codable, Sendable {
   case calibratedFocalLength = "calibrated_focal_length"
   /// Sensor width from EXIF FocalPlaneXResolution.
   case focalPlaneResolution = "focal_plane_resolution"
-  /// Sensor width = 36 mm × focal / focal(35 mm), which assumes a 3:2 sensor.
+  /// The 35 mm equivalent focal length, on the diagonal as it is defined: focal (px) =
+  /// focal(35 mm) × image diagonal (px) / 43.27 mm (the diagonal of a 36 × 24 mm frame).
   case equivalent35mm = "35mm_equivalent"
   /// Sensor width from `CameraSensor.knownWidths`.
   case cameraTable = "camera_table"
@@ -17,8 +18,8 @@ public enum FocalSource: String, Codable, Sendable {
     case .calibratedFocalLength: 0.005
     case .focalPlaneResolution: 0.01
     case .cameraTable: 0.02
-    // The 35 mm equivalent is defined on the diagonal; on a 4:3 sensor the width
-    // formula is about 4 % off, so allow 5 %.
+    // Makers round the 35 mm equivalent (26, 24, 13 mm) and crop differently for video
+    // and stills: allow 5 %.
     case .equivalent35mm: 0.05
     }
   }
@@ -31,28 +32,41 @@ public struct FocalLengthInPixels: Sendable, Equatable {
   public var source: FocalSource
 
   /// Picks the best source the metadata offers, or nil when none applies.
+  ///
+  /// Sensor widths are of the sensor's long side, so they go with the picture's long side:
+  /// a portrait photo (a phone held upright, a HEIC that libheif has already turned) has its
+  /// short side as its width, and dividing the long sensor side by it made the scale a third
+  /// too large.
   public init?(_ metadata: CaptureMetadata) {
     guard let width = metadata.width, width > 0 else { return nil }
+    let height = metadata.height.flatMap { $0 > 0 ? $0 : nil }
+    let longSide = Double(max(width, height ?? 0))
     if let calibrated = metadata.drone?.calibratedFocalLength, calibrated > 0 {
       self.init(pixels: calibrated, source: .calibratedFocalLength)
       return
     }
-    guard let focal = metadata.focalLength else { return nil }
-    let candidates: [(Double?, FocalSource)] = [
-      (
-        metadata.focalPlane?.xPixelsPerMillimetre.map { Double(metadata.exifPixelWidth ?? width) / $0 },
-        .focalPlaneResolution
-      ),
-      (metadata.focalLength35mm.map { 36 * focal / $0 }, .equivalent35mm),
-      (metadata.model.flatMap { CameraSensor.knownWidths[$0] }, .cameraTable),
-    ]
-    // Some phones write a focal plane resolution for a different frame; a width
-    // outside 1–70 mm is not a camera sensor.
-    guard
-      let (sensorWidth, source) = candidates.lazy.compactMap({ w, s in w.map { ($0, s) } })
-        .first(where: { (1...70).contains($0.0) })
-    else { return nil }
-    self.init(pixels: focal * Double(width) / sensorWidth, source: source)
+    let focal = metadata.focalLength
+    // Each candidate: the focal length in pixels, and the sensor's long side it implies (mm).
+    var candidates: [(pixels: Double, sensor: Double?, source: FocalSource)] = []
+    if let focal, let resolution = metadata.focalPlane?.xPixelsPerMillimetre {
+      let sensor = Double(metadata.exifPixelWidth ?? Int(longSide)) / resolution
+      candidates.append((focal * longSide / sensor, sensor, .focalPlaneResolution))
+    }
+    if let equivalent = metadata.focalLength35mm, equivalent > 0, let height {
+      let diagonal = (Double(width) * Double(width) + Double(height) * Double(height)).squareRoot()
+      let frameDiagonal = (36.0 * 36 + 24 * 24).squareRoot()
+      candidates.append(
+        (equivalent * diagonal / frameDiagonal, focal.map { 36 * $0 / equivalent }, .equivalent35mm))
+    }
+    if let focal, let sensor = metadata.model.flatMap({ CameraSensor.knownWidths[$0] }) {
+      candidates.append((focal * longSide / sensor, sensor, .cameraTable))
+    }
+    // Some phones write a focal plane resolution for a different frame; a width outside
+    // 1–70 mm is not a camera sensor.
+    guard let found = candidates.first(where: { $0.sensor.map { (1...70).contains($0) } ?? true }) else {
+      return nil
+    }
+    self.init(pixels: found.pixels, source: found.source)
   }
 
   public init(pixels: Double, source: FocalSource) {

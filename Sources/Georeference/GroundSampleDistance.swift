@@ -78,7 +78,7 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
     let note: String? =
       switch (method, focal.source) {
       case (.nadirRelativeAltitude, _): "height above take-off point taken as height above the surface"
-      case (_, .equivalent35mm): "sensor width from the 35 mm equivalent, assuming a 3:2 sensor"
+      case (_, .equivalent35mm): "focal length from the 35 mm equivalent (on the diagonal)"
       default: nil
       }
     return GroundSampleDistance(

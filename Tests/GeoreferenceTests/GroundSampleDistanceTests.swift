@@ -45,11 +45,36 @@ struct GroundSampleDistanceTests {
     #expect(GroundSampleDistance.estimate(for: photo).method == .unknown)  // GPS altitude is no distance
     let gsd = GroundSampleDistance.estimate(for: photo, userDistance: 2)
     #expect(gsd.focalSource == .equivalent35mm)
-    let sensorWidth = 36 * 4.25 / 26
-    let want = GroundSampleDistance.millimetresPerPixel(
-      sensorWidth: sensorWidth, distance: 2, focalLength: 4.25, imageWidth: 96)
+    // The 35 mm equivalent is defined on the diagonal: focal (px) = 26 × diagonal / 43.27.
+    let (width, height) = (Double(try #require(photo.width)), Double(try #require(photo.height)))
+    let focalPixels = 26 * (width * width + height * height).squareRoot() / (36.0 * 36 + 24 * 24).squareRoot()
+    let want = 2000 / focalPixels
     #expect(abs(try #require(gsd.millimetresPerPixel) - want) < 1e-9 * want)
-    #expect(gsd.note?.contains("3:2") == true)
+    #expect(gsd.note?.contains("35 mm equivalent") == true)
+  }
+
+  /// A phone photo's scale does not depend on how the phone was held: the same camera in
+  /// portrait (3024 × 4032, as libheif hands over a turned HEIC) and in landscape gives the
+  /// same millimetres per pixel, and the value a 26 mm-equivalent 12 MP phone has at 1.5 m
+  /// (about 0.50 mm/px; iPhone main cameras: 1.9 µm pixels behind a 5.7 mm lens give 0.50).
+  @Test(arguments: [("35mm equivalent", false), ("camera table", true)])
+  func portraitAndLandscapeGiveTheSameScale(_ name: String, _ table: Bool) throws {
+    var photo = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
+    if table {
+      photo.focalLength35mm = nil
+      photo.model = "FC330"  // a table camera: 6.17 mm long side
+    }
+    photo.exifPixelWidth = nil
+    photo.focalPlane = nil
+    var scales: [Double] = []
+    for (width, height) in [(4032, 3024), (3024, 4032)] {
+      photo.width = width
+      photo.height = height
+      scales.append(
+        try #require(GroundSampleDistance.estimate(for: photo, userDistance: 1.5).millimetresPerPixel))
+    }
+    #expect(abs(scales[0] - scales[1]) < 1e-12, "\(name): \(scales)")
+    if !table { #expect(abs(scales[0] - 0.495) < 0.005, "\(scales)") }
   }
 
   @Test func noFocalInformationMeansUnknownScale() throws {
