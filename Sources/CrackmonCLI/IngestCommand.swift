@@ -75,8 +75,19 @@ struct IngestCommand: ParsableCommand {
       print("Crack observations: \(report.cracks) (\(placed) placed on the ground through a nadir footprint)")
     }
     if !report.skipped.isEmpty {
-      print("Not photo files (skipped): \(report.skipped.count)")
-      for entry in report.skipped { print("  \(entry.path): \(entry.reason)") }
+      // A DCIM folder's sidecars and videos by kind (hundreds of .SRT files say little one by
+      // one); anything else by name.
+      let byKind = Dictionary(
+        grouping: report.skipped.filter { $0.reason.hasPrefix("not a photo (") }, by: \.reason)
+      let kinds = byKind.sorted { $0.key < $1.key }.map {
+        "\($0.value.count) \($0.key.dropFirst("not a photo (".count).dropLast())"
+      }
+      print(
+        "Not photo files (skipped): \(report.skipped.count)"
+          + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))"))
+      for entry in report.skipped where !entry.reason.hasPrefix("not a photo (") {
+        print("  \(entry.path): \(entry.reason)")
+      }
     }
     print("Failed: \(report.failed.count)")
     for failure in report.failed { print("  \(failure.message)") }

@@ -12,6 +12,14 @@ public enum PhotoFiles {
     public var reason: String
   }
 
+  /// Names a folder walk takes as photos: what crackmon reads (JPEG, PNG, HEIC/HEIF). A DCIM
+  /// folder holds much else beside them (DJI `.SRT`, `.MRK`, `.DAT`, `.LRF` sidecars, videos,
+  /// raw files, `README.txt`): those are skipped and counted, not failed. A file without an
+  /// extension is tried, and a file named on the command line is always tried.
+  public static let photoExtensions: Set<String> = [
+    "jpg", "jpeg", "jpe", "jfif", "png", "heic", "heif", "hif",
+  ]
+
   /// Expands files and directories (recursively, hidden entries skipped) into a sorted
   /// list of regular files. A link to a regular file counts as that file. Inputs that do not
   /// exist come back in `missing`; FIFOs, sockets, devices, broken links, links to
@@ -70,6 +78,11 @@ public enum PhotoFiles {
       var info = stat()
       guard lstat(path, &info) == 0 else {
         skipped.append(Skipped(path: path, reason: "cannot be read: \(String(cString: strerror(errno)))"))
+        continue
+      }
+      let fileExtension = (name as NSString).pathExtension.lowercased()
+      if info.st_mode & S_IFMT != S_IFDIR, !fileExtension.isEmpty, !photoExtensions.contains(fileExtension) {
+        skipped.append(Skipped(path: path, reason: "not a photo (.\(fileExtension))"))
         continue
       }
       switch info.st_mode & S_IFMT {

@@ -64,4 +64,33 @@ extension CommandLineTests {
     let help = try crackmon("serve", "--help")
     #expect(help.stdout.contains("--central") && help.stdout.contains("--store"), "\(help.stdout)")
   }
+
+  /// A drone's DCIM folder holds sidecars, videos and notes beside the photos: they are
+  /// skipped and counted by kind, and the ingest exits 0. A file named on its own is tried.
+  @Test func aDCIMFolderOfSidecarsAndVideosIngestsItsPhotosAndExitsZero() throws {
+    try setUpAsset()
+    let dcim = directory.appendingPathComponent("DCIM/100MEDIA")
+    try FileManager.default.createDirectory(at: dcim, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: TestPaths.fixture("photos/dji-nadir.jpg"), to: dcim.appendingPathComponent("DJI_0001.JPG"))
+    for name in [
+      "DJI_0001.SRT", "DJI_0001.MRK", "DJI_0002.SRT", "FLY001.DAT", "DJI_0003.LRF", "DJI_0003.MP4",
+      "README.txt",
+    ] {
+      try Data("not a photo".utf8).write(to: dcim.appendingPathComponent(name))
+    }
+    let ingest = try crackmon(
+      "ingest", directory.appendingPathComponent("DCIM").path, "--asset", "pier-17", "--cycle", "2026-Q4",
+      "--no-segment")
+    #expect(ingest.status == 0, "\(ingest.stdout)\(ingest.stderr)")
+    #expect(ingest.stdout.contains("Ingested 1 into pier-17"), "\(ingest.stdout)")
+    #expect(
+      ingest.stdout.contains("Not photo files (skipped): 7 (1 .dat, 1 .lrf, 1 .mp4, 1 .mrk, 2 .srt, 1 .txt)"),
+      "\(ingest.stdout)")
+    #expect(ingest.stdout.contains("Failed: 0"))
+    let named = try crackmon(
+      "ingest", dcim.appendingPathComponent("README.txt").path, "--asset", "pier-17", "--cycle", "2026-Q4",
+      "--no-segment")
+    #expect(named.status == 1 && named.stdout.contains("README.txt: not an image"), "\(named.stdout)")
+  }
 }
