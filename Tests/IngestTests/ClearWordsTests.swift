@@ -93,4 +93,20 @@ extension CommandLineTests {
       "--no-segment")
     #expect(named.status == 1 && named.stdout.contains("README.txt: not an image"), "\(named.stdout)")
   }
+
+  /// `tools/install.sh PREFIX` puts a crackmon on PREFIX/bin that finds its model from
+  /// anywhere (a binary copied alone cannot).
+  @Test func anInstalledCrackmonFindsItsModelFromAnywhere() throws {
+    let prefix = directory.appendingPathComponent("prefix")
+    let build = TestPaths.crackmonBinary.deletingLastPathComponent()
+    let install = try runProcess(
+      URL(fileURLWithPath: "/bin/bash"),
+      [TestPaths.repositoryRoot.appendingPathComponent("tools/install.sh").path, prefix.path, build.path])
+    #expect(install.status == 0, "\(install.stdout)\(install.stderr)")
+    let installed = prefix.appendingPathComponent("bin/crackmon")
+    let segment = try runCrackmon(
+      ["segment", TestPaths.fixture("photos/dji-nadir.jpg").path, "--format", "json"], binary: installed)
+    #expect(segment.status == 0, "\(segment.stderr)")
+    #expect(segment.stdout.contains("\"cracks\""))
+  }
 }
