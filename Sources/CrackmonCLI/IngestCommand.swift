@@ -39,6 +39,12 @@ struct IngestCommand: ParsableCommand {
   var scheme: SeverityScheme = .default
   @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
   var maxMegapixels: Double = 200
+  @Option(
+    name: .customLong("far-m"),
+    help: "Warn about photos whose GPS puts them further than this from the asset (m).")
+  var farMetres: Double = 1000
+  @Flag(help: "Refuse photos far from the asset or outside the cycle's dates, instead of warning.")
+  var strict = false
   @OptionGroup var model: ModelOptions
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption
@@ -48,6 +54,7 @@ struct IngestCommand: ParsableCommand {
       throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
     }
     guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
+    guard farMetres > 0 else { throw ValidationError("--far-m must be above 0") }
   }
 
   func run() throws {
@@ -56,6 +63,8 @@ struct IngestCommand: ParsableCommand {
     let ingestor = try Ingestor(
       store: store, asset: asset, cycle: cycle, userDistance: distance, finder: finder,
       scheme: scheme)
+    ingestor.farMetres = farMetres
+    ingestor.strict = strict
     var bar = ProgressBar(label: "ingest")
     let report = try ingestor.run(photos) { done, total in bar.update(done, of: total) }
 
@@ -88,6 +97,10 @@ struct IngestCommand: ParsableCommand {
       for entry in report.skipped where !entry.reason.hasPrefix("not a photo (") {
         print("  \(entry.path): \(entry.reason)")
       }
+    }
+    if !report.warnings.isEmpty {
+      print("Warnings: \(report.warnings.count) (stored; --strict refuses them)")
+      for warning in report.warnings { print("  \(warning.message)") }
     }
     print("Failed: \(report.failed.count)")
     for failure in report.failed { print("  \(failure.message)") }

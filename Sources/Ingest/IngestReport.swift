@@ -32,6 +32,9 @@ public struct IngestReport: Encodable, Sendable {
   /// Entries of the folders walked that are not files to read (FIFOs, broken links, names
   /// that are not UTF-8): reported, not failures.
   public var skipped: [PhotoFiles.Skipped] = []
+  /// Photos stored, but taken far from the asset or outside the cycle's dates: likely the
+  /// wrong asset or cycle (`--strict` refuses them instead, as failures).
+  public var warnings: [Failure] = []
 
   /// Ingested captures whose GPS is absent or invalid: stored, but tied to the asset only.
   public var withoutGPS: Int { ingested.filter { $0.gpsStatus != "valid" }.count }
@@ -41,7 +44,7 @@ public struct IngestReport: Encodable, Sendable {
   public var allHandled: Bool { failed.isEmpty }
 
   enum CodingKeys: String, CodingKey {
-    case ingested, duplicates, failed, skipped
+    case ingested, duplicates, failed, skipped, warnings
     case withoutGPS = "without_gps"
     case cracks
   }
@@ -54,5 +57,6 @@ public struct IngestReport: Encodable, Sendable {
     try c.encode(cracks, forKey: .cracks)
     try c.encode(failed, forKey: .failed)
     try c.encode(skipped, forKey: .skipped)
+    try c.encode(warnings, forKey: .warnings)
   }
 }

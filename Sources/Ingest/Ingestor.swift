@@ -20,6 +20,10 @@ public final class Ingestor {
   public let userDistance: Double?
   /// Segmentation, or nil to store captures only (`--no-segment`).
   public let finder: CrackFinder?
+  /// A photo whose GPS puts it further than this from the asset is warned about.
+  public var farMetres: Double = 1000
+  /// Refuse, rather than warn about, photos far from the asset or outside the cycle's dates.
+  public var strict = false
   private let transform: CoordinateTransform
   private let builder: CrackObservationBuilder?
   private let batchSize = 32
@@ -98,6 +102,14 @@ public final class Ingestor {
       return
     }
     let record = makeRecord(metadata)
+    if let doubt = doubt(about: record) {
+      guard !strict else {
+        report.failed.append(
+          .init(path: metadata.path, error: doubt.kind, message: doubt.message + " (--strict)"))
+        return
+      }
+      report.warnings.append(.init(path: metadata.path, error: doubt.kind, message: doubt.message))
+    }
     var observations: [CrackObservation] = []
     // Segmentation is the slow stage: skip it for a file that is already stored.
     if let finder, let builder, try !store.hasCapture(id: record.id) {
@@ -132,6 +144,44 @@ public final class Ingestor {
       report.duplicates.append(
         .init(path: metadata.path, captureId: record.id, assetId: assetId, cycleLabel: cycleLabel))
     }
+  }
+
+  /// Why a photo may belong to another asset or cycle: its GPS fix far from the asset, or
+  /// its date outside the cycle's (a day's grace either side for time zones). Nil when
+  /// nothing says so, or nothing can (no fix, no date).
+  private func doubt(about record: CaptureRecord) -> (kind: String, message: String)? {
+    if let easting = record.easting, let northing = record.northing,
+      let (assetEasting, assetNorthing) = try? transform.project(
+        latitude: asset.latitude, longitude: asset.longitude)
+    {
+      let metres =
+        ((easting - assetEasting) * (easting - assetEasting) + (northing - assetNorthing)
+          * (northing - assetNorthing))
+        .squareRoot()
+      if metres > farMetres {
+        let away =
+          metres >= 10_000 ? String(format: "%.0f km", metres / 1000) : String(format: "%.0f m", metres)
+        return (
+          "far_from_asset",
+          "\(record.sourcePath): taken \(away) from asset \(asset.id) (more than \(Int(farMetres)) m): the wrong asset?"
+        )
+      }
+    }
+    // The day it was taken: the GPS clock's (UTC), else the camera's own.
+    guard let taken = (record.gpsTimeUtc ?? record.takenAt).map({ String($0.prefix(10)) }), taken.count == 10
+    else { return nil }
+    func shifted(_ day: String, by days: Int) -> String? {
+      guard let date = try? Date(day + "T12:00:00Z", strategy: .iso8601) else { return nil }
+      return String(date.addingTimeInterval(Double(days) * 86_400).formatted(.iso8601).prefix(10))
+    }
+    let early = cycle.startDate.flatMap { shifted($0, by: -1) }.map { taken < $0 } ?? false
+    let late = cycle.endDate.flatMap { shifted($0, by: 1) }.map { taken > $0 } ?? false
+    guard early || late else { return nil }
+    let span = "\(cycle.startDate ?? "…") to \(cycle.endDate ?? "…")"
+    return (
+      "outside_cycle",
+      "\(record.sourcePath): taken \(taken), outside cycle \(cycle.label) (\(span)): the wrong cycle?"
+    )
   }
 
   private func makeRecord(_ metadata: CaptureMetadata) -> CaptureRecord {

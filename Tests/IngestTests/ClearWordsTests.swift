@@ -109,4 +109,47 @@ extension CommandLineTests {
     #expect(segment.status == 0, "\(segment.stderr)")
     #expect(segment.stdout.contains("\"cracks\""))
   }
+
+  /// A photo whose GPS puts it far from the asset, or whose date is outside the cycle's, is
+  /// stored with a warning naming why (the wrong asset or cycle is the usual cause), or
+  /// refused with `--strict`.
+  @Test func photosFarFromTheAssetOrOutsideTheCycleAreWarnedAboutOrRefused() throws {
+    try setUpAsset()  // pier-17 in Berlin, cycle 2026-Q4 from 2026-11-20: where the fixture phone was
+    let photo = TestPaths.fixture("photos/phone-gps.jpg").path
+    #expect(
+      try crackmon(
+        "asset", "add", "bern", "--name", "Bern", "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474"
+      )
+      .status == 0)
+    #expect(try crackmon("cycle", "add", "bern", "2026", "--date", "2026-11-01").status == 0)
+    #expect(try crackmon("cycle", "add", "pier-17", "2027", "--date", "2027-06-01").status == 0)
+
+    let refused = try crackmon(
+      "ingest", photo, "--asset", "bern", "--cycle", "2026", "--no-segment", "--strict")
+    #expect(refused.status == 1)
+    // Berlin to Bern is 752 km on the sphere; the asset's UTM zone measures it within 0.2 %.
+    #expect(
+      ["752", "753"].contains {
+        refused.stdout.contains("\(photo): taken \($0) km from asset bern (more than 1000 m)")
+      },
+      "\(refused.stdout)")
+    let far = try crackmon("ingest", photo, "--asset", "bern", "--cycle", "2026", "--no-segment")
+    #expect(far.status == 0 && far.stdout.contains("Warnings: 1"), "\(far.stdout)")
+    #expect(far.stdout.contains("km from asset bern"))
+    #expect(far.stdout.contains("Ingested 1 into bern"))
+
+    let other = TestPaths.fixture("photos/dji-nadir.jpg").path
+    let early = try crackmon(
+      "ingest", other, "--asset", "pier-17", "--cycle", "2027", "--no-segment", "--format", "json")
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(early.stdout.utf8)) as? [String: Any])
+    let warnings = try #require(report["warnings"] as? [[String: Any]])
+    #expect(warnings.map { $0["error"] as? String } == ["outside_cycle"], "\(early.stdout)")
+    #expect((warnings.first?["message"] as? String)?.contains("outside cycle 2027 (2027-06-01 to …)") == true)
+    // Near and in time: nothing to say.
+    let fine = try crackmon(
+      "ingest", TestPaths.fixture("photos/phone-no-gps.jpg").path, "--asset", "pier-17", "--cycle", "2026-Q4",
+      "--no-segment")
+    #expect(fine.status == 0 && !fine.stdout.contains("Warnings"), "\(fine.stdout)")
+  }
 }
