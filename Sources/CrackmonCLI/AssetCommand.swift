@@ -49,8 +49,9 @@ struct AssetCommand: ParsableCommand {
 
     func run() throws {
       let code = epsg ?? utmEPSG(latitude: lat, longitude: lon)
-      // Fails here, with PROJ's reason, rather than at the first ingest.
-      _ = try CoordinateTransform(projectedEPSG: code)
+      // Fails here, with PROJ's reason, rather than at the first ingest; and a CRS for
+      // somewhere else (a UTM zone three zones off) would distort every length and bearing.
+      try CoordinateTransform(projectedEPSG: code).checkCovers(latitude: lat, longitude: lon)
       let store = try DeviceStore(opening: storeOptions.path)
       let asset = try store.add(
         Asset(id: id, name: name, kind: kind, latitude: lat, longitude: lon, epsg: code))

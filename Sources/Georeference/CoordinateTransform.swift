@@ -1,10 +1,13 @@
 import CProj
+import Foundation
 
 /// Why a coordinate could not be transformed.
 public enum GeoreferenceError: Error, Equatable, CustomStringConvertible, Sendable {
   case unknownCRS(epsg: Int, reason: String)
   case notProjected(epsg: Int, kind: String)
   case transformFailed(epsg: Int, reason: String)
+  /// The CRS is not meant for where the point is (its area of use, as EPSG defines it).
+  case outsideAreaOfUse(epsg: Int, area: String, latitude: Double, longitude: Double)
 
   public var description: String {
     switch self {
@@ -12,6 +15,9 @@ public enum GeoreferenceError: Error, Equatable, CustomStringConvertible, Sendab
     case .notProjected(let epsg, let kind):
       "EPSG:\(epsg) is a \(kind), not a projected CRS in metres; pick a projected one (e.g. a UTM zone)"
     case .transformFailed(let epsg, let reason): "cannot transform to EPSG:\(epsg): \(reason)"
+    case .outsideAreaOfUse(let epsg, let area, let latitude, let longitude):
+      "EPSG:\(epsg) is for \(area); \(latitude), \(longitude) lies outside it, where its distances and "
+        + "directions are distorted: pick a CRS for where the asset is (without --epsg, its UTM zone)"
     }
   }
 }
@@ -23,6 +29,9 @@ public enum GeoreferenceError: Error, Equatable, CustomStringConvertible, Sendab
 /// thread or task, and keep it (creation reads proj.db; transforms are cheap).
 public final class CoordinateTransform {
   public let epsg: Int
+  /// Where EPSG says the CRS may be used: a WGS84 box (west may exceed east across the
+  /// antimeridian) and its name; nil when PROJ has none for it.
+  public let areaOfUse: (west: Double, south: Double, east: Double, north: Double, name: String)?
   private let context: OpaquePointer
   private let transform: OpaquePointer
 
@@ -36,6 +45,11 @@ public final class CoordinateTransform {
       throw .unknownCRS(epsg: epsg, reason: reason)
     }
     defer { proj_destroy(target) }
+    var (west, south, east, north) = (0.0, 0.0, 0.0, 0.0)
+    var areaName: UnsafePointer<CChar>?
+    areaOfUse =
+      proj_get_area_of_use(context, target, &west, &south, &east, &north, &areaName) != 0 && west > -1000
+      ? (west, south, east, north, areaName.map { String(cString: $0) } ?? "its area of use") : nil
     let type = proj_get_type(target)
     guard type == PJ_TYPE_PROJECTED_CRS else {
       proj_context_destroy(context)
@@ -59,6 +73,29 @@ public final class CoordinateTransform {
     self.epsg = epsg
     self.context = context
     self.transform = normalized
+  }
+
+  /// Whether the CRS is meant for this place: inside its area of use (true when PROJ
+  /// knows none).
+  public func covers(latitude: Double, longitude: Double) -> Bool {
+    guard let area = areaOfUse else { return true }
+    let inLongitude =
+      area.west <= area.east
+      ? (area.west...area.east).contains(longitude) : longitude >= area.west || longitude <= area.east
+    return inLongitude && (area.south...area.north).contains(latitude)
+  }
+
+  /// Throws `outsideAreaOfUse` unless `covers` the place.
+  public func checkCovers(latitude: Double, longitude: Double) throws(GeoreferenceError) {
+    guard covers(latitude: latitude, longitude: longitude) else {
+      let area = areaOfUse.map {
+        "\($0.name) ("
+          + String(format: "%.2f° to %.2f° E, %.2f° to %.2f° N", $0.west, $0.east, $0.south, $0.north)
+          + ")"
+      }
+      throw .outsideAreaOfUse(
+        epsg: epsg, area: area ?? "its area of use", latitude: latitude, longitude: longitude)
+    }
   }
 
   deinit {

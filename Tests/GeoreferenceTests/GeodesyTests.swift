@@ -22,6 +22,21 @@ struct GeodesyTests {
     #expect(abs(n - 5_820_089.9621) < 1e-3)
   }
 
+  /// A CRS is for a place: EPSG:25833 (ETRS89 / UTM 33N) covers Berlin, not Bern, 6° west of
+  /// its zone, where its lengths and bearings are distorted; zones across the antimeridian
+  /// (EPSG:3832, PDC Mercator, 98°E to 70°W) cover both sides of it.
+  @Test func aCRSCoversItsAreaOfUseOnly() throws {
+    let utm33 = try CoordinateTransform(projectedEPSG: 25833)
+    #expect(utm33.covers(latitude: 52.52, longitude: 13.40))
+    #expect(!utm33.covers(latitude: 46.948, longitude: 7.4474))
+    #expect(throws: GeoreferenceError.self) { try utm33.checkCovers(latitude: 46.948, longitude: 7.4474) }
+    #expect(try CoordinateTransform(projectedEPSG: 32632).covers(latitude: 46.948, longitude: 7.4474))
+    let pacific = try CoordinateTransform(projectedEPSG: 3832)
+    #expect(
+      pacific.covers(latitude: -17.7, longitude: 178.0) && pacific.covers(latitude: 21.3, longitude: -157.8))
+    #expect(!pacific.covers(latitude: 48.8, longitude: 2.3))
+  }
+
   @Test func southernHemisphere() throws {
     // echo "-33.875 151.2" | cs2cs EPSG:4326 EPSG:32756 -f "%.4f"  ->  333520.3621 6250245.7581
     #expect(utmEPSG(latitude: -33.875, longitude: 151.2) == 32756)

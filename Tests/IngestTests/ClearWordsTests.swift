@@ -152,4 +152,22 @@ extension CommandLineTests {
       "--no-segment")
     #expect(fine.status == 0 && !fine.stdout.contains("Warnings"), "\(fine.stdout)")
   }
+
+  /// An asset's CRS must be meant for where the asset is (PROJ knows each one's area of use).
+  @Test func anAssetCRSForSomewhereElseIsRefused() throws {
+    #expect(try crackmon("init").status == 0)
+    let wrong = try crackmon(
+      "asset", "add", "bern", "--name", "Bern", "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474",
+      "--epsg",
+      "25833")
+    #expect(wrong.status != 0)
+    #expect(wrong.stderr.contains("EPSG:25833 is for"), "\(wrong.stderr)")
+    #expect(wrong.stderr.contains("46.948, 7.4474 lies outside it"), "\(wrong.stderr)")
+    #expect(try crackmon("asset", "list").stdout.contains("bern") == false)
+    let right = try crackmon(
+      "asset", "add", "bern", "--name", "Bern", "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474",
+      "--epsg",
+      "2056")  // CH1903+ / LV95, Switzerland's own
+    #expect(right.status == 0, "\(right.stderr)")
+  }
 }
