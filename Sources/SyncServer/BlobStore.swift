@@ -54,13 +54,15 @@ public actor BlobStore {
     self.root = root
     let partial = root.appendingPathComponent(".partial")
     try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+    // Only an upload's data (`<sha>`) and its declared length (`<sha>.length`) are kept;
+    // anything else is a leftover: a chunk file, a length being written when the server died.
     for name in try FileManager.default.contentsOfDirectory(atPath: partial.path) {
-      if name.contains(".chunk-") {
+      let sha = name.hasSuffix(".length") ? String(name.dropLast(".length".count)) : name
+      guard (try? Self.checkName(sha)) != nil else {
         try? FileManager.default.removeItem(at: partial.appendingPathComponent(name))
-      } else if name.hasSuffix(".length") {
-        let sha = String(name.dropLast(".length".count))
-        try? Self.finishIfWhole(sha, root: root)
+        continue
       }
+      if name.hasSuffix(".length") { try? Self.finishIfWhole(sha, root: root) }
     }
   }
 
@@ -100,7 +102,11 @@ public actor BlobStore {
     }
     do {
       try Data().write(to: data)
-      try Data(String(length).utf8).write(to: meta, options: .atomic)
+      // Written beside it and renamed, under a name of ours that a restart clears (an
+      // `.atomic` write leaves Foundation's own temporary behind when the server dies).
+      let temporary = partial.appendingPathComponent(sha + ".length-new")
+      try Data(String(length).utf8).write(to: temporary)
+      guard rename(temporary.path, meta.path) == 0 else { throw Failure.io(String(cString: strerror(errno))) }
     } catch {
       throw .io("\(error)")
     }

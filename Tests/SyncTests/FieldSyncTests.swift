@@ -62,6 +62,9 @@ extension PushTests {
     var wrong = try Data(contentsOf: URL(fileURLWithPath: photos[1]["source_path"]))
     wrong[wrong.count / 2] ^= 0xFF
     try leave(photos[1], bytes: wrong)
+    // A length being written when the server died, ours and Foundation's way.
+    try Data("123".utf8).write(to: partial.appendingPathComponent("\(photos[2]["id"] as String).length-new"))
+    try Data("123".utf8).write(to: partial.appendingPathComponent(".dat.nosync60C6.f32j9z"))
 
     server = try Server(central: central, blobs: blobs, port: server.port)
     defer { server.stop() }
