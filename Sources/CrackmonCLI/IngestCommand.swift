@@ -41,7 +41,8 @@ struct IngestCommand: ParsableCommand {
   var maxMegapixels: Double = 200
   @Option(
     name: .customLong("far-m"),
-    help: "Warn about photos whose GPS puts them further than this from the asset (m).")
+    help: ArgumentHelp(
+      "Warn about photos whose GPS puts them further than this from the asset.", valueName: "metres"))
   var farMetres: Double = 1000
   @Flag(help: "Refuse photos far from the asset or outside the cycle's dates, instead of warning.")
   var strict = false

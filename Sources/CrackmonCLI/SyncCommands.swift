@@ -56,7 +56,8 @@ struct SyncCommand: AsyncParsableCommand {
   var chunkKB = 4096
   @Option(
     name: .customLong("give-up-after"),
-    help: "Seconds to keep trying a server that does not answer before stopping.")
+    help: ArgumentHelp(
+      "How long to keep trying a server that does not answer before stopping.", valueName: "seconds"))
   var giveUpAfter = 60
   @OptionGroup var storeOptions: StoreOptions
 

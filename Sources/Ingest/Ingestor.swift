@@ -25,6 +25,8 @@ public final class Ingestor {
   /// Refuse, rather than warn about, photos far from the asset or outside the cycle's dates.
   public var strict = false
   private let transform: CoordinateTransform
+  /// The asset's reference point in its CRS, for the distance of each photo from it.
+  private let assetPosition: (easting: Double, northing: Double)?
   private let builder: CrackObservationBuilder?
   private let batchSize = 32
 
@@ -40,6 +42,7 @@ public final class Ingestor {
     self.finder = finder
     let transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
     self.transform = transform
+    assetPosition = try? transform.project(latitude: self.asset.latitude, longitude: self.asset.longitude)
     builder = finder.map {
       CrackObservationBuilder(
         transform: transform, scheme: scheme, modelName: $0.segmenter.model.name,
@@ -151,8 +154,7 @@ public final class Ingestor {
   /// nothing says so, or nothing can (no fix, no date).
   private func doubt(about record: CaptureRecord) -> (kind: String, message: String)? {
     if let easting = record.easting, let northing = record.northing,
-      let (assetEasting, assetNorthing) = try? transform.project(
-        latitude: asset.latitude, longitude: asset.longitude)
+      let (assetEasting, assetNorthing) = assetPosition
     {
       let metres =
         ((easting - assetEasting) * (easting - assetEasting) + (northing - assetNorthing)

@@ -85,7 +85,7 @@ public actor BlobStore {
   public func create(sha: String, length: Int64) throws(Failure) -> Status {
     try Self.checkName(sha)
     // A whole upload left unpublished is finished now; one with wrong bytes starts over.
-    if !writing.contains(sha) { try? Self.finishIfWhole(sha, root: root) }
+    if !writing.contains(sha) { _ = try? status(sha) }
     if let whole = size(root.appendingPathComponent(sha)) {
       return Status(sha256: sha, length: whole, offset: whole, complete: true)
     }
@@ -118,7 +118,6 @@ public actor BlobStore {
   /// its bytes are wrong it is discarded (`wholeFileChecksum`) and must start over.
   public func status(_ sha: String) throws(Failure) -> Status {
     try Self.checkName(sha)
-    if !writing.contains(sha) { try Self.finishIfWhole(sha, root: root) }
     if let whole = size(root.appendingPathComponent(sha)) {
       return Status(sha256: sha, length: whole, offset: whole, complete: true)
     }
@@ -126,11 +125,16 @@ public actor BlobStore {
     guard let length = (try? String(contentsOf: meta, encoding: .utf8)).flatMap({ Int64($0) }) else {
       throw .unknownUpload(sha)
     }
-    return Status(
-      sha256: sha, length: length, offset: size(partial.appendingPathComponent(sha)) ?? 0, complete: false)
+    let offset = size(partial.appendingPathComponent(sha)) ?? 0
+    if offset >= length, !writing.contains(sha) {
+      try Self.publish(sha, from: partial.appendingPathComponent(sha), root: root)
+      return Status(sha256: sha, length: length, offset: length, complete: true)
+    }
+    return Status(sha256: sha, length: length, offset: offset, complete: false)
   }
 
-  /// Publishes the upload of `sha` if it has all its declared bytes (see `status`).
+  /// Publishes the upload of `sha` if it has all its declared bytes (see `status`): for the
+  /// sweep at start, where no actor state exists yet.
   private static func finishIfWhole(_ sha: String, root: URL) throws(Failure) {
     let partial = root.appendingPathComponent(".partial")
     let data = partial.appendingPathComponent(sha)
