@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import platform
 import random
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 import data
 import metrics
@@ -29,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 
 
 # Training sources: each is the split "train_<name>" (data.py).
-SOURCES = ("uav75", "cfd", "khanh", "wide")
+SOURCES = ("uav75", "cfd", "khanh", "wide", "deepcrack", "gaps", "exif")
 
 
 def parse_mix(text):
@@ -71,6 +73,9 @@ def parse_args():
                         "same threshold (so that filling wide cracks counts)")
     p.add_argument("--mix", type=parse_mix, default="uav75=0.40,cfd=0.25,khanh=0.35",
                    help=f"share of patches from each source ({', '.join(SOURCES)}), adding up to 1")
+    p.add_argument("--zoom", type=float, default=0,
+                   help="share of patches cut smaller and enlarged 1-4x (log-uniform), so that the model "
+                        "sees cracks as wide as a close, high-resolution photo shows them")
     return p.parse_args()
 
 
@@ -78,8 +83,8 @@ class Sampler:
     """Random training patches: positives near cracks, random crops, and UAV75
     formwork-joint ("planking") crops as hard negatives."""
 
-    def __init__(self, split, patch, rng, mix):
-        self.patch, self.rng = patch, rng
+    def __init__(self, split, patch, rng, mix, zoom=0.0):
+        self.patch, self.rng, self.zoom = patch, rng, zoom
         # Only sources the mix draws from are read, and an image in two of them (wide cracks
         # are also khanh-mixed) is held once.
         loaded = {}
@@ -94,7 +99,11 @@ class Sampler:
     @staticmethod
     def _load(pair, planking=False):
         image, mask = pair
-        item = {"image": data.load_image(image), "mask": data.load_mask(mask)}
+        if mask is None:  # a crack-free photo
+            rgb = data.load_photo(image)
+            item = {"image": rgb, "mask": np.zeros(rgb.shape[:2], bool)}
+        else:
+            item = {"image": data.load_image(image), "mask": data.load_mask(mask)}
         item["crack_px"] = np.argwhere(item["mask"])
         if planking:
             pm = data.planking_mask(image)
@@ -102,12 +111,26 @@ class Sampler:
         return item
 
     def _crop_at(self, item, centre):
-        h, w = item["mask"].shape
-        s = self.patch
+        image, mask = item["image"], item["mask"]
+        scale = math.exp(self.rng.uniform(0, math.log(4))) if self.rng.random() < self.zoom else 1.0
+        s = max(16, int(round(self.patch / scale)))
+        h, w = mask.shape
+        if h < s or w < s:  # small crops (LMM) are mirrored out to the patch size
+            ph, pw = max(0, s - h), max(0, s - w)
+            image = np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="reflect")
+            mask = np.pad(mask, ((0, ph), (0, pw)), mode="reflect")
+            h, w = mask.shape
         cy, cx = centre
         y = int(np.clip(cy - s // 2 + self.rng.integers(-s // 4, s // 4 + 1), 0, h - s))
         x = int(np.clip(cx - s // 2 + self.rng.integers(-s // 4, s // 4 + 1), 0, w - s))
-        return item["image"][y:y + s, x:x + s], item["mask"][y:y + s, x:x + s]
+        image, mask = image[y:y + s, x:x + s], mask[y:y + s, x:x + s]
+        if s != self.patch:
+            size = (self.patch, self.patch)
+            image = np.asarray(Image.fromarray(image).resize(size, Image.BICUBIC))
+            # A pixel of the enlarged label is crack where the enlarged label covers half of it.
+            soft = Image.fromarray(mask.astype(np.float32)).resize(size, Image.BILINEAR)
+            mask = np.asarray(soft) >= 0.5
+        return image, mask
 
     def patch_pair(self):
         source = self.rng.choice(list(self.weights), p=list(self.weights.values()))
@@ -238,10 +261,10 @@ def main():
             "init_sha256": hashlib.sha256(init_onnx.read_bytes()).hexdigest() if init_onnx else None,
             "parameters": count_parameters(model),
             "gflops_per_512_tile": count_flops(model) / 1e9,
-            "splits": {k: [str(i.relative_to(data.ROOT)) for i, _ in v] for k, v in split.items()},
+            "splits": {k: [os.path.relpath(i, data.ROOT) for i, _ in v] for k, v in split.items()},
         }, indent=1))
 
-    sampler = Sampler(split, args.patch, rng, args.mix)
+    sampler = Sampler(split, args.patch, rng, args.mix, args.zoom)
     train_mode(model, args.freeze_bn)
     for epoch in range(start_epoch, args.epochs):
         t0, total = time.time(), 0.0
