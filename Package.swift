@@ -60,7 +60,7 @@ let package = Package(
         "Imaging", "Inference", "ONNXModel", "CrackGeometry",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
-      resources: [.copy("Resources/crackunet.onnx")]),
+      resources: [.copy("Resources/crackunet.onnx"), .copy("Resources/scenenet.onnx")]),
     .target(
       name: "Store",
       dependencies: [

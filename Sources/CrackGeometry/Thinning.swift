@@ -108,3 +108,18 @@ func fillSmallHoles(_ mask: inout Mask, maxArea: Int) {
     }
   }
 }
+
+extension Raster where Value == Bool {
+  /// The one-pixel skeleton of every connected region of the mask, each thinned on its own
+  /// (as `CrackExtractor` thins a crack), for centreline scores.
+  public var skeleton: Mask {
+    var out = Mask(width: width, height: height, repeating: false)
+    for component in connectedComponents(self) {
+      let (box, _, skeleton) = thin(component, width: width)
+      for y in 0..<box.height {
+        for x in 0..<box.width where skeleton[x, y] { out[box.x + x, box.y + y] = true }
+      }
+    }
+    return out
+  }
+}

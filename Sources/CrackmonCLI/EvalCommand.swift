@@ -10,14 +10,32 @@ struct EvalCommand: ParsableCommand {
       Pairs each image with the mask of the same file stem (0 = background, 255 = crack). Prints \
       precision, recall and F1 at the model's threshold, with the tolerance and at exact pixels; \
       the best single threshold for the whole set (ODS) and per image (OIS); and crack-class IoU. \
-      Predictions are not thinned. JSON keys: images, tolerance_px, threshold, precision, recall, \
-      f1, f1_exact, iou, ods_f1, ods_threshold, ois_f1.
+      Predictions are not thinned. Also the centreline IoU with 4 px tolerance (OmniCrack30k's \
+      clIoU) of the cracks crackmon measures, and, for images with an empty mask and photos given \
+      with --crack-free, the share with any crack measured, cracks per image and false crack \
+      length per megapixel. JSON keys: images, tolerance_px, threshold, precision, recall, f1, \
+      f1_exact, iou, ods_f1, ods_threshold, ois_f1, centreline_iou, centreline_tolerance_px, \
+      crack_free_images, crack_free_share_with_cracks, false_cracks_per_crack_free_image, \
+      false_length_px_per_megapixel (the last three absent without crack-free images), and with \
+      --scene-check scene_flagged_labelled and scene_flagged_crack_free: the images the scene \
+      check flags, which then count as having no crack found, as segment and ingest treat them.
       """)
 
   @Option(help: "Folder of images.")
-  var images: String
+  var images: String?
   @Option(help: "Folder of masks with the same file stems.")
-  var masks: String
+  var masks: String?
+  @Option(
+    name: .customLong("crack-free"),
+    help: ArgumentHelp(
+      "Photos with no crack, or folders of them (walked for JPEG, PNG, HEIF); repeatable. A photo that cannot be decoded is skipped with a notice.",
+      valueName: "path"))
+  var crackFree: [String] = []
+  @Flag(
+    name: .customLong("scene-check"),
+    help:
+      "Put every image through the scene check first, as segment and ingest do; a flagged one has no cracks.")
+  var sceneCheck = false
   @Option(
     help: ArgumentHelp(
       "Only the images whose file stems this file lists, one per line (a split such as CFD's test_073-118.txt).",
@@ -30,6 +48,12 @@ struct EvalCommand: ParsableCommand {
 
   func validate() throws {
     guard tolerance >= 0 else { throw ValidationError("--tolerance must be 0 or more pixels") }
+    guard (images == nil) == (masks == nil) else {
+      throw ValidationError("--images and --masks go together: each image is scored against its mask")
+    }
+    guard images != nil || !crackFree.isEmpty else {
+      throw ValidationError("give --images and --masks, or --crack-free photos, or both")
+    }
   }
 
   func run() throws {
@@ -38,27 +62,55 @@ struct EvalCommand: ParsableCommand {
     }
     let segmentationModel = try model.load()
     var bar = ProgressBar(label: "eval")
+    var skipped = 0
     let report = try SegmentationMetrics.evaluate(
-      images: URL(fileURLWithPath: images), masks: URL(fileURLWithPath: masks), stems: stems,
-      segmenter: try model.segmenter(segmentationModel), tolerance: tolerance
+      images: images.map(URL.init(fileURLWithPath:)), masks: masks.map(URL.init(fileURLWithPath:)),
+      stems: stems, crackFree: crackFree.map(URL.init(fileURLWithPath:)),
+      segmenter: try model.segmenter(segmentationModel),
+      sceneCheck: sceneCheck ? try SceneCheck(model: SceneCheck.bundledModel()) : nil, tolerance: tolerance,
+      skipped: { path, error in
+        skipped += 1
+        printError("skipped \(path): \(error)")
+      }
     ) { done, total in bar.update(done, of: total) }
     switch output.format {
     case .json: try printJSON(report)
     case .text:
-      print(
-        "images         \(report.images)   (model \(segmentationModel.name) \(segmentationModel.version))")
-      print(String(format: "threshold      %.2f (the model's own)", report.threshold))
-      print(String(format: "tolerance      %.1f px", report.tolerancePx))
-      print(String(format: "precision      %.4f", report.precision))
-      print(String(format: "recall         %.4f", report.recall))
-      print(String(format: "F1             %.4f   (%.1f px tolerance)", report.f1, report.tolerancePx))
-      print(String(format: "F1 exact       %.4f   (exact pixels)", report.f1Exact))
-      print(String(format: "IoU (crack)    %.4f", report.iou))
-      print(
-        String(
-          format: "ODS F1         %.4f   at threshold %.2f (one threshold for the set)", report.odsF1,
-          report.odsThreshold))
-      print(String(format: "OIS F1         %.4f   (best threshold per image)", report.oisF1))
+      // Without labelled images (only --crack-free photos) there are no pixel scores to print.
+      if report.images > 0 {
+        print(
+          "images         \(report.images)   (model \(segmentationModel.name) \(segmentationModel.version))")
+        print(String(format: "threshold      %.2f (the model's own)", report.threshold))
+        print(String(format: "tolerance      %.1f px", report.tolerancePx))
+        print(String(format: "precision      %.4f", report.precision))
+        print(String(format: "recall         %.4f", report.recall))
+        print(String(format: "F1             %.4f   (%.1f px tolerance)", report.f1, report.tolerancePx))
+        print(String(format: "F1 exact       %.4f   (exact pixels)", report.f1Exact))
+        print(String(format: "IoU (crack)    %.4f", report.iou))
+        print(
+          String(
+            format: "ODS F1         %.4f   at threshold %.2f (one threshold for the set)", report.odsF1,
+            report.odsThreshold))
+        print(String(format: "OIS F1         %.4f   (best threshold per image)", report.oisF1))
+      }
+      if let iou = report.centrelineIou {
+        print(
+          String(
+            format: "clIoU          %.4f   (centrelines, %.0f px tolerance)", iou,
+            report.centrelineTolerancePx))
+      }
+      if let share = report.crackFreeShareWithCracks, let perImage = report.falseCracksPerCrackFreeImage,
+        let length = report.falseLengthPxPerMegapixel
+      {
+        print(
+          String(
+            format: "crack-free     %d images: %.1f %% with a false crack, %.2f per image, %.0f px per MP",
+            report.crackFreeImages, 100 * share, perImage, length)
+            + (skipped > 0 ? " (\(skipped) skipped)" : ""))
+      }
+      if let labelled = report.sceneFlaggedLabelled, let clean = report.sceneFlaggedCrackFree {
+        print("scene check    flagged \(labelled) labelled and \(clean) crack-free images")
+      }
     }
   }
 }

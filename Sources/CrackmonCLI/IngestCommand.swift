@@ -20,7 +20,9 @@ struct IngestCommand: ParsableCommand {
       Each new photo is segmented and one crack observation is stored per crack (see `crackmon \
       cracks`), placed on the ground through the photo's footprint for nadir drone shots, at the \
       camera position for other shots with GPS, and on the asset only without GPS. --no-segment \
-      stores the captures only.
+      stores the captures only. A photo the scene check flags (not a close view of a concrete or \
+      masonry surface, or coarser than 5 mm per pixel) is stored as a capture with no cracks and \
+      a warning; --any-scene measures its cracks anyway.
       """)
 
   @Argument(help: "Photo files or directories (walked recursively).")
@@ -47,6 +49,7 @@ struct IngestCommand: ParsableCommand {
   @Flag(help: "Refuse photos far from the asset or outside the cycle's dates, instead of warning.")
   var strict = false
   @OptionGroup var model: ModelOptions
+  @OptionGroup var scene: SceneOptions
   @OptionGroup var storeOptions: StoreOptions
   @OptionGroup var output: FormatOption
 
@@ -60,7 +63,7 @@ struct IngestCommand: ParsableCommand {
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    let finder = try noSegment ? nil : model.finder(maxPixels: Int(maxMegapixels * 1_000_000))
+    let finder = try noSegment ? nil : model.finder(maxPixels: Int(maxMegapixels * 1_000_000), scene: scene)
     let ingestor = try Ingestor(
       store: store, asset: asset, cycle: cycle, userDistance: distance, finder: finder,
       scheme: scheme)

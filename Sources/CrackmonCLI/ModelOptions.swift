@@ -30,8 +30,22 @@ struct ModelOptions: ParsableArguments {
     try Segmenter(model: model, screenThreshold: screenThreshold)
   }
 
-  /// The chosen model's whole photo -> cracks stage.
-  func finder(maxPixels: Int) throws -> CrackFinder {
-    CrackFinder(segmenter: try segmenter(load()), maxPixels: maxPixels)
+  /// The chosen model's whole photo -> cracks stage, behind the scene check unless
+  /// `scene.anyScene`.
+  func finder(maxPixels: Int, scene: SceneOptions) throws -> CrackFinder {
+    CrackFinder(
+      segmenter: try segmenter(load()),
+      sceneCheck: scene.anyScene ? nil : try SceneCheck(model: SceneCheck.bundledModel()),
+      maxPixels: maxPixels)
   }
+}
+
+/// Whether photos pass the scene check before their cracks are measured.
+struct SceneOptions: ParsableArguments {
+  @Flag(
+    name: .customLong("any-scene"),
+    help:
+      "Measure cracks on every photo, also on those the scene check flags (not a close view of a concrete or masonry surface, or taken too far away)."
+  )
+  var anyScene = false
 }

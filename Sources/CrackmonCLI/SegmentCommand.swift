@@ -15,7 +15,11 @@ struct SegmentCommand: ParsableCommand {
       For each photo, prints the cracks found: polyline, length, maximum and mean width, orientation \
       and confidence, in pixels and, when the scale is known (DJI nadir shot or --distance-m), in \
       millimetres. Widths come from the photo's grey levels across each crack, not from the \
-      mask's edge. Reads JPEG, PNG and HEIC/HEIF. Exits non-zero if any photo could not be read.
+      mask's edge. Reads JPEG, PNG and HEIC/HEIF. Exits non-zero if any photo could not be read. \
+      A scene check runs first: a photo that is not a close view of a concrete or masonry \
+      surface (a landscape, a person, a room), or one taken too far away for cracks (coarser \
+      than 5 mm per pixel), is flagged with its reason and no cracks are measured on it, \
+      unless --any-scene.
       """)
 
   @Argument(help: "Photo files.")
@@ -34,6 +38,7 @@ struct SegmentCommand: ParsableCommand {
   @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
   var maxMegapixels: Double = 200
   @OptionGroup var model: ModelOptions
+  @OptionGroup var scene: SceneOptions
   @OptionGroup var output: FormatOption
 
   func validate() throws {
@@ -53,7 +58,7 @@ struct SegmentCommand: ParsableCommand {
   }
 
   func run() throws {
-    let finder = try model.finder(maxPixels: Int(maxMegapixels * 1_000_000))
+    let finder = try model.finder(maxPixels: Int(maxMegapixels * 1_000_000), scene: scene)
     let segmentationModel = finder.segmenter.model
     var failures = 0
     for path in photos {
@@ -63,11 +68,14 @@ struct SegmentCommand: ParsableCommand {
         // scale; a PNG has neither, and that is fine.
         let data = try finder.decoder.read(url)
         let metadata = try? CaptureMetadata.read(data, path: path)
-        let found = try finder.find(in: data, path: path, orientation: metadata?.orientation)
-        let (image, probability) = (found.image, found.probability)
         let gsd = metadata.map { GroundSampleDistance.estimate(for: $0, userDistance: distance) }
+        let found = try finder.find(
+          in: data, path: path, orientation: metadata?.orientation,
+          millimetresPerPixel: gsd?.millimetresPerPixel)
+        let (image, probability) = (found.image, found.probability)
         let result = PhotoCracks(
-          path: path, image: image, gsd: gsd, cracks: found.cracks, model: segmentationModel)
+          path: path, image: image, gsd: gsd, cracks: found.cracks, model: segmentationModel,
+          scene: found.scene)
         switch output.format {
         case .json: print(String(decoding: try jsonEncoder(pretty: false).encode(result), as: UTF8.self))
         case .text: result.printText()
@@ -122,9 +130,15 @@ struct PhotoCracks: Encodable {
   var gsdMmPerPx: Double?
   var gsdMethod: String
   var gsdNote: String?
+  /// The scene check's answer (nil with --any-scene); a flagged photo has no cracks.
+  var scene: SceneCheck.Verdict?
   var cracks: [CrackOutput]
 
-  init(path: String, image: RGBImage, gsd: GroundSampleDistance?, cracks: [Crack], model: SegmentationModel) {
+  init(
+    path: String, image: RGBImage, gsd: GroundSampleDistance?, cracks: [Crack], model: SegmentationModel,
+    scene: SceneCheck.Verdict?
+  ) {
+    self.scene = scene
     self.path = path
     width = image.width
     height = image.height
@@ -164,6 +178,10 @@ struct PhotoCracks: Encodable {
 
   func printText() {
     let scale = gsdMmPerPx.map { String(format: "%.3f mm/px (%@)", $0, gsdMethod) } ?? "scale unknown"
+    if let reason = scene?.reason {
+      print("\(path): \(width)x\(height), flagged: \(reason); no cracks measured (--any-scene measures them)")
+      return
+    }
     print("\(path): \(width)x\(height), \(cracks.count) cracks, \(scale)")
     for (i, c) in cracks.enumerated() {
       let mm =

@@ -34,6 +34,11 @@ public struct ImageDecoder: Sendable {
     self.maxPixels = maxPixels
   }
 
+  /// File extensions of the formats decoded here, which folder walks take as photos.
+  public static let photoExtensions: Set<String> = [
+    "jpg", "jpeg", "jpe", "jfif", "png", "heic", "heif", "hif",
+  ]
+
   public func decode(_ url: URL, orientation: Int? = nil) throws(ImageError) -> RGBImage {
     try decode(try read(url), path: url.path, orientation: orientation)
   }

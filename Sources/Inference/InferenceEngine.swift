@@ -6,8 +6,11 @@ public protocol InferenceEngine {
   /// Tile size the engine was built for.
   var tileHeight: Int { get }
   var tileWidth: Int { get }
+  /// Size of the one-channel output map (the tile's own for a segmentation net).
+  var outputHeight: Int { get }
+  var outputWidth: Int { get }
   /// `input`: 3 × tileHeight × tileWidth floats (RGB / 255, planar). Returns
-  /// tileHeight × tileWidth crack probabilities.
+  /// outputHeight × outputWidth probabilities (crack, or surface for the scene check).
   func run(_ input: [Float]) throws(InferenceError) -> [Float]
 }
 

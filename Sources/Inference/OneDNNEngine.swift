@@ -10,6 +10,10 @@ import ONNXModel
 public final class OneDNNEngine: InferenceEngine {
   public let tileHeight: Int
   public let tileWidth: Int
+  /// The single-channel output's size: the tile's for a segmentation net, a coarser grid
+  /// for a net that pools (the scene check's).
+  public private(set) var outputHeight = 0
+  public private(set) var outputWidth = 0
 
   private var engine: OpaquePointer?
   private var stream: OpaquePointer?
@@ -57,7 +61,7 @@ public final class OneDNNEngine: InferenceEngine {
       return (dnnl_stream_wait(stream), "wait")
     }
     try check(status.0, status.1)
-    let count = tileHeight * tileWidth
+    let count = outputHeight * outputWidth
     return Array(UnsafeBufferPointer(start: outputBuffer!.assumingMemoryBound(to: Float.self), count: count))
   }
 
@@ -143,9 +147,10 @@ public final class OneDNNEngine: InferenceEngine {
     guard let result = values[graph.outputName] else {
       throw .unsupportedGraph("output \(graph.outputName) is never made")
     }
-    guard result.dims == [1, 1, tileHeight, tileWidth] else {
-      throw .unsupportedGraph("output has shape \(result.dims), expected [1, 1, \(tileHeight), \(tileWidth)]")
+    guard result.dims.count == 4, result.dims[0] == 1, result.dims[1] == 1 else {
+      throw .unsupportedGraph("output has shape \(result.dims), expected one map [1, 1, height, width]")
     }
+    (outputHeight, outputWidth) = (result.dims[2], result.dims[3])
     let outputMD = try descriptor(result.dims, dnnl_nchw)
     outputBuffer = try allocate(outputMD)
     let userOutput = try memory(outputMD, handle: outputBuffer)

@@ -117,7 +117,15 @@ public final class Ingestor {
     // Segmentation is the slow stage: skip it for a file that is already stored.
     if let finder, let builder, try !store.hasCapture(id: record.id) {
       do {
-        let found = try finder.find(path: metadata.path, orientation: metadata.orientation)
+        let found = try finder.find(
+          path: metadata.path, orientation: metadata.orientation, millimetresPerPixel: record.gsdMmPerPx)
+        if let reason = found.scene?.reason {
+          // Kept as a capture (it was taken on this inspection), with no crack observations.
+          report.warnings.append(
+            .init(
+              path: metadata.path, error: "not_a_surface",
+              message: "\(metadata.path): \(reason): no cracks measured; --any-scene measures them anyway"))
+        }
         let footprint = builder.footprint(
           capture: record, yawDegrees: metadata.drone?.gimbalYaw ?? metadata.drone?.flightYaw,
           imageWidth: found.image.width, imageHeight: found.image.height)

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 #if canImport(Glibc)
   import Glibc
@@ -16,9 +17,7 @@ public enum PhotoFiles {
   /// folder holds much else beside them (DJI `.SRT`, `.MRK`, `.DAT`, `.LRF` sidecars, videos,
   /// raw files, `README.txt`): those are skipped and counted, not failed. A file without an
   /// extension is tried, and a file named on the command line is always tried.
-  public static let photoExtensions: Set<String> = [
-    "jpg", "jpeg", "jpe", "jfif", "png", "heic", "heif", "hif",
-  ]
+  public static let photoExtensions = ImageDecoder.photoExtensions
 
   /// Expands files and directories (recursively, hidden entries skipped) into a sorted
   /// list of regular files. A link to a regular file counts as that file. Inputs that do not

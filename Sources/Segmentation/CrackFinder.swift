@@ -10,10 +10,13 @@ public struct CrackFinder {
   public let segmenter: Segmenter
   public let extractor: CrackExtractor
   public let decoder: ImageDecoder
+  /// Run first on every photo; a photo it flags is not segmented. Nil: every photo is.
+  public let sceneCheck: SceneCheck?
 
   /// `maxPixels`: photos with more pixels are refused before decoding.
-  public init(segmenter: Segmenter, maxPixels: Int = 200_000_000) {
+  public init(segmenter: Segmenter, sceneCheck: SceneCheck? = nil, maxPixels: Int = 200_000_000) {
     self.segmenter = segmenter
+    self.sceneCheck = sceneCheck
     extractor = CrackExtractor(threshold: segmenter.model.threshold)
     decoder = ImageDecoder(maxPixels: maxPixels)
   }
@@ -21,21 +24,36 @@ public struct CrackFinder {
   public struct Found {
     /// The photo's upright pixels.
     public var image: RGBImage
+    /// All zero when the scene check flagged the photo.
     public var probability: ProbabilityMap
     public var cracks: [Crack]
+    /// The scene check's answer; nil when it was not run.
+    public var scene: SceneCheck.Verdict?
   }
 
   /// The cracks of a photo already read into memory (`decoder.read`), turned upright by
-  /// its EXIF `orientation`.
-  public func find(in data: Data, path: String, orientation: Int?) throws -> Found {
+  /// its EXIF `orientation`. `millimetresPerPixel`, the photo's scale where known, lets the
+  /// scene check refuse a photo taken too far away.
+  public func find(in data: Data, path: String, orientation: Int?, millimetresPerPixel: Double? = nil) throws
+    -> Found
+  {
     let image = try decoder.decode(data, path: path, orientation: orientation)
+    let scene = try sceneCheck?.assess(image, millimetresPerPixel: millimetresPerPixel)
+    if let scene, !scene.isUsable {
+      return Found(
+        image: image, probability: ProbabilityMap(width: image.width, height: image.height, repeating: 0),
+        cracks: [], scene: scene)
+    }
     let probability = try segmenter.probabilities(image)
     return Found(
-      image: image, probability: probability, cracks: extractor.cracks(in: probability, grey: image.grey))
+      image: image, probability: probability, cracks: extractor.cracks(in: probability, grey: image.grey),
+      scene: scene)
   }
 
-  public func find(path: String, orientation: Int?) throws -> Found {
-    try find(in: decoder.read(URL(fileURLWithPath: path)), path: path, orientation: orientation)
+  public func find(path: String, orientation: Int?, millimetresPerPixel: Double? = nil) throws -> Found {
+    try find(
+      in: decoder.read(URL(fileURLWithPath: path)), path: path, orientation: orientation,
+      millimetresPerPixel: millimetresPerPixel)
   }
 }
 

@@ -22,24 +22,41 @@ extension SegmentationMetrics {
   /// Scores `segmenter` on every image of a folder against the mask of the same file
   /// stem in another (0 = background, > 127 = crack); `stems` keeps only those listed.
   /// Images are taken as stored (no EXIF rotation), as dataset masks are drawn on them.
+  /// `crackFree` photos (files, or folders walked for JPEG, PNG and HEIF photos) have no mask
+  /// and no crack: every crack measured on them is false. One that cannot be decoded is
+  /// skipped and named in `skipped`, so a folder of assorted photos can be scored.
+  /// With `sceneCheck`, every image goes through it first, as in `segment` and `ingest`: a
+  /// flagged image counts as one with no crack found (a labelled one loses its recall).
   public static func evaluate(
-    images: URL, masks: URL, stems: Set<String>? = nil, segmenter: Segmenter, tolerance: Double = 2,
+    images: URL?, masks: URL?, stems: Set<String>? = nil, crackFree: [URL] = [], segmenter: Segmenter,
+    sceneCheck: SceneCheck? = nil, tolerance: Double = 2, skipped: ((String, any Error) -> Void)? = nil,
     progress: ((Int, Int) -> Void)? = nil
   ) throws -> Report {
     let fm = FileManager.default
     func stem(_ name: String) -> String {
       URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
     }
-    let imageFiles = try fm.contentsOfDirectory(atPath: images.path).filter {
-      !$0.hasPrefix(".") && (stems?.contains(stem($0)) ?? true)
-    }.sorted()
-    guard !imageFiles.isEmpty else { throw EvaluationError.noImages(images.path) }
-    let maskFiles = Dictionary(
-      try fm.contentsOfDirectory(atPath: masks.path).filter { !$0.hasPrefix(".") }.map { (stem($0), $0) },
-      uniquingKeysWith: { a, _ in a })
+    var imageFiles: [String] = []
+    var maskFiles: [String: String] = [:]
+    if let images, let masks {
+      imageFiles = try fm.contentsOfDirectory(atPath: images.path).filter {
+        !$0.hasPrefix(".") && (stems?.contains(stem($0)) ?? true)
+      }.sorted()
+      guard !imageFiles.isEmpty else { throw EvaluationError.noImages(images.path) }
+      maskFiles = Dictionary(
+        try fm.contentsOfDirectory(atPath: masks.path).filter { !$0.hasPrefix(".") }.map { (stem($0), $0) },
+        uniquingKeysWith: { a, _ in a })
+    }
     let decoder = ImageDecoder()
+    let extractor = CrackExtractor(threshold: segmenter.model.threshold)
     var metrics = SegmentationMetrics(threshold: segmenter.model.threshold, tolerance: tolerance)
+    let cleanPhotos = crackFree.flatMap(photos(under:))
+    if imageFiles.isEmpty && cleanPhotos.isEmpty {
+      throw EvaluationError.noImages((images ?? crackFree.first)?.path ?? "(no folder given)")
+    }
+    let total = imageFiles.count + cleanPhotos.count
     for (i, name) in imageFiles.enumerated() {
+      guard let images, let masks else { break }  // imageFiles is empty without them
       guard let maskName = maskFiles[stem(name)] else {
         throw EvaluationError.noMask(image: name, masks: masks.path)
       }
@@ -54,11 +71,57 @@ extension SegmentationMetrics {
           width: image.width,
           height: image.height)
       }
+      let probability = try metrics.probabilities(
+        image, segmenter: segmenter, sceneCheck: sceneCheck, labelled: true)
+      let labels = Mask(width: truth.width, height: truth.height, values: truth.pixels.map { $0 > 127 })
+      metrics.add(probability: probability, truth: labels)
       metrics.add(
-        probability: try segmenter.probabilities(image),
-        truth: Mask(width: truth.width, height: truth.height, values: truth.pixels.map { $0 > 127 }))
-      progress?(i + 1, imageFiles.count)
+        cracks: extractor.cracks(in: probability), measured: extractor.mask(probability), truth: labels)
+      progress?(i + 1, total)
+    }
+    for (i, url) in cleanPhotos.enumerated() {
+      do {
+        let image = try decoder.decode(url)
+        let probability = try metrics.probabilities(
+          image, segmenter: segmenter, sceneCheck: sceneCheck, labelled: false)
+        metrics.add(
+          cracks: extractor.cracks(in: probability), measured: extractor.mask(probability), truth: nil)
+      } catch {
+        skipped?(url.path, error)
+      }
+      progress?(imageFiles.count + i + 1, total)
     }
     return metrics.report
+  }
+
+  /// The crack probabilities of an image, all zero where the scene check flags it.
+  private mutating func probabilities(
+    _ image: RGBImage, segmenter: Segmenter, sceneCheck: SceneCheck?, labelled: Bool
+  ) throws -> ProbabilityMap {
+    if let sceneCheck {
+      let usable = try sceneCheck.assess(image).isUsable
+      noteScene(flagged: !usable, labelled: labelled)
+      if !usable { return ProbabilityMap(width: image.width, height: image.height, repeating: 0) }
+    }
+    return try segmenter.probabilities(image)
+  }
+
+  /// A file as given, or the photos under a folder (hidden entries skipped), sorted.
+  static func photos(under url: URL) -> [URL] {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
+      return [url]
+    }
+    let walk = FileManager.default.enumerator(
+      at: url, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+    var found: [URL] = []
+    while let file = walk?.nextObject() as? URL {
+      if ImageDecoder.photoExtensions.contains(file.pathExtension.lowercased()),
+        (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+      {
+        found.append(file)
+      }
+    }
+    return found.sorted { $0.path < $1.path }
   }
 }

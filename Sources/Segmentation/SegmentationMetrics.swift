@@ -10,7 +10,16 @@ import CrackGeometry
 /// - IoU: of the crack class only, never averaged with background.
 /// - ODS: one threshold for the whole set (counts summed over images, then F1);
 ///   OIS: each image at its own best threshold, F1 averaged over images.
+/// - Centreline IoU (OmniCrack30k's clIoU, 4 px): skeletons of the labels and of the cracks
+///   crackmon measures. A label skeleton pixel is a hit if a crack skeleton pixel lies within
+///   the tolerance, else a miss; a crack skeleton pixel with no label skeleton pixel within it is
+///   false. IoU = hits / (hits + misses + false), summed over the labelled images.
+/// - Crack-free images (an empty mask, or a photo with none): the share with any crack
+///   measured, cracks per image, and their length per megapixel. These are what an inspector
+///   sees on a clean wall; pixel scores barely move when a few false cracks appear.
 public struct SegmentationMetrics: Sendable {
+  public static let centrelineTolerancePx = 4.0
+
   public static let thresholds: [Float] = stride(from: 5, through: 95, by: 5).map { Float($0) / 100 }
 
   public let threshold: Float
@@ -21,6 +30,17 @@ public struct SegmentationMetrics: Sendable {
   private var union = 0
   private var perThreshold = [Counts](repeating: Counts(), count: thresholds.count)
   private var bestPerImage: [Double] = []
+  private var centreline = (hits: 0, misses: 0, falseHits: 0)
+  private var crackFree = (images: 0, withCracks: 0, cracks: 0, lengthPx: 0.0, pixels: 0)
+  private var scene: (labelled: Int, crackFree: Int)?
+
+  /// Counts an image the scene check saw, flagged or not.
+  public mutating func noteScene(flagged: Bool, labelled: Bool) {
+    var counts = scene ?? (0, 0)
+    if flagged && labelled { counts.labelled += 1 }
+    if flagged && !labelled { counts.crackFree += 1 }
+    scene = counts
+  }
 
   struct Counts: Sendable {
     var precisionHits = 0
@@ -81,6 +101,30 @@ public struct SegmentationMetrics: Sendable {
     bestPerImage.append(best)
   }
 
+  /// Adds the cracks measured on an image: to the centreline score if its label has a crack
+  /// (`measured`: their pixels), else, or with no label at all, to the crack-free figures.
+  public mutating func add(cracks: [Crack], measured: Mask, truth: Mask?) {
+    guard let truth, truth.values.contains(true) else {
+      crackFree.images += 1
+      crackFree.withCracks += cracks.isEmpty ? 0 : 1
+      crackFree.cracks += cracks.count
+      crackFree.lengthPx += cracks.reduce(0) { $0 + $1.lengthPx }
+      crackFree.pixels += measured.values.count
+      return
+    }
+    precondition(measured.width == truth.width && measured.height == truth.height)
+    let labelled = truth.skeleton
+    let found = measured.skeleton
+    let foundNear = found.dilated(by: Self.centrelineTolerancePx)
+    let labelledNear = labelled.dilated(by: Self.centrelineTolerancePx)
+    for i in labelled.values.indices {
+      if labelled.values[i] {
+        if foundNear.values[i] { centreline.hits += 1 } else { centreline.misses += 1 }
+      }
+      if found.values[i] && !labelledNear.values[i] { centreline.falseHits += 1 }
+    }
+  }
+
   public var report: Report {
     let (f1, precision, recall) = atThreshold.scores
     let ods = perThreshold.map(\.scores.f1)
@@ -90,7 +134,21 @@ public struct SegmentationMetrics: Sendable {
       recall: recall,
       f1: f1, f1Exact: exact.scores.f1, iou: union > 0 ? Double(intersection) / Double(union) : 1,
       odsF1: ods.isEmpty ? 0 : ods[best], odsThreshold: Double(Self.thresholds[best]),
-      oisF1: bestPerImage.isEmpty ? 0 : bestPerImage.reduce(0, +) / Double(bestPerImage.count))
+      oisF1: bestPerImage.isEmpty ? 0 : bestPerImage.reduce(0, +) / Double(bestPerImage.count),
+      centrelineIou: centrelineIoU, centrelineTolerancePx: Self.centrelineTolerancePx,
+      crackFreeImages: crackFree.images,
+      crackFreeShareWithCracks: crackFree.images > 0
+        ? Double(crackFree.withCracks) / Double(crackFree.images) : nil,
+      falseCracksPerCrackFreeImage: crackFree.images > 0
+        ? Double(crackFree.cracks) / Double(crackFree.images) : nil,
+      falseLengthPxPerMegapixel: crackFree.pixels > 0
+        ? crackFree.lengthPx / (Double(crackFree.pixels) / 1e6) : nil,
+      sceneFlaggedLabelled: scene?.labelled, sceneFlaggedCrackFree: scene?.crackFree)
+  }
+
+  private var centrelineIoU: Double? {
+    let total = centreline.hits + centreline.misses + centreline.falseHits
+    return total > 0 ? Double(centreline.hits) / Double(total) : nil
   }
 
   /// The figures `crackmon eval` prints; keys are the documented JSON keys in snake_case.
@@ -106,5 +164,18 @@ public struct SegmentationMetrics: Sendable {
     public var odsF1: Double
     public var odsThreshold: Double
     public var oisF1: Double
+    /// nil when no image had a labelled crack.
+    public var centrelineIou: Double?
+    public var centrelineTolerancePx: Double
+    /// Images with an empty mask, plus photos given as crack-free; the figures below are nil
+    /// when there were none.
+    public var crackFreeImages: Int
+    public var crackFreeShareWithCracks: Double?
+    public var falseCracksPerCrackFreeImage: Double?
+    public var falseLengthPxPerMegapixel: Double?
+    /// With the scene check: labelled images it flagged (their cracks are lost) and
+    /// crack-free ones it flagged (their false cracks are spared); nil without it.
+    public var sceneFlaggedLabelled: Int?
+    public var sceneFlaggedCrackFree: Int?
   }
 }

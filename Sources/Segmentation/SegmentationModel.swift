@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 import ONNXModel
 
-/// A crack segmentation model: the ONNX graph and what its card says about it.
+/// A crack segmentation model: the ONNX graph and what its card says about it. The scene
+/// check's net is read the same way (`SceneCheck.bundledModel`).
 public struct SegmentationModel: Sendable {
   public var url: URL
   public var graph: ModelGraph
@@ -19,9 +20,11 @@ public struct SegmentationModel: Sendable {
   /// Looked up by hand rather than through `Bundle.module`, whose accessor stops the
   /// process when the folder is missing (a binary copied elsewhere); here that case is
   /// a clear "model file does not exist" error instead.
-  public static var bundledURL: URL? {
+  public static var bundledURL: URL? { bundledURL(file: "crackunet.onnx", environment: "CRACKMON_MODEL") }
+
+  static func bundledURL(file: String, environment: String) -> URL? {
     let fm = FileManager.default
-    if let path = ProcessInfo.processInfo.environment["CRACKMON_MODEL"], !path.isEmpty {
+    if let path = ProcessInfo.processInfo.environment[environment], !path.isEmpty {
       return URL(fileURLWithPath: path)
     }
     let executables = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])].compactMap {
@@ -29,7 +32,7 @@ public struct SegmentationModel: Sendable {
     }
     for executable in executables {
       let candidate = executable.resolvingSymlinksInPath().deletingLastPathComponent()
-        .appendingPathComponent("crackmon_Segmentation.resources/crackunet.onnx")
+        .appendingPathComponent("crackmon_Segmentation.resources/\(file)")
       if fm.fileExists(atPath: candidate.path) { return candidate }
     }
     return nil
@@ -42,6 +45,10 @@ public struct SegmentationModel: Sendable {
           "crackunet.onnx (no crackmon_Segmentation.resources folder beside the binary; set CRACKMON_MODEL or --model)"
       )
     }
+    return try read(url)
+  }
+
+  static func read(_ url: URL) throws(ModelError) -> SegmentationModel {
     // One read serves both the parse and the hash.
     let bytes = try ModelGraph.read(url)
     let graph = try ModelGraph(bytes: bytes, path: url.path)

@@ -33,6 +33,11 @@ public final class Segmenter {
     self.overlap = overlap
     self.screenThreshold = screenThreshold
     engine = try OneDNNEngine(graph: model.graph, tileHeight: tileSize, tileWidth: tileSize)
+    guard engine.outputHeight == tileSize, engine.outputWidth == tileSize else {
+      throw .unsupportedGraph(
+        "a segmentation model answers for every pixel; this one gives \(engine.outputWidth)x\(engine.outputHeight) for a \(tileSize)x\(tileSize) tile"
+      )
+    }
     screen =
       screenThreshold == nil
       ? nil : try OneDNNEngine(graph: model.graph, tileHeight: tileSize / 2, tileWidth: tileSize / 2)

@@ -66,7 +66,18 @@ struct SegmentCommandTests {
     let model = TestPaths.repositoryRoot.appendingPathComponent(
       "Sources/Segmentation/Resources/crackunet.onnx"
     ).path
-    let found = try runCrackmon(["segment", photo], environment: ["CRACKMON_MODEL": model], binary: copy)
+    // The scene check's net is looked for the same way, and named when it is not there.
+    let sceneLost = try runCrackmon(["segment", photo], environment: ["CRACKMON_MODEL": model], binary: copy)
+    #expect(sceneLost.status != 0)
+    #expect(sceneLost.stderr.contains("set CRACKMON_SCENE_MODEL, or give --any-scene"), "\(sceneLost.stderr)")
+    let anyScene = try runCrackmon(
+      ["segment", photo, "--any-scene"], environment: ["CRACKMON_MODEL": model], binary: copy)
+    #expect(anyScene.status == 0, "\(anyScene.stderr)")
+    let scene = TestPaths.repositoryRoot.appendingPathComponent(
+      "Sources/Segmentation/Resources/scenenet.onnx"
+    ).path
+    let found = try runCrackmon(
+      ["segment", photo], environment: ["CRACKMON_MODEL": model, "CRACKMON_SCENE_MODEL": scene], binary: copy)
     #expect(found.status == 0, "\(found.stderr)")
   }
 
@@ -94,10 +105,36 @@ struct SegmentCommandTests {
     let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
     let keys = [
       "images", "tolerance_px", "threshold", "precision", "recall", "f1", "f1_exact", "iou", "ods_f1",
-      "ods_threshold", "ois_f1",
+      "ods_threshold", "ois_f1", "centreline_iou", "centreline_tolerance_px", "crack_free_images",
     ]
     #expect(Set(report.keys) == Set(keys))
     #expect(report["images"] as? Int == 1)
+    #expect(report["crack_free_images"] as? Int == 0)
+
+    // A plain grey photo given as crack-free, behind the scene check: the crack-free keys and
+    // the scene check's join them, and a file that is no photo is skipped with a notice.
+    let clean = images.deletingLastPathComponent().appendingPathComponent("clean")
+    try FileManager.default.createDirectory(at: clean, withIntermediateDirectories: true)
+    try Data(
+      try PNGCodec.encode(GrayImage(width: 96, height: 64, pixels: .init(repeating: 128, count: 96 * 64)))
+    )
+    .write(to: clean.appendingPathComponent("grey.png"))
+    try Data("not a photo".utf8).write(to: clean.appendingPathComponent("notes.jpg"))
+    let both = try runCrackmon([
+      "eval", "--images", images.path, "--masks", masks.path, "--crack-free", clean.path, "--scene-check",
+      "--format", "json",
+    ])
+    #expect(both.status == 0, "\(both.stderr)")
+    #expect(
+      both.stderr.contains("skipped \(clean.appendingPathComponent("notes.jpg").path): "), "\(both.stderr)")
+    let withClean = try JSONSerialization.jsonObject(with: Data(both.stdout.utf8)) as! [String: Any]
+    let more = [
+      "crack_free_share_with_cracks", "false_cracks_per_crack_free_image", "false_length_px_per_megapixel",
+      "scene_flagged_labelled", "scene_flagged_crack_free",
+    ]
+    #expect(Set(withClean.keys) == Set(keys + more))
+    #expect(withClean["crack_free_images"] as? Int == 1)
+    #expect(withClean["crack_free_share_with_cracks"] as? Double == 0)
   }
 
   /// images/a.jpg (a 96x64 fixture) and an empty masks/ folder.
