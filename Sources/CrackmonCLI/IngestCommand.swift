@@ -20,9 +20,11 @@ struct IngestCommand: ParsableCommand {
       Each new photo is segmented and one crack observation is stored per crack (see `crackmon \
       cracks`), placed on the ground through the photo's footprint for nadir drone shots, at the \
       camera position for other shots with GPS, and on the asset only without GPS. --no-segment \
-      stores the captures only. A photo the scene check flags (not a close view of a concrete or \
-      masonry surface, or coarser than 5 mm per pixel) is stored as a capture with no cracks and \
-      a warning; --any-scene measures its cracks anyway.
+      stores the captures only. A photo the scene check flags as not a close view of a concrete or \
+      masonry surface is listed with its reason and not stored, so a folder's holiday photos are \
+      neither kept nor uploaded; --any-scene stores and measures it anyway. A surface photo whose \
+      scale is coarser than 5 mm per pixel (a drone's overview) is stored without cracks, with a \
+      warning.
       """)
 
   @Argument(help: "Photo files or directories (walked recursively).")
@@ -105,6 +107,12 @@ struct IngestCommand: ParsableCommand {
     if !report.warnings.isEmpty {
       print("Warnings: \(report.warnings.count) (stored; --strict refuses them)")
       for warning in report.warnings { print("  \(warning.message)") }
+    }
+    if !report.flagged.isEmpty {
+      print(
+        "Flagged by the scene check (not stored; --any-scene stores and measures them): \(report.flagged.count)"
+      )
+      for entry in report.flagged { print("  \(entry.path): \(entry.reason)") }
     }
     print("Failed: \(report.failed.count)")
     for failure in report.failed { print("  \(failure.message)") }

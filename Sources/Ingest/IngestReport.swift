@@ -26,6 +26,12 @@ public struct IngestReport: Encodable, Sendable {
     public var message: String
   }
 
+  /// A photo the scene check flagged: not a close view of a built surface, or too far away.
+  public struct Flagged: Encodable, Sendable {
+    public var path: String
+    public var reason: String
+  }
+
   public var ingested: [Ingested] = []
   public var duplicates: [Duplicate] = []
   public var failed: [Failure] = []
@@ -35,6 +41,8 @@ public struct IngestReport: Encodable, Sendable {
   /// Photos stored, but taken far from the asset or outside the cycle's dates: likely the
   /// wrong asset or cycle (`--strict` refuses them instead, as failures).
   public var warnings: [Failure] = []
+  /// Photos the scene check flagged: not stored (`--any-scene` stores and measures them).
+  public var flagged: [Flagged] = []
 
   /// Ingested captures whose GPS is absent or invalid: stored, but tied to the asset only.
   public var withoutGPS: Int { ingested.filter { $0.gpsStatus != "valid" }.count }
@@ -44,7 +52,7 @@ public struct IngestReport: Encodable, Sendable {
   public var allHandled: Bool { failed.isEmpty }
 
   enum CodingKeys: String, CodingKey {
-    case ingested, duplicates, failed, skipped, warnings
+    case ingested, duplicates, failed, skipped, warnings, flagged
     case withoutGPS = "without_gps"
     case cracks
   }
@@ -58,5 +66,6 @@ public struct IngestReport: Encodable, Sendable {
     try c.encode(failed, forKey: .failed)
     try c.encode(skipped, forKey: .skipped)
     try c.encode(warnings, forKey: .warnings)
+    try c.encode(flagged, forKey: .flagged)
   }
 }

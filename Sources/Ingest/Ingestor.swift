@@ -105,13 +105,11 @@ public final class Ingestor {
       return
     }
     let record = makeRecord(metadata)
-    if let doubt = doubt(about: record) {
-      guard !strict else {
-        report.failed.append(
-          .init(path: metadata.path, error: doubt.kind, message: doubt.message + " (--strict)"))
-        return
-      }
-      report.warnings.append(.init(path: metadata.path, error: doubt.kind, message: doubt.message))
+    let doubt = doubt(about: record)
+    if let doubt, strict {
+      report.failed.append(
+        .init(path: metadata.path, error: doubt.kind, message: doubt.message + " (--strict)"))
+      return
     }
     var observations: [CrackObservation] = []
     // Segmentation is the slow stage: skip it for a file that is already stored.
@@ -119,12 +117,20 @@ public final class Ingestor {
       do {
         let found = try finder.find(
           path: metadata.path, orientation: metadata.orientation, millimetresPerPixel: record.gsdMmPerPx)
-        if let reason = found.scene?.reason {
-          // Kept as a capture (it was taken on this inspection), with no crack observations.
+        if let scene = found.scene, let reason = scene.reason {
+          // Not a surface: not stored at all. A DCIM folder holds holiday photos and selfies
+          // that must not be uploaded to the organisation, and a surface flagged in error can
+          // be ingested again with --any-scene (a stored capture would be "already ingested").
+          // Too far: a view of the asset all the same (a drone's overview), kept as a capture
+          // with no cracks, since none can be seen at that scale.
+          guard scene.tooFar else {
+            report.flagged.append(.init(path: metadata.path, reason: reason))
+            return
+          }
           report.warnings.append(
             .init(
-              path: metadata.path, error: "not_a_surface",
-              message: "\(metadata.path): \(reason): no cracks measured; --any-scene measures them anyway"))
+              path: metadata.path, error: "too_far_for_cracks",
+              message: "\(metadata.path): \(reason): stored without cracks"))
         }
         let footprint = builder.footprint(
           capture: record, yawDegrees: metadata.drone?.gimbalYaw ?? metadata.drone?.flightYaw,
@@ -140,6 +146,9 @@ public final class Ingestor {
           .init(path: metadata.path, error: "segmentation", message: "\(metadata.path): \(error)"))
         return
       }
+    }
+    if let doubt {
+      report.warnings.append(.init(path: metadata.path, error: doubt.kind, message: doubt.message))
     }
     switch try store.insert(record, observations: observations) {
     case .inserted:

@@ -47,6 +47,9 @@ public final class SceneCheck {
     public var millimetresPerPixel: Double?
     /// Why cracks should not be measured on it; nil for a usable surface.
     public var reason: String?
+    /// The photo is a surface, but too far away: still a view of the asset (a drone's
+    /// overview), where `notASurface` is likely no inspection photo at all.
+    public var tooFar: Bool { reason != nil && surfaceScore >= threshold }
     public var isUsable: Bool { reason == nil }
   }
 
