@@ -22,6 +22,9 @@ public struct DroneMetadata: Sendable, Equatable, Codable {
   public var flightRoll: Double?
   /// Focal length in pixels from DJI's factory calibration.
   public var calibratedFocalLength: Double?
+  /// Metres from the laser rangefinder (H20, H30, M30 series) to the surface at the centre of
+  /// the frame; nil unless its `LRFStatus` is "Normal" (out of range or no return otherwise).
+  public var laserRangeMetres: Double?
 
   public static let namespace = "http://www.dji.com/drone-dji/1.0/"
 
@@ -37,7 +40,12 @@ public struct DroneMetadata: Sendable, Equatable, Codable {
     "CalibratedFocalLength": \.calibratedFocalLength,
   ]
 
-  var isEmpty: Bool { Self.fields.values.allSatisfy { self[keyPath: $0] == nil } }
+  /// Read by name like `fields`, but kept only together (see `laserRangeMetres`).
+  static let laserFields: [String: WritableKeyPath<DroneMetadata, Double?> & Sendable] = [
+    "LRFTargetDistance": \.laserRangeMetres, "LRFStatus": \.laserRangeMetres,
+  ]
+
+  var isEmpty: Bool { Self.fields.values.allSatisfy { self[keyPath: $0] == nil } && laserRangeMetres == nil }
 
   /// Reads the DJI properties from an XMP packet, whether written as attributes of
   /// `rdf:Description` or as child elements. Returns nil when the packet has none.
@@ -118,7 +126,9 @@ private final class DJIPropertyCollector: NSObject, XMLParserDelegate {
       guard parts.count == 2, prefixes[String(parts[0])]?.last == DroneMetadata.namespace else { continue }
       set(String(parts[1]), value)
     }
-    if namespaceURI == DroneMetadata.namespace, let field = DroneMetadata.fields[elementName] {
+    if namespaceURI == DroneMetadata.namespace,
+      let field = DroneMetadata.fields[elementName] ?? DroneMetadata.laserFields[elementName]
+    {
       currentField = field
       currentName = elementName
       text = ""
@@ -138,7 +148,18 @@ private final class DJIPropertyCollector: NSObject, XMLParserDelegate {
     }
   }
 
+  /// The rangefinder's reading and status; its distance counts only when the status is Normal.
+  private var laser: (distance: Double?, status: String?) = (nil, nil)
+
   private func set(_ name: String, _ raw: String) {
+    if name == "LRFTargetDistance" || name == "LRFStatus" {
+      // Not worth refusing the packet over: a rangefinder without a return writes odd values.
+      let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+      if name == "LRFStatus" { laser.status = trimmed } else { laser.distance = Double(trimmed) }
+      values.laserRangeMetres =
+        laser.status == "Normal" ? laser.distance.flatMap { $0.isFinite && $0 > 0 ? $0 : nil } : nil
+      return
+    }
     guard let field = DroneMetadata.fields[name] else { return }
     let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
     // Values look like "+16.508"; Double() accepts the leading plus.

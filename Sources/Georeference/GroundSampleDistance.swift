@@ -7,6 +7,9 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
     case nadirRelativeAltitude = "nadir_relative_altitude"
     /// Stand-off distance the inspector gave (`--distance-m`).
     case userDistance = "user_distance"
+    /// DJI laser rangefinder (`LRFTargetDistance`): distance to the surface at the frame's
+    /// centre, nadir or oblique.
+    case laserRange = "laser_range"
     /// No trustworthy distance or focal length; `note` says which is missing.
     case unknown
   }
@@ -54,6 +57,12 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       method = .userDistance
       distance = userDistance
       distanceSigma = userDistance * Self.userDistanceRelativeUncertainty
+    } else if let range = metadata.drone?.laserRangeMetres {
+      // Measured to the surface itself, where RelativeAltitude is height above take-off: it
+      // comes first, and gives oblique shots a scale at the centre of the frame.
+      method = .laserRange
+      distance = range
+      distanceSigma = Self.laserRangeUncertainty(range)
     } else {
       let view = CameraView(metadata.drone)
       guard view == .nadir, let height = metadata.drone?.relativeAltitude else {
@@ -78,6 +87,9 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
     let note: String? =
       switch (method, focal.source) {
       case (.nadirRelativeAltitude, _): "height above take-off point taken as height above the surface"
+      case (.laserRange, _) where CameraView(metadata.drone) == .nadir: "laser range to the surface"
+      case (.laserRange, _):
+        "laser range to the surface at the frame's centre: oblique, so the scale holds there"
       case (_, .equivalent35mm): "focal length from the 35 mm equivalent (on the diagonal)"
       default: nil
       }
@@ -85,6 +97,10 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       millimetresPerPixel: gsd, uncertainty: gsd * relative, method: method, distanceMetres: distance,
       focalSource: focal.source, note: note)
   }
+
+  /// One sigma of a DJI rangefinder reading: ±(0.2 m + 0.15 % of the distance) as DJI
+  /// specifies the H20 series, taken as a two-sigma bound.
+  static func laserRangeUncertainty(_ metres: Double) -> Double { (0.2 + 0.0015 * metres) / 2 }
 
   private static func unknown(_ note: String) -> GroundSampleDistance {
     GroundSampleDistance(method: .unknown, note: note)

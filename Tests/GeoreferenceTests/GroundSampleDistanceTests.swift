@@ -1,4 +1,5 @@
 import CaptureMetadata
+import Foundation
 import Georeference
 import TestSupport
 import Testing
@@ -83,5 +84,49 @@ struct GroundSampleDistanceTests {
     let gsd = GroundSampleDistance.estimate(for: photo, userDistance: 2)
     #expect(gsd.method == .unknown)
     #expect(gsd.note?.contains("sensor size unknown") == true)
+  }
+
+  /// A DJI rangefinder's reading gives the distance to the surface itself, nadir or oblique;
+  /// it counts only when its status is Normal.
+  @Test func aLaserRangeGivesAnObliqueShotItsScale() throws {
+    func drone(_ properties: String) throws -> DroneMetadata? {
+      let xmp = """
+        <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+        <rdf:Description xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:GimbalPitchDegree="-32.9" \(properties)/>
+        </rdf:RDF></x:xmpmeta>
+        """
+      return try DroneMetadata.parse(xmp: Data(xmp.utf8))
+    }
+    #expect(
+      try drone(#"drone-dji:LRFStatus="Normal" drone-dji:LRFTargetDistance="79.572""#)?.laserRangeMetres
+        == 79.572)
+    #expect(
+      try drone(#"drone-dji:LRFTargetDistance="79.572" drone-dji:LRFStatus="Normal""#)?.laserRangeMetres
+        == 79.572)
+    #expect(
+      try drone(#"drone-dji:LRFStatus="TooFar" drone-dji:LRFTargetDistance="0""#)?.laserRangeMetres == nil)
+    #expect(try drone(#"drone-dji:LRFTargetDistance="79.572""#)?.laserRangeMetres == nil)
+    // A rangefinder's odd value costs the reading, not the rest of the packet.
+    let odd = try drone(#"drone-dji:LRFStatus="Normal" drone-dji:LRFTargetDistance="n/a""#)
+    #expect(odd?.laserRangeMetres == nil && odd?.gimbalPitch == -32.9)
+
+    // A Matrice 300 H20N thermal frame, 33 degrees below the horizon, ranged at 79.572 m.
+    let url = TestPaths.exifCorpus.appendingPathComponent("images/thermal_parser/H20N/DJI_0006_R.JPG")
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      print("SKIPPED: \(url.path) is missing (../shared not beside the checkout)")
+      return
+    }
+    let photo = try CaptureMetadata.read(url)
+    #expect(CameraView(photo.drone) == .oblique)
+    let gsd = GroundSampleDistance.estimate(for: photo)
+    #expect(gsd.method == .laserRange && gsd.distanceMetres == 79.572)
+    #expect(gsd.note == "laser range to the surface at the frame's centre: oblique, so the scale holds there")
+    // 35 mm equivalent 29 mm on the diagonal of 640 x 512: 29 / 43.267 * 819.6 = 549.4 px.
+    let fullFrameDiagonal: Double = (24.0 * 24.0 + 36.0 * 36.0).squareRoot()
+    let frameDiagonal: Double = (640.0 * 640.0 + 512.0 * 512.0).squareRoot()
+    let focal: Double = 29.0 / fullFrameDiagonal * frameDiagonal
+    #expect(abs(try #require(gsd.millimetresPerPixel) - 79_572 / focal) < 1e-6)
+    // Someone's measured distance still wins.
+    #expect(GroundSampleDistance.estimate(for: photo, userDistance: 12).method == .userDistance)
   }
 }
