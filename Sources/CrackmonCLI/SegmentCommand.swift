@@ -81,7 +81,11 @@ struct SegmentCommand: ParsableCommand {
         case .text: result.printText()
         }
         // What was measured: the extractor's crack pixels, not the bare threshold.
-        let cracks = (mask != nil || overlay != nil) ? finder.extractor.mask(probability) : nil
+        // A photo the scene check flagged has none.
+        let cracks =
+          (mask != nil || overlay != nil)
+          ? probability.map(finder.extractor.mask)
+            ?? Mask(width: image.width, height: image.height, repeating: false) : nil
         if let mask, let cracks { try write(maskImage(cracks), to: mask) }
         if let overlay, let cracks { try write(overlayImage(image, cracks), to: overlay) }
       } catch {

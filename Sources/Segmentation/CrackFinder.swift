@@ -24,8 +24,9 @@ public struct CrackFinder {
   public struct Found {
     /// The photo's upright pixels.
     public var image: RGBImage
-    /// All zero when the scene check flagged the photo.
-    public var probability: ProbabilityMap
+    /// Nil when the scene check flagged the photo: it was not segmented, and a photo-sized
+    /// map of zeros would only take memory (800 MB at 200 MP).
+    public var probability: ProbabilityMap?
     public var cracks: [Crack]
     /// The scene check's answer; nil when it was not run.
     public var scene: SceneCheck.Verdict?
@@ -40,9 +41,7 @@ public struct CrackFinder {
     let image = try decoder.decode(data, path: path, orientation: orientation)
     let scene = try sceneCheck?.assess(image, millimetresPerPixel: millimetresPerPixel)
     if let scene, !scene.isUsable {
-      return Found(
-        image: image, probability: ProbabilityMap(width: image.width, height: image.height, repeating: 0),
-        cracks: [], scene: scene)
+      return Found(image: image, probability: nil, cracks: [], scene: scene)
     }
     let probability = try segmenter.probabilities(image)
     return Found(
