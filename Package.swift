@@ -36,6 +36,15 @@ let package = Package(
     .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
     .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    // OpenCV is C++: a small shim gives Swift a C API for features, homographies and warps.
+    // Debian's OpenCV -dev packages ship no pkg-config file short of all of OpenCV, hence the path.
+    .target(
+      name: "COpenCV",
+      cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+      linkerSettings: [
+        .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_features2d"),
+        .linkedLibrary("opencv_calib3d"),
+      ]),
 
     // Image containers and codecs (JPEG, PNG, HEIF): bytes <-> pixels, and HEIF metadata blocks.
     .target(name: "Imaging", dependencies: ["CHeif", "CTurboJPEG", "CPNG"]),
@@ -61,6 +70,8 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       resources: [.copy("Resources/crackunet.onnx"), .copy("Resources/scenenet.onnx")]),
+    // Two photos of one surface -> the homography between them, verified, from the concrete's texture.
+    .target(name: "Registration", dependencies: ["COpenCV", "Imaging"]),
     .target(
       name: "Store",
       dependencies: [
@@ -124,7 +135,7 @@ let package = Package(
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
         "Inference", "Observations", "Growth", "Reports", "MapExport", "Outputs", "SyncServer", "SyncClient",
-        "CentralPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CentralPostgres", "Registration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(name: "crackmon", dependencies: ["CrackmonCLI"]),
@@ -134,6 +145,8 @@ let package = Package(
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
     .testTarget(name: "CaptureMetadataTests", dependencies: ["CaptureMetadata", "Imaging", "TestSupport"]),
     .testTarget(name: "CrackGeometryTests", dependencies: ["CrackGeometry"]),
+    .testTarget(
+      name: "RegistrationTests", dependencies: ["Registration", "Imaging", "TestSupport", "crackmon"]),
     .testTarget(name: "InferenceTests", dependencies: ["Inference", "ONNXModel", "TestSupport"]),
     .testTarget(
       name: "SegmentationTests",

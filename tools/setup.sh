@@ -11,6 +11,7 @@ packages=(
   libpng-dev         # PNG pixels: dataset images, masks, overlays
   libdnnl-dev        # oneDNN: the CPU inference engine (Sources/Inference)
   libproj-dev        # CRS transforms (Sources/Georeference)
+  libopencv-features2d-dev libopencv-calib3d-dev  # SIFT and robust homographies (Sources/COpenCV)
   proj-data          # EPSG database that PROJ resolves codes against
   libsqlite3-dev     # device store, through GRDB
   libxml2-dev        # FoundationXML's XML parser, used for XMP

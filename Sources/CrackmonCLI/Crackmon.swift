@@ -25,7 +25,7 @@ public struct Crackmon: AsyncParsableCommand {
       CapturesCommand.self, CracksCommand.self, TrackCommand.self, AlertsCommand.self, ReportCommand.self,
       ExportCommand.self, RemoteCommand.self, SyncCommand.self, ServeCommand.self, AdminCommand.self,
       MigrateCentralCommand.self,
-      SegmentCommand.self, EvalCommand.self, ModelCommand.self,
+      SegmentCommand.self, EvalCommand.self, ModelCommand.self, RegisterCommand.self,
     ]
   )
 
