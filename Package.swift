@@ -85,7 +85,7 @@ let package = Package(
     .target(
       name: "Ingest",
       dependencies: [
-        "CaptureMetadata", "Georeference", "Imaging", "Segmentation", "Observations", "Store",
+        "CaptureMetadata", "Georeference", "Imaging", "Segmentation", "Observations", "Registration", "Store",
       ]),
     // Observations across cycles -> crack tracks, growth series and alerts.
     .target(

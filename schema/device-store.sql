@@ -64,7 +64,7 @@ CREATE TABLE capture (
   metadata_json TEXT NOT NULL,
   ingested_at TEXT NOT NULL,
   device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
+  seq INTEGER NOT NULL, gps_sigma_m REAL,
   UNIQUE (device_id, seq),
   FOREIGN KEY (asset_id, cycle_label) REFERENCES inspection_cycle(asset_id, label),
   CHECK ((latitude IS NULL) = (longitude IS NULL)),
@@ -224,3 +224,21 @@ CREATE TABLE photo_problem (
   reason TEXT NOT NULL,
   noted_at TEXT NOT NULL
 );
+
+CREATE TABLE capture_registration (
+  capture_id TEXT NOT NULL REFERENCES capture(id),
+  reference_id TEXT NOT NULL REFERENCES capture(id),
+  registered INTEGER NOT NULL,
+  -- JSON rows of the 3x3 matrix mapping the capture's pixels to the reference's.
+  homography TEXT,
+  matches INTEGER NOT NULL,
+  inliers INTEGER NOT NULL,
+  residual_px REAL,
+  residual_mm REAL,
+  overlap REAL,
+  reason TEXT,
+  registered_at TEXT NOT NULL,
+  PRIMARY KEY (capture_id, reference_id)
+);
+
+CREATE INDEX capture_registration_by_reference ON capture_registration(reference_id);

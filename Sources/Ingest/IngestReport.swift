@@ -10,6 +10,8 @@ public struct IngestReport: Encodable, Sendable {
     public var cracks: Int?
     /// Of those, placed through the photo's ground footprint.
     public var placedOnGround: Int = 0
+    /// How it aligned with earlier cycles' photos of its spot; nil when not tried.
+    public var registration: RevisitRegistration.Outcome? = nil
   }
 
   public struct Duplicate: Encodable, Sendable {
@@ -46,6 +48,8 @@ public struct IngestReport: Encodable, Sendable {
 
   /// Ingested captures whose GPS is absent or invalid: stored, but tied to the asset only.
   public var withoutGPS: Int { ingested.filter { $0.gpsStatus != "valid" }.count }
+  /// Ingested captures registered to a photo of an earlier cycle.
+  public var registered: Int { ingested.filter { !($0.registration?.registeredTo.isEmpty ?? true) }.count }
   /// Crack observations stored in this run.
   public var cracks: Int { ingested.reduce(0) { $0 + ($1.cracks ?? 0) } }
   /// Every file was ingested or recognised as already ingested.
@@ -54,7 +58,7 @@ public struct IngestReport: Encodable, Sendable {
   enum CodingKeys: String, CodingKey {
     case ingested, duplicates, failed, skipped, warnings, flagged
     case withoutGPS = "without_gps"
-    case cracks
+    case cracks, registered
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -63,6 +67,7 @@ public struct IngestReport: Encodable, Sendable {
     try c.encode(duplicates, forKey: .duplicates)
     try c.encode(withoutGPS, forKey: .withoutGPS)
     try c.encode(cracks, forKey: .cracks)
+    try c.encode(registered, forKey: .registered)
     try c.encode(failed, forKey: .failed)
     try c.encode(skipped, forKey: .skipped)
     try c.encode(warnings, forKey: .warnings)

@@ -24,6 +24,12 @@ public final class Ingestor {
   public var farMetres: Double = 1000
   /// Refuse, rather than warn about, photos far from the asset or outside the cycle's dates.
   public var strict = false
+  /// 1-sigma GPS error per horizontal axis the user gave for these photos (RTK: a few
+  /// centimetres); nil assumes `CaptureRecord.defaultGPSSigmaM`.
+  public let gpsSigmaM: Double?
+  /// Registers each new capture to earlier cycles' photos of its spot; nil skips it
+  /// (`--no-register`).
+  public var registration: RevisitRegistration?
   private let transform: CoordinateTransform
   /// The asset's reference point in its CRS, for the distance of each photo from it.
   private let assetPosition: (easting: Double, northing: Double)?
@@ -33,20 +39,22 @@ public final class Ingestor {
   /// `scheme` classifies the severity of the cracks `finder` finds.
   public init(
     store: DeviceStore, asset: String, cycle: String, userDistance: Double? = nil,
-    finder: CrackFinder? = nil, scheme: SeverityScheme = .default
+    finder: CrackFinder? = nil, scheme: SeverityScheme = .default, gpsSigmaM: Double? = nil
   ) throws {
     self.store = store
     self.asset = try store.asset(asset)
     self.cycle = try store.cycle(asset: asset, label: cycle)
     self.userDistance = userDistance
     self.finder = finder
+    self.gpsSigmaM = gpsSigmaM
     let transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
     self.transform = transform
     assetPosition = try? transform.project(latitude: self.asset.latitude, longitude: self.asset.longitude)
     builder = finder.map {
       CrackObservationBuilder(
         transform: transform, scheme: scheme, modelName: $0.segmenter.model.name,
-        modelVersion: $0.segmenter.model.version)
+        modelVersion: $0.segmenter.model.version,
+        positionUncertaintyM: gpsSigmaM ?? CaptureRecord.defaultGPSSigmaM)
     }
   }
 
@@ -112,11 +120,13 @@ public final class Ingestor {
       return
     }
     var observations: [CrackObservation] = []
+    var image: RGBImage?
     // Segmentation is the slow stage: skip it for a file that is already stored.
     if let finder, let builder, try !store.hasCapture(id: record.id) {
       do {
         let found = try finder.find(
           path: metadata.path, orientation: metadata.orientation, millimetresPerPixel: record.gsdMmPerPx)
+        image = found.image
         if let scene = found.scene, let reason = scene.reason {
           // Not a surface: not stored at all. A DCIM folder holds holiday photos and selfies
           // that must not be uploaded to the organisation, and a surface flagged in error can
@@ -152,6 +162,13 @@ public final class Ingestor {
     }
     switch try store.insert(record, observations: observations) {
     case .inserted:
+      let registered = try registration?.register(record, image: image)
+      if let registered, registered.registeredTo.isEmpty, registered.candidates > 0 {
+        report.warnings.append(
+          .init(
+            path: metadata.path, error: "placed_by_gps_only",
+            message: "\(metadata.path): placed by GPS only: \(registered.reason ?? "not registered")"))
+      }
       report.ingested.append(
         .init(
           path: metadata.path, captureId: record.id, gpsStatus: record.gpsStatus,
@@ -159,7 +176,7 @@ public final class Ingestor {
           gsdMethod: record.gsdMethod, cracks: finder == nil ? nil : observations.count,
           placedOnGround: observations.filter {
             $0.georefMethod == CrackObservation.GeorefMethod.footprint.rawValue
-          }.count))
+          }.count, registration: registered))
     case .alreadyIngested(let assetId, let cycleLabel):
       report.duplicates.append(
         .init(path: metadata.path, captureId: record.id, assetId: assetId, cycleLabel: cycleLabel))
@@ -213,6 +230,6 @@ public final class Ingestor {
     return CaptureRecord(
       metadata: metadata, assetId: asset.id, cycleLabel: cycle.label,
       gsd: .estimate(for: metadata, userDistance: userDistance), cameraView: CameraView(metadata.drone),
-      projected: projected)
+      projected: projected, gpsSigmaM: gpsSigmaM)
   }
 }

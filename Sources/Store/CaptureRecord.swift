@@ -43,6 +43,16 @@ public struct CaptureRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
   public var ingestedAt: String
   public var deviceId: String = ""
   public var seq: Int64 = 0
+  /// 1-sigma error of the GPS position per horizontal axis, metres: what ingest was told
+  /// (`--gps-sigma-m`) or assumed. Nil for captures stored before it was kept; readers
+  /// then assume `defaultGPSSigmaM`.
+  public var gpsSigmaM: Double? = nil
+
+  /// Consumer drone and phone GNSS beside a structure: a few metres (open-sky figures of
+  /// 1.5 m degrade under decks and beside piers). RTK users give `--gps-sigma-m 0.05`.
+  public static let defaultGPSSigmaM = 5.0
+  /// The GPS uncertainty to use for this capture.
+  public var gpsSigma: Double { gpsSigmaM ?? Self.defaultGPSSigmaM }
 
   public static let databaseTableName = "capture"
   /// The largest photo the central store takes (2 GiB): ingest refuses larger ones.
@@ -67,7 +77,8 @@ extension CaptureRecord {
   /// Maps a photo's metadata and georeference onto the stored columns.
   public init(
     metadata: CaptureMetadata, assetId: String, cycleLabel: String, gsd: GroundSampleDistance,
-    cameraView: CameraView, projected: (epsg: Int, easting: Double, northing: Double)?
+    cameraView: CameraView, projected: (epsg: Int, easting: Double, northing: Double)?,
+    gpsSigmaM: Double? = nil
   ) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -85,5 +96,6 @@ extension CaptureRecord {
       easting: projected?.easting, northing: projected?.northing, gsdMmPerPx: gsd.millimetresPerPixel,
       gsdMethod: gsd.method.rawValue, gsdUncertaintyMmPerPx: gsd.uncertainty, gsdNote: gsd.note,
       distanceM: gsd.distanceMetres, metadataJson: json, ingestedAt: Timestamp.now())
+    self.gpsSigmaM = gpsSigmaM
   }
 }

@@ -11,6 +11,9 @@ enum Migrations {
     migrator.registerMigration("v8 photo problems") { db in
       try db.execute(sql: v8)
     }
+    migrator.registerMigration("v9 gps sigma and registrations") { db in
+      try db.execute(sql: gpsSigma + v9)
+    }
     return migrator
   }
 
@@ -63,6 +66,9 @@ enum Migrations {
     }
     migrator.registerMigration("central v6 rows keyed by asset") { db in
       try db.execute(sql: central6)
+    }
+    migrator.registerMigration("central v7 gps sigma") { db in
+      try db.execute(sql: gpsSigma)
     }
     return migrator
   }
@@ -647,6 +653,33 @@ enum Migrations {
       SELECT RAISE(ABORT, 'captures are immutable');
     END;
     \(envelopeTrigger)
+    """
+
+  /// Each capture's GPS uncertainty, as ingest was told or assumed it: it decides which
+  /// earlier photos may show the same spot. Synced with the capture (PostgreSQL: 0005).
+  private static let gpsSigma = """
+    ALTER TABLE capture ADD COLUMN gps_sigma_m REAL;
+    """
+
+  /// How each capture aligns with photos of earlier cycles: derived on the device that
+  /// holds both photos, so not synced (the central store has no photos to match).
+  private static let v9 = """
+    CREATE TABLE capture_registration (
+      capture_id TEXT NOT NULL REFERENCES capture(id),
+      reference_id TEXT NOT NULL REFERENCES capture(id),
+      registered INTEGER NOT NULL,
+      -- JSON rows of the 3x3 matrix mapping the capture's pixels to the reference's.
+      homography TEXT,
+      matches INTEGER NOT NULL,
+      inliers INTEGER NOT NULL,
+      residual_px REAL,
+      residual_mm REAL,
+      overlap REAL,
+      reason TEXT,
+      registered_at TEXT NOT NULL,
+      PRIMARY KEY (capture_id, reference_id)
+    );
+    CREATE INDEX capture_registration_by_reference ON capture_registration(reference_id);
     """
 
   private static let captureColumns = """

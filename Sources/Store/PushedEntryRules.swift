@@ -175,6 +175,9 @@ extension SyncEntry {
       if let gsd = capture.gsdMmPerPx, !(gsd.isFinite && gsd > 0) {
         throw refuse("capture.gsdMmPerPx must be above 0")
       }
+      if let sigma = capture.gpsSigmaM, !(sigma.isFinite && sigma > 0 && sigma <= 100_000) {
+        throw refuse("capture.gpsSigmaM must be above 0 m and at most 100 km")
+      }
     } else if let observation {
       try sha("observation.id", observation.id)
       try sha("observation.captureId", observation.captureId)

@@ -1,0 +1,94 @@
+import GRDB
+
+/// How a capture aligns with a photo of an earlier cycle, by the surface's own texture:
+/// kept whether or not it registered, so that a report can say why a crack was placed by
+/// GPS only. Derived on the device that holds both photos; not synced.
+public struct CaptureRegistration: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+  public var captureId: String
+  /// The earlier capture the homography maps into.
+  public var referenceId: String
+  public var registered: Bool
+  /// JSON rows of the 3×3 matrix from the capture's pixels to the reference's (corner
+  /// convention, after EXIF orientation); nil when not registered.
+  public var homography: String?
+  public var matches: Int
+  public var inliers: Int
+  public var residualPx: Double?
+  /// The residual on the surface, through the reference's GSD, when it has one.
+  public var residualMm: Double?
+  public var overlap: Double?
+  public var reason: String?
+  public var registeredAt: String
+
+  public init(
+    captureId: String, referenceId: String, registered: Bool, homography: String?, matches: Int,
+    inliers: Int, residualPx: Double?, residualMm: Double?, overlap: Double?, reason: String?,
+    registeredAt: String = Timestamp.now()
+  ) {
+    self.captureId = captureId
+    self.referenceId = referenceId
+    self.registered = registered
+    self.homography = homography
+    self.matches = matches
+    self.inliers = inliers
+    self.residualPx = residualPx
+    self.residualMm = residualMm
+    self.overlap = overlap
+    self.reason = reason
+    self.registeredAt = registeredAt
+  }
+
+  public static let databaseTableName = "capture_registration"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+}
+
+extension DeviceStore {
+  /// Stores the registrations of one capture, replacing earlier attempts at the same pairs
+  /// (a photo registered again with other settings), in one transaction.
+  public func save(registrations: [CaptureRegistration]) throws(StoreError) {
+    try write { db in
+      for registration in registrations { try registration.save(db) }
+    }
+  }
+
+  /// Registrations of an asset's captures, registered or not, by capture then reference.
+  public func registrations(asset: String) throws(StoreError) -> [CaptureRegistration] {
+    try read { db in
+      try CaptureRegistration.fetchAll(
+        db,
+        sql: """
+          SELECT r.* FROM capture_registration r JOIN capture c ON c.id = r.capture_id
+          WHERE c.asset_id = ? ORDER BY r.capture_id, r.reference_id
+          """, arguments: [asset])
+    }
+  }
+}
+
+/// A crack seen on a registered capture: what tracking needs to place it in another photo's frame.
+public struct RegisteredCrack: Sendable {
+  public var observationId: String
+  public var captureId: String
+  /// JSON branches of [x, y] image pixels (pixel indices: the top-left pixel's centre is (0, 0)).
+  public var polylinePx: String
+}
+
+extension DeviceStore {
+  /// The cracks of an asset's captures that registered to, or were registered to by, another
+  /// capture: the only ones tracking places through a registration.
+  public func registeredCracks(asset: String) throws(StoreError) -> [RegisteredCrack] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT o.id, o.capture_id, o.polyline_px FROM crack_observation o
+          JOIN capture c ON c.id = o.capture_id
+          WHERE c.asset_id = ? AND o.capture_id IN (
+            SELECT capture_id FROM capture_registration WHERE registered = 1
+            UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
+          ORDER BY o.id
+          """, arguments: [asset]
+      ).map { RegisteredCrack(observationId: $0[0], captureId: $0[1], polylinePx: $0[2]) }
+    }
+  }
+}
