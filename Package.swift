@@ -90,7 +90,10 @@ let package = Package(
     // Observations across cycles -> crack tracks, growth series and alerts.
     .target(
       name: "Growth",
-      dependencies: ["Observations", "Store", .product(name: "HeapModule", package: "swift-collections")]),
+      dependencies: [
+        "Georeference", "Observations", "Registration", "Store",
+        .product(name: "HeapModule", package: "swift-collections"),
+      ]),
     // Growth report as JSON, CSV and self-contained HTML.
     .target(
       name: "Reports",

@@ -1,4 +1,5 @@
 import Foundation
+import Georeference
 import Observations
 import Store
 
@@ -90,7 +91,22 @@ public struct AssetTracking {
     let rows = try parts.flatMap { try $0.get() }
     let read = ContinuousClock.now
     let cycleOfRow = rows.map { cycleIndex[$0.cycleLabel] }
-    let (trackable, rowOfTrackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
+    var (trackable, rowOfTrackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
+    // Cracks on registered photos: placed in their registration frame, not by their own GPS.
+    let registrations = try store.registrations(asset: assetId)
+    if registrations.contains(where: \.registered) {
+      let placed = RegisteredFrames.place(
+        try store.registeredCracks(asset: assetId), registrations: registrations,
+        captures: try store.captures(asset: assetId), cycleOrder: cycleIndex,
+        transform: try CoordinateTransform(projectedEPSG: asset.epsg))
+      for k in trackable.indices {
+        guard let p = placed[trackable[k].id] else { continue }
+        trackable[k].position = p.position
+        trackable[k].branches = p.branches
+        trackable[k].frame = p.frame
+        trackable[k].frameUncertaintyM = p.frameUncertaintyM
+      }
+    }
     var overrides: [String: TrackOverride] = [:]
     for (observation, trackId) in try store.trackOverrides(asset: assetId) {
       overrides[observation] = trackId.map { .link(trackId: $0) } ?? .unlink

@@ -24,6 +24,11 @@ public struct TrackableObservation: Sendable, Equatable {
   /// 1-sigma placement uncertainty, metres.
   public var uncertaintyM: Double
   public var lengthPx: Double
+  /// The registration frame it was placed in (`RegisteredFrames`): the root capture's id,
+  /// nil when placed by its own photo's GPS.
+  public var frame: String?
+  /// 1-sigma error of its placement relative to other cracks of the same frame, metres.
+  public var frameUncertaintyM = 0.0
 
   public init(
     id: String, cycle: Int, position: (easting: Double, northing: Double)?, branches: [[(Double, Double)]],
@@ -97,6 +102,8 @@ public struct TrackingResult: Sendable, Equatable {
 ///   `gateSigmas` × the combined placement uncertainty;
 /// - shape: ground bearings must agree within `maxBearingDifference` degrees (for
 ///   cracks long enough to have a direction).
+/// Cracks placed through one registration frame (`RegisteredFrames`) are compared with the
+/// frame's own, much smaller, uncertainty.
 /// The cost of a pair is its distance in units of the combined uncertainty plus its
 /// bearing difference over `maxBearingDifference`. Pairs are taken cheapest first, ties
 /// broken by ids, each track and observation at most once per cycle: one-to-one and
@@ -126,7 +133,11 @@ public struct CrackTracker: Sendable {
     result.assignments = Array(repeating: nil, count: observations.count)
     // Observations by index and tracks by number (creation order) inside; ids only at the
     // edges. An asset can hold 100,000 observations: nothing below copies one.
-    let placements = observations.map { Placement($0, minLengthForBearing: minLengthForBearingPx) }
+    var frames: [String: Int] = [:]
+    for o in observations { if let f = o.frame, frames[f] == nil { frames[f] = frames.count } }
+    let placements = observations.map {
+      Placement($0, minLengthForBearing: minLengthForBearingPx, frame: $0.frame.flatMap { frames[$0] } ?? -1)
+    }
     var latest: [Int] = []  // track number -> index of its latest observation
     var number: [String: Int] = [:]  // track id -> track number
     /// Puts observation `o` on track `t`.
@@ -299,8 +310,13 @@ public struct CrackTracker: Sendable {
     var hasCentreline: Bool
     /// Ground bearing when the crack is long enough to have one; NaN otherwise.
     var bearing: Double
+    /// Its registration frame, numbered (-1: none), and its uncertainty within the frame.
+    var frame: Int
+    var frameUncertainty: Double
 
-    init(_ o: TrackableObservation, minLengthForBearing: Double) {
+    init(_ o: TrackableObservation, minLengthForBearing: Double, frame: Int = -1) {
+      self.frame = frame
+      frameUncertainty = o.frameUncertaintyM
       hasPosition = o.position != nil
       (easting, northing) = o.position ?? (0, 0)
       uncertainty = o.uncertaintyM
@@ -336,7 +352,17 @@ public struct CrackTracker: Sendable {
   /// The cost, given how to measure the distance between the two centrelines (called with the gate).
   private func cost(_ a: Placement, _ b: Placement, centrelineDistance: (Double) -> Double) -> Double? {
     guard a.hasPosition, b.hasPosition else { return nil }
-    let sigma = max((a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty).squareRoot(), 1e-3)
+    // Two cracks placed through one registration frame share its GPS error: between them
+    // only the registration's is left. Never more than the GPS figure, so that the grid's and
+    // the lower bound's wider gate stays a superset.
+    let sameFrame = a.frame >= 0 && a.frame == b.frame
+    let combined =
+      sameFrame
+      ? min(
+        a.frameUncertainty * a.frameUncertainty + b.frameUncertainty * b.frameUncertainty,
+        a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty)
+      : a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty
+    let sigma = max(combined.squareRoot(), 1e-3)
     let gate = gateSigmas * sigma
     let distance =
       a.hasCentreline && b.hasCentreline

@@ -112,13 +112,56 @@ def inside_frame(cracks, yaw, drift):
     return True
 
 
-def render(cycle, site, cracks, yaw, drift, rng):
-    """The photo of one site in one cycle: concrete texture, cracks drawn to their true
-    width with anti-aliased edges."""
-    grain = rng.normal(0, 7, (HEIGHT, WIDTH))
-    blotch = ndimage.gaussian_filter(rng.normal(0, 60, (HEIGHT, WIDTH)), 12)
-    pores = (ndimage.gaussian_filter(rng.random((HEIGHT, WIDTH)), 1.2) > 0.66) * -30.0
-    image = 150 + grain + blotch + ndimage.gaussian_filter(pores, 0.8)
+def concrete(rng, height, width):
+    """Concrete-like grey levels: grain, blotches and pores."""
+    grain = rng.normal(0, 7, (height, width))
+    blotch = ndimage.gaussian_filter(rng.normal(0, 60, (height, width)), 12)
+    pores = (ndimage.gaussian_filter(rng.random((height, width)), 1.2) > 0.66) * -30.0
+    return 150 + grain + blotch + ndimage.gaussian_filter(pores, 0.8)
+
+
+SURFACE_HALF_M = 0.19          # a fixed surface covers any frame of its site: half-diagonal + drift
+_surfaces = {}
+
+
+def fixed_surface(site):
+    """The site's own concrete, in ground coordinates at the photos' scale: the same pores and
+    stains in every cycle, as a real surface has (what registration by texture relies on)."""
+    if site not in _surfaces:
+        side = int(round(2 * SURFACE_HALF_M * 1000 / GSD_MM))
+        _surfaces[site] = concrete(np.random.default_rng(1000 + site), side, side)
+    return _surfaces[site]
+
+
+def surface_in_frame(site, yaw, drift, cycle):
+    """The fixed surface as a photo taken from `drift` with heading `yaw` sees it, in the light of
+    `cycle` (a brightness and contrast change), with fresh sensor noise."""
+    psi = math.radians(yaw)
+    m = GSD_MM / 1000
+    ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float64)
+    right = (xs + 0.5 - WIDTH / 2) * m
+    up = (HEIGHT / 2 - ys - 0.5) * m
+    e = drift[0] + right * math.cos(psi) + up * math.sin(psi)
+    n = drift[1] - right * math.sin(psi) + up * math.cos(psi)
+    rows, cols = (SURFACE_HALF_M - n) / m - 0.5, (e + SURFACE_HALF_M) / m - 0.5
+    seen = ndimage.map_coordinates(fixed_surface(site), [rows, cols], order=1, mode="reflect")
+    light = np.random.default_rng(2000 + 17 * cycle + site)
+    return 150 + (seen - 150) * light.uniform(0.8, 1.15) + light.uniform(-15, 15) + light.normal(0, 3, seen.shape)
+
+
+FADE_SPAN = (0.4, 0.6)         # the stretch of a fading crack, as shares of its length
+FADE_DARKNESS = 0.15           # how dark it still is there, as a share of the crack's darkness
+
+
+def render(cycle, site, cracks, yaw, drift, rng, surface="fresh", fade=False):
+    """The photo of one site in one cycle: concrete texture (`fresh`: new in every photo;
+    `fixed`: the site's own, seen from this pose), cracks drawn to their true width with
+    anti-aliased edges. `fade`: the middle of each crack is faint (dust, moisture, a filled
+    stretch), as a model loses it: the crack is still there, whole, and its truth unchanged."""
+    if surface == "fixed":
+        image = surface_in_frame(site, yaw, drift, cycle)
+    else:
+        image = concrete(rng, HEIGHT, WIDTH)
     ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH]
     for crack, length, width in cracks:
         path, relative = crack_path(crack, length)
@@ -135,6 +178,8 @@ def render(cycle, site, cracks, yaw, drift, rng):
             t = np.clip(((px - x0) * dx + (py - y0) * dy) / max(dx * dx + dy * dy, 1e-9), 0, 1)
             d = np.hypot(px - x0 - t * dx, py - y0 - t * dy)
             cover = np.clip(half + 0.5 - d, 0, 1)
+            if fade and FADE_SPAN[0] <= k / len(pts) <= FADE_SPAN[1]:
+                cover = cover * FADE_DARKNESS
             darkness[lo_y:hi_y, lo_x:hi_x] = np.maximum(darkness[lo_y:hi_y, lo_x:hi_x], cover)
         image = image * (1 - darkness) + 45 * darkness
     grey = np.clip(image, 0, 255).astype(np.uint8)
@@ -178,11 +223,19 @@ def main():
     p.add_argument("--cycles", type=int, default=4)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--width-rate-limit", type=float, default=0.2)
+    p.add_argument("--surface", choices=["fresh", "fixed"], default="fresh",
+                   help="fresh: new concrete texture in every photo; fixed: each site's own, the same every cycle")
+    p.add_argument("--gps-sigma-m", type=float, default=0.0,
+                   help="error of the written GPS position, metres per axis (the pixels show the true pose)")
+    p.add_argument("--yaw-sigma-deg", type=float, default=0.0, help="error of the written yaw, degrees")
+    p.add_argument("--fade-cycle", type=int, default=None,
+                   help="in this cycle (0 = the first), the middle fifth of every crack is faint")
     args = p.parse_args()
+    errors = np.random.default_rng(args.seed + 1)
     rng = np.random.default_rng(args.seed)
     out = Path(args.out)
     truth = {"gsd_mm_per_px": GSD_MM, "origin": {"latitude": ORIGIN[0], "longitude": ORIGIN[1]},
-             "cycles": [], "cracks": {}, "alerts": []}
+             "cycles": [], "cracks": {}, "alerts": [], "photos": {}}
     for k in range(args.cycles):
         label = f"{START_YEAR + k}"
         date = f"{START_YEAR + k}-06-01"
@@ -206,13 +259,20 @@ def main():
                 truth["cracks"].setdefault(c["name"], []).append(
                     {"cycle": label, "photo": photo, "length_mm": round(drawn, 3), "max_width_mm": round(width, 4),
                      "mean_width_mm": round(width * float(np.mean(relative)), 4), "severity": severity(width),
+                     "east_m": centre_e, "north_m": centre_n,
                      "latitude": ORIGIN[0] + math.degrees(centre_n / EARTH_R),
                      "longitude": ORIGIN[1] + math.degrees(centre_e / (EARTH_R * math.cos(math.radians(ORIGIN[0]))))})
-            cam_e, cam_n = site_e + drift[0], site_n + drift[1]
+            # The position and heading the drone writes: off by GNSS and compass error.
+            cam_e = site_e + drift[0] + errors.normal(0, args.gps_sigma_m) if args.gps_sigma_m else site_e + drift[0]
+            cam_n = site_n + drift[1] + errors.normal(0, args.gps_sigma_m) if args.gps_sigma_m else site_n + drift[1]
+            written_yaw = yaw + errors.normal(0, args.yaw_sigma_deg) if args.yaw_sigma_deg else yaw
+            truth["photos"][f"{label}/site{s}.jpg"] = {
+                "true_east_m": site_e + drift[0], "true_north_m": site_n + drift[1], "true_yaw_deg": yaw,
+                "written_east_m": cam_e, "written_north_m": cam_n, "written_yaw_deg": written_yaw}
             lat = ORIGIN[0] + math.degrees(cam_n / EARTH_R)
             lon = ORIGIN[1] + math.degrees(cam_e / (EARTH_R * math.cos(math.radians(ORIGIN[0]))))
-            jpeg = render(k, s, cracks, yaw, drift, rng)
-            (folder / f"site{s}.jpg").write_bytes(with_metadata(jpeg, lat, lon, yaw, date))
+            jpeg = render(k, s, cracks, yaw, drift, rng, args.surface, fade=k == args.fade_cycle)
+            (folder / f"site{s}.jpg").write_bytes(with_metadata(jpeg, lat, lon, written_yaw, date))
     for name, series in truth["cracks"].items():
         for a, b in zip(series, series[1:]):
             if severity(a["max_width_mm"]) != severity(b["max_width_mm"]):

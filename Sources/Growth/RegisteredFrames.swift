@@ -1,0 +1,120 @@
+import Foundation
+import Georeference
+import Registration
+import Store
+
+/// Cracks placed through registrations rather than each photo's own GPS.
+///
+/// A capture registered to a photo of an earlier cycle, and that one to an earlier one still,
+/// forms a chain ending at a *root*: a capture registered to nothing older. Every crack on a
+/// chain is mapped through the composed homographies into the root's pixels and placed
+/// through the root's footprint, so that all of them share one placement: its GPS error moves
+/// them together, and between them only the registration's error is left. The tracker then
+/// compares cracks of one frame with that small uncertainty (`frameUncertaintyM`) instead of
+/// the photos' combined GPS error.
+///
+/// A capture's parent is its registered reference of the latest cycle (most inliers on a tie):
+/// references are always of earlier cycles, so chains end. A root without a footprint (an
+/// oblique shot, no scale or no yaw) places nothing: its chain stays on GPS.
+struct RegisteredFrames {
+  struct Placed {
+    /// The root capture's id.
+    var frame: String
+    var branches: [[(Double, Double)]]
+    var position: (easting: Double, northing: Double)
+    /// 1-sigma error of this crack's placement relative to others of the frame, metres.
+    var frameUncertaintyM: Double
+  }
+
+  /// Segmentation and growth at the tips move a crack's centreline by millimetres between
+  /// cycles however well the photos align: the least relative uncertainty of a frame.
+  static let minimumFrameUncertaintyM = 0.01
+
+  /// Each crack of `cracks` that lies on a chain with a footprint, placed in its root's frame.
+  static func place(
+    _ cracks: [RegisteredCrack], registrations: [CaptureRegistration], captures: [CaptureRecord],
+    cycleOrder: [String: Int], transform: CoordinateTransform
+  ) -> [String: Placed] {
+    let capture = Dictionary(captures.map { ($0.id, $0) }) { a, _ in a }
+    // Each capture's parent: the registered reference of the latest cycle, most inliers first.
+    var parent: [String: (id: String, h: Homography, residualM: Double)] = [:]
+    let ranked = registrations.filter(\.registered).sorted {
+      let a = cycleOrder[capture[$0.referenceId]?.cycleLabel ?? ""] ?? -1
+      let b = cycleOrder[capture[$1.referenceId]?.cycleLabel ?? ""] ?? -1
+      return (a, $0.inliers, $0.referenceId) > (b, $1.inliers, $1.referenceId)
+    }
+    for r in ranked where parent[r.captureId] == nil {
+      guard let h = homography(r.homography) else { continue }
+      let residualM =
+        (r.residualMm ?? r.residualPx.map { $0 * (capture[r.referenceId]?.gsdMmPerPx ?? 1) } ?? 0) / 1000
+      parent[r.captureId] = (r.referenceId, h, residualM)
+    }
+    // The root of each capture, the homography into it, and the errors along the way.
+    var rootOf: [String: (root: String, h: Homography, residualM: Double)] = [:]
+    func root(_ id: String, depth: Int = 0) -> (root: String, h: Homography, residualM: Double) {
+      if let known = rootOf[id] { return known }
+      var found = (root: id, h: Homography.identity, residualM: 0.0)
+      if let up = parent[id], depth < 64 {
+        let above = root(up.id, depth: depth + 1)
+        let residual = (above.residualM * above.residualM + up.residualM * up.residualM).squareRoot()
+        found = (above.root, above.h.after(up.h), residual)
+      }
+      rootOf[id] = found
+      return found
+    }
+    var footprints: [String: NadirFootprint?] = [:]
+    var placed: [String: Placed] = [:]
+    for crack in cracks {
+      let chain = root(crack.captureId)
+      guard let rootCapture = capture[chain.root] else { continue }
+      if footprints[chain.root] == nil {
+        footprints[chain.root] = footprint(of: rootCapture, transform: transform)
+      }
+      guard let footprint = footprints[chain.root] ?? nil,
+        let pixels = try? JSONDecoder().decode([[[Double]]].self, from: Data(crack.polylinePx.utf8))
+      else { continue }
+      // Pixel indices to the homography's corner convention and back.
+      let branches = pixels.map { branch in
+        branch.compactMap { point -> (Double, Double)? in
+          guard point.count >= 2, let q = chain.h.apply(point[0] + 0.5, point[1] + 0.5) else { return nil }
+          let g = footprint.ground(x: q.x - 0.5, y: q.y - 0.5)
+          return (g.easting, g.northing)
+        }
+      }.filter { !$0.isEmpty }
+      let points = branches.joined()
+      guard !points.isEmpty else { continue }
+      let position = (
+        easting: points.reduce(0) { $0 + $1.0 } / Double(points.count),
+        northing: points.reduce(0) { $0 + $1.1 } / Double(points.count)
+      )
+      placed[crack.observationId] = Placed(
+        frame: chain.root, branches: branches, position: position,
+        frameUncertaintyM: max(chain.residualM, minimumFrameUncertaintyM))
+    }
+    return placed
+  }
+
+  static func homography(_ json: String?) -> Homography? {
+    guard let json, let rows = try? JSONDecoder().decode([[Double]].self, from: Data(json.utf8)),
+      rows.count == 3, rows.allSatisfy({ $0.count == 3 })
+    else { return nil }
+    return Homography(rows.flatMap { $0 })
+  }
+
+  /// The nadir footprint of a capture, as ingest placed its cracks.
+  static func footprint(of capture: CaptureRecord, transform: CoordinateTransform) -> NadirFootprint? {
+    guard capture.cameraView == CameraView.nadir.rawValue, let gsd = capture.gsdMmPerPx,
+      let lat = capture.latitude, let lon = capture.longitude, let width = capture.width,
+      let height = capture.height,
+      let metadata = try? JSONSerialization.jsonObject(with: Data(capture.metadataJson.utf8))
+        as? [String: Any],
+      let dji = metadata["dji"] as? [String: Any],
+      let yaw = (dji["gimbal_yaw_deg"] as? Double) ?? (dji["flight_yaw_deg"] as? Double)
+    else { return nil }
+    // Orientations 5-8 turn the picture a quarter: its upright width is the stored height.
+    let turned = (5...8).contains(capture.orientation ?? 1)
+    return try? NadirFootprint(
+      latitude: lat, longitude: lon, yawDegrees: yaw, millimetresPerPixel: gsd,
+      imageWidth: turned ? height : width, imageHeight: turned ? width : height, transform: transform)
+  }
+}

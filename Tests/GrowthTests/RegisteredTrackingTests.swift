@@ -1,0 +1,166 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Tracking in the registered frame (issue 20, parts 3 and 4), end to end: a synthetic asset
+/// whose sites keep their own concrete texture across cycles (`make_cycles.py --surface
+/// fixed`), whose photos carry the GPS and compass errors of a consumer drone under a bridge
+/// deck (σ 3 m per axis, 5° of yaw, independent per photo; the pixels show the true pose), and
+/// whose cracks all fade in their middle in the second cycle, where the model loses them.
+/// Generated with a seed the defaults do not use; nothing was tuned on it.
+@Suite(.serialized) struct RegisteredTrackingTests {
+  struct Truth: Decodable {
+    struct Sample: Decodable {
+      var cycle: String
+      var photo: String
+      var length_mm: Double
+      var east_m: Double
+      var north_m: Double
+    }
+    struct Photo: Decodable {
+      var true_east_m: Double
+      var true_north_m: Double
+      var written_east_m: Double
+      var written_north_m: Double
+    }
+    var cracks: [String: [Sample]]
+    var photos: [String: Photo]
+  }
+
+  struct Observation: Decodable {
+    var id: String
+    var photo: String
+    var latitude: Double?
+    var longitude: Double?
+  }
+
+  struct Report: Decodable {
+    struct Point: Decodable {
+      var observation_id: String
+      var length_mm: Double?
+    }
+    struct Track: Decodable {
+      var points: [Point]
+    }
+    var tracks: [Track]
+  }
+
+  struct Outcome {
+    var tracks: Int
+    var rightShare: Double
+    var followed: Int
+    var worstLengthGrowthError: Double
+  }
+
+  /// Ingests and tracks the generated photos; compares tracks with the truth.
+  func run(_ photos: URL, truth: Truth, in directory: URL, register: Bool) throws -> Outcome {
+    let store = directory.appendingPathComponent(register ? "registered.sqlite" : "gps.sqlite").path
+    func crackmon(_ arguments: [String]) throws -> String {
+      let run = try runCrackmon(arguments + ["--store", store])
+      #expect(run.status == 0, "crackmon \(arguments.joined(separator: " ")): \(run.stderr)")
+      return run.stdout
+    }
+    _ = try runCrackmon(["init", "--store", store])
+    _ = try crackmon([
+      "asset", "add", "bern", "--name", "Bern", "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474",
+    ])
+    let years = Set(truth.cracks.values.joined().map(\.cycle)).sorted()
+    for year in years {
+      _ = try crackmon(["cycle", "add", "bern", year, "--date", "\(year)-06-01"])
+      _ = try crackmon(
+        [
+          "ingest", photos.appendingPathComponent(year).path, "--asset", "bern", "--cycle", year,
+          "--gps-sigma-m", "3",
+        ]
+          + (register ? [] : ["--no-register"]))
+    }
+    let report = try JSONDecoder().decode(
+      Report.self, from: Data(try crackmon(["report", "growth", "--asset", "bern", "--format", "json"]).utf8))
+    let observations = try JSONDecoder().decode(
+      [Observation].self, from: Data(try crackmon(["cracks", "--asset", "bern", "--format", "json"]).utf8))
+
+    // Each observation's true crack: in its photo, the one whose offset from the true camera
+    // position is nearest the observation's offset from the written one (the GPS error
+    // cancels; the yaw error moves a crack 7 cm from the centre by a few millimetres).
+    let origin = (lat: 46.948, lon: 7.4474)
+    let earth = 6_371_008.8
+    var trueCrack: [String: String] = [:]
+    for o in observations {
+      let parts = o.photo.split(separator: "/").suffix(2).map(String.init)
+      let key = parts.joined(separator: "/")
+      let photo = try #require(truth.photos[key], "\(o.photo)")
+      let lat: Double = try #require(o.latitude)
+      let lon: Double = try #require(o.longitude)
+      let degree = Double.pi / 180 * earth
+      let north: Double = (lat - origin.lat) * degree - photo.written_north_m
+      let east: Double = (lon - origin.lon) * degree * cos(origin.lat * .pi / 180) - photo.written_east_m
+      var candidates: [(Double, String)] = []
+      for (name, samples) in truth.cracks {
+        for sample in samples where sample.photo == key {
+          let de: Double = sample.east_m - photo.true_east_m - east
+          let dn: Double = sample.north_m - photo.true_north_m - north
+          candidates.append((hypot(de, dn), name))
+        }
+      }
+      let nearest = try #require(candidates.min { $0.0 < $1.0 })
+      #expect(nearest.0 < 0.02, "observation \(o.id) is \(nearest.0) m from crack \(nearest.1)")
+      trueCrack[o.id] = nearest.1
+    }
+    var right = 0
+    var total = 0
+    var followed = 0
+    var worst = 0.0
+    for track in report.tracks {
+      let names = track.points.compactMap { trueCrack[$0.observation_id] }
+      let majority = Dictionary(grouping: names, by: { $0 }).max { $0.value.count < $1.value.count }?.key
+      right += names.filter { $0 == majority }.count
+      total += names.count
+      guard let majority, let samples = truth.cracks[majority], names.count == samples.count,
+        Set(names) == [majority]
+      else { continue }
+      followed += 1
+      let measured = track.points.compactMap(\.length_mm)
+      guard measured.count == samples.count else { continue }
+      let measuredGrowth = measured.last! - measured.first!
+      let trueGrowth = samples.last!.length_mm - samples.first!.length_mm
+      worst = max(worst, abs(measuredGrowth - trueGrowth) / max(samples.last!.length_mm, 1))
+    }
+    return Outcome(
+      tracks: report.tracks.count, rightShare: Double(right) / Double(max(total, 1)), followed: followed,
+      worstLengthGrowthError: worst)
+  }
+
+  @Test(
+    .enabled(
+      if: SyntheticCycles.canGenerate && TestPaths.hasCrackDatasets,
+      "python3 with numpy, scipy and Pillow is needed to generate the photos"))
+  func cracksAreFollowedByTheSurfaceWhereGPSIsMetresOff() throws {
+    let directory = try TestPaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let photos = directory.appendingPathComponent("synth")
+    let generated = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "4", "--seed", "2029", "--surface",
+      "fixed",
+      "--gps-sigma-m", "3", "--yaw-sigma-deg", "5", "--fade-cycle", "1",
+    ])
+    try #require(generated.status == 0, "generator failed: \(generated.output)")
+    let truth = try JSONDecoder().decode(
+      Truth.self, from: Data(contentsOf: photos.appendingPathComponent("truth.json")))
+
+    let registered = try run(photos, truth: truth, in: directory, register: true)
+    let gps = try run(photos, truth: truth, in: directory, register: false)
+    print(
+      "registered: \(registered.tracks) tracks for \(truth.cracks.count) cracks, "
+        + "\(Int(registered.rightShare * 100)) % of observations on the right track, "
+        + "\(registered.followed) followed through every cycle, worst length growth error "
+        + String(format: "%.1f %%", registered.worstLengthGrowthError * 100)
+        + "; GPS only: \(gps.tracks) tracks, \(Int(gps.rightShare * 100)) %, \(gps.followed) followed")
+    #expect(registered.tracks == truth.cracks.count)
+    #expect(registered.rightShare >= 0.99)
+    #expect(registered.followed == truth.cracks.count)
+    // Length growth from the first cycle to the last within 4 % of the crack's final length.
+    // Looser than the 1 % per cycle that the default set meets: on this surface the tips of
+    // the thinnest crack (0.2 mm) and the blunt ends of the widest (1.6 mm) move by 1-2 mm.
+    #expect(registered.worstLengthGrowthError <= 0.04)
+  }
+}
