@@ -98,7 +98,8 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "Growth", "Observations", "Store", "Imaging", .product(name: "Mustache", package: "swift-mustache"),
+        "Growth", "Observations", "Registration", "Store", "Imaging",
+        .product(name: "Mustache", package: "swift-mustache"),
       ]),
     // Central store server (Hummingbird) and the device side of sync.
     .target(

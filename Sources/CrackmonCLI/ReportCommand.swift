@@ -41,7 +41,9 @@ struct ReportCommand: ParsableCommand {
       case .html:
         // The overlays need each crack's pixels and photo, which tracking does not read.
         let observations = try store.observations(asset: asset)
-        bytes = Data(try GrowthReportPage(report: report, observations: observations).render().utf8)
+        bytes = Data(
+          try GrowthReportPage(report: report, observations: observations, chains: summary.chains).render()
+            .utf8)
       }
       if let out, out != "-" {
         // Whole or not at all, through links, never over a device node (`OutputFile`).

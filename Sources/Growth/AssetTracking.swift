@@ -26,6 +26,30 @@ public struct AssetTracking {
     /// The latest observation's georeferencing method and severity scheme.
     public var georefMethod: String
     public var severityScheme: String?
+    /// How its observations were matched across cycles.
+    public var matchedBy: MatchedBy = .gps
+    /// The largest residual of the registrations that placed its observations, mm.
+    public var registrationResidualMm: Double?
+    /// Where its latest observation lies (its registration frame's placement where it has one).
+    public var position: TrackPosition?
+  }
+
+  public enum MatchedBy: String, Sendable, Equatable, Codable {
+    /// Every observation placed through one chain of registrations: matched by the surface.
+    case registration
+    /// Each by its own photo's GPS.
+    case gps
+    /// Some through registrations, some by GPS (a photo that registered to nothing).
+    case mixed
+  }
+
+  public struct TrackPosition: Sendable, Equatable, Codable {
+    /// In the asset's projected CRS, metres.
+    public var easting: Double
+    public var northing: Double
+    /// WGS 84, degrees.
+    public var latitude: Double
+    public var longitude: Double
   }
 
   public struct Summary: Sendable {
@@ -39,6 +63,8 @@ public struct AssetTracking {
     public var members: [TrackMember]
     /// Every track id, in order of creation.
     public var trackIds: [String]
+    /// Each registered capture's chain of registrations (capture id -> root and homography).
+    public var chains: [String: RegisteredFrames.Chain] = [:]
     /// Centrelines decoded from JSON for the first time, for the store to keep.
     public var decodedCentrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
     /// Seconds spent reading the store, tracking + growth + alerts, and writing the store.
@@ -94,11 +120,15 @@ public struct AssetTracking {
     var (trackable, rowOfTrackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
     // Cracks on registered photos: placed in their registration frame, not by their own GPS.
     let registrations = try store.registrations(asset: assetId)
+    let transform = try CoordinateTransform(projectedEPSG: asset.epsg)
+    var chains: [String: RegisteredFrames.Chain] = [:]
+    var placed: [String: RegisteredFrames.Placed] = [:]
     if registrations.contains(where: \.registered) {
-      let placed = RegisteredFrames.place(
-        try store.registeredCracks(asset: assetId), registrations: registrations,
-        captures: try store.captures(asset: assetId), cycleOrder: cycleIndex,
-        transform: try CoordinateTransform(projectedEPSG: asset.epsg))
+      let captures = try store.captures(asset: assetId)
+      chains = RegisteredFrames.chains(
+        registrations: registrations, captures: captures, cycleOrder: cycleIndex)
+      placed = RegisteredFrames.place(
+        try store.registeredCracks(asset: assetId), chains: chains, captures: captures, transform: transform)
       for k in trackable.indices {
         guard let p = placed[trackable[k].id] else { continue }
         trackable[k].position = p.position
@@ -107,6 +137,9 @@ public struct AssetTracking {
         trackable[k].frameUncertaintyM = p.frameUncertaintyM
       }
     }
+    let positionOfRow = Dictionary(
+      zip(rowOfTrackable, trackable).compactMap { row, o in o.position.map { (row, $0) } }
+    ) { a, _ in a }
     var overrides: [String: TrackOverride] = [:]
     for (observation, trackId) in try store.trackOverrides(asset: assetId) {
       overrides[observation] = trackId.map { .link(trackId: $0) } ?? .unlink
@@ -118,7 +151,7 @@ public struct AssetTracking {
     for (k, member) in result.assignments.enumerated() {
       if let member { rowsOfTrack[member.track].append(rowOfTrackable[k]) }
     }
-    let tracks = concurrentMap(result.trackIds.count) { t -> Track? in
+    var tracks = concurrentMap(result.trackIds.count) { t -> Track? in
       let trackId = result.trackIds[t]
       let members = rowsOfTrack[t].sorted {
         (cycleOfRow[$0] ?? 0, rows[$0].id) < (cycleOfRow[$1] ?? 0, rows[$1].id)
@@ -133,10 +166,32 @@ public struct AssetTracking {
       let series = GrowthSeries(points: points)
       let scheme = latest.severityScheme.flatMap(SeverityScheme.init(rawValue:))
       let alerts = rules.alerts(trackId: trackId, series: series) { scheme?.rank(of: $0) }
+      // How its observations were matched: all in one registration frame, none, or some.
+      let frames = members.map { placed[rows[$0].id]?.frame }
+      let matchedBy: MatchedBy =
+        members.count < 2 || frames.allSatisfy({ $0 == nil })
+        ? .gps : Set(frames).count == 1 ? .registration : .mixed
+      let residuals = members.compactMap { placed[rows[$0].id]?.residualM }
+      // Latitude and longitude are filled in below, on this thread's PROJ context.
+      let position = members.last.flatMap { positionOfRow[$0] }.map {
+        TrackPosition(easting: $0.easting, northing: $0.northing, latitude: .nan, longitude: .nan)
+      }
       return Track(
         id: trackId, series: series, alerts: alerts, observationIds: points.map(\.observationId),
-        georefMethod: latest.georefMethod, severityScheme: latest.severityScheme)
+        georefMethod: latest.georefMethod, severityScheme: latest.severityScheme, matchedBy: matchedBy,
+        registrationResidualMm: matchedBy == .gps ? nil : residuals.max().map { $0 * 1000 },
+        position: position)
     }.compactMap { $0 }
+    // A PROJ context serves one thread at a time.
+    for t in tracks.indices {
+      guard let p = tracks[t].position else { continue }
+      if let geographic = try? transform.unproject(easting: p.easting, northing: p.northing) {
+        tracks[t].position?.latitude = geographic.latitude
+        tracks[t].position?.longitude = geographic.longitude
+      } else {
+        tracks[t].position = nil
+      }
+    }
     let events = result.events.map {
       TrackingEvent(
         assetId: assetId, cycleLabel: cycles[$0.cycle].label, kind: $0.kind.rawValue, trackId: $0.trackId,
@@ -154,6 +209,7 @@ public struct AssetTracking {
       members: members,
       trackIds: result.trackIds)
     summary.decodedCentrelines = decoded
+    summary.chains = chains
     summary.seconds = ((read - start).seconds, (ContinuousClock.now - read).seconds, 0)
     return summary
   }

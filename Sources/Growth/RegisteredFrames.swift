@@ -16,12 +16,14 @@ import Store
 /// A capture's parent is its registered reference of the latest cycle (most inliers on a tie):
 /// references are always of earlier cycles, so chains end. A root without a footprint (an
 /// oblique shot, no scale or no yaw) places nothing: its chain stays on GPS.
-struct RegisteredFrames {
+public enum RegisteredFrames {
   struct Placed {
     /// The root capture's id.
     var frame: String
     var branches: [[(Double, Double)]]
     var position: (easting: Double, northing: Double)
+    /// The registrations' residuals along its chain, combined, metres.
+    var residualM: Double
     /// 1-sigma error of this crack's placement relative to others of the frame, metres.
     var frameUncertaintyM: Double
   }
@@ -30,13 +32,22 @@ struct RegisteredFrames {
   /// cycles however well the photos align: the least relative uncertainty of a frame.
   static let minimumFrameUncertaintyM = 0.01
 
-  /// Each crack of `cracks` that lies on a chain with a footprint, placed in its root's frame.
-  static func place(
-    _ cracks: [RegisteredCrack], registrations: [CaptureRegistration], captures: [CaptureRecord],
-    cycleOrder: [String: Int], transform: CoordinateTransform
-  ) -> [String: Placed] {
+  /// A capture's place on its chain of registrations.
+  public struct Chain: Sendable {
+    /// The root capture's id (the capture itself when it registered to nothing).
+    public var root: String
+    /// This capture's upright pixels (corner convention) -> the root's.
+    public var homography: Homography
+    /// The registrations' residuals along the chain, combined, metres.
+    public var residualM: Double
+  }
+
+  /// Each capture's chain: its parent is the registered reference of the latest cycle (most
+  /// inliers on a tie), and homographies compose up to the root.
+  public static func chains(
+    registrations: [CaptureRegistration], captures: [CaptureRecord], cycleOrder: [String: Int]
+  ) -> [String: Chain] {
     let capture = Dictionary(captures.map { ($0.id, $0) }) { a, _ in a }
-    // Each capture's parent: the registered reference of the latest cycle, most inliers first.
     var parent: [String: (id: String, h: Homography, residualM: Double)] = [:]
     let ranked = registrations.filter(\.registered).sorted {
       let a = cycleOrder[capture[$0.referenceId]?.cycleLabel ?? ""] ?? -1
@@ -49,24 +60,39 @@ struct RegisteredFrames {
         (r.residualMm ?? r.residualPx.map { $0 * (capture[r.referenceId]?.gsdMmPerPx ?? 1) } ?? 0) / 1000
       parent[r.captureId] = (r.referenceId, h, residualM)
     }
-    // The root of each capture, the homography into it, and the errors along the way.
-    var rootOf: [String: (root: String, h: Homography, residualM: Double)] = [:]
-    func root(_ id: String, depth: Int = 0) -> (root: String, h: Homography, residualM: Double) {
-      if let known = rootOf[id] { return known }
-      var found = (root: id, h: Homography.identity, residualM: 0.0)
+    var chains: [String: Chain] = [:]
+    func chain(_ id: String, depth: Int = 0) -> Chain {
+      if let known = chains[id] { return known }
+      var found = Chain(root: id, homography: .identity, residualM: 0)
+      // References are of earlier cycles, so chains end; the depth bound guards a store
+      // edited by hand.
       if let up = parent[id], depth < 64 {
-        let above = root(up.id, depth: depth + 1)
-        let residual = (above.residualM * above.residualM + up.residualM * up.residualM).squareRoot()
-        found = (above.root, above.h.after(up.h), residual)
+        let above = chain(up.id, depth: depth + 1)
+        found = Chain(
+          root: above.root, homography: above.homography.after(up.h),
+          residualM: (above.residualM * above.residualM + up.residualM * up.residualM).squareRoot())
       }
-      rootOf[id] = found
+      chains[id] = found
       return found
     }
+    // Every capture on a chain, roots included.
+    for (id, up) in parent {
+      _ = chain(id)
+      _ = chain(up.id)
+    }
+    return chains
+  }
+
+  /// Each crack of `cracks` that lies on a chain with a footprint, placed in its root's frame.
+  static func place(
+    _ cracks: [RegisteredCrack], chains: [String: Chain], captures: [CaptureRecord],
+    transform: CoordinateTransform
+  ) -> [String: Placed] {
+    let capture = Dictionary(captures.map { ($0.id, $0) }) { a, _ in a }
     var footprints: [String: NadirFootprint?] = [:]
     var placed: [String: Placed] = [:]
     for crack in cracks {
-      let chain = root(crack.captureId)
-      guard let rootCapture = capture[chain.root] else { continue }
+      guard let chain = chains[crack.captureId], let rootCapture = capture[chain.root] else { continue }
       if footprints[chain.root] == nil {
         footprints[chain.root] = footprint(of: rootCapture, transform: transform)
       }
@@ -76,7 +102,9 @@ struct RegisteredFrames {
       // Pixel indices to the homography's corner convention and back.
       let branches = pixels.map { branch in
         branch.compactMap { point -> (Double, Double)? in
-          guard point.count >= 2, let q = chain.h.apply(point[0] + 0.5, point[1] + 0.5) else { return nil }
+          guard point.count >= 2, let q = chain.homography.apply(point[0] + 0.5, point[1] + 0.5) else {
+            return nil
+          }
           let g = footprint.ground(x: q.x - 0.5, y: q.y - 0.5)
           return (g.easting, g.northing)
         }
@@ -88,7 +116,7 @@ struct RegisteredFrames {
         northing: points.reduce(0) { $0 + $1.1 } / Double(points.count)
       )
       placed[crack.observationId] = Placed(
-        frame: chain.root, branches: branches, position: position,
+        frame: chain.root, branches: branches, position: position, residualM: chain.residualM,
         frameUncertaintyM: max(chain.residualM, minimumFrameUncertaintyM))
     }
     return placed

@@ -34,6 +34,15 @@ public struct GrowthReport: Codable, Sendable {
     public var latestSeverity: String?
     public var severityScheme: String?
     public var georefMethod: String
+    /// "registration" (every observation placed through one chain of registrations, matched
+    /// by the surface), "gps" or "mixed".
+    public var matchedBy: String
+    public var registrationResidualMm: Double?
+    /// Its latest observation's place: the asset's CRS (`asset.epsg`) and WGS 84.
+    public var easting: Double?
+    public var northing: Double?
+    public var latitude: Double?
+    public var longitude: Double?
     public var lengthMmPerYear: Double?
     public var maxWidthMmPerYear: Double?
     public var meanWidthMmPerYear: Double?
@@ -81,7 +90,10 @@ public struct GrowthReport: Codable, Sendable {
       return TrackRow(
         id: track.id, urgency: urgency, latestSeverity: latest?.severity,
         severityScheme: track.severityScheme,
-        georefMethod: track.georefMethod, lengthMmPerYear: track.series.lengthMmPerYear,
+        georefMethod: track.georefMethod, matchedBy: track.matchedBy.rawValue,
+        registrationResidualMm: track.registrationResidualMm, easting: track.position?.easting,
+        northing: track.position?.northing, latitude: track.position?.latitude,
+        longitude: track.position?.longitude, lengthMmPerYear: track.series.lengthMmPerYear,
         maxWidthMmPerYear: track.series.maxWidthMmPerYear,
         meanWidthMmPerYear: track.series.meanWidthMmPerYear,
         noRateReason: track.series.noRateReason, points: track.series.points, alerts: track.alerts)
@@ -104,9 +116,12 @@ public struct GrowthReport: Codable, Sendable {
   public func csv() -> String {
     var lines = [
       "track_id,cycle,date,observation_id,length_mm,max_width_mm,mean_width_mm,severity,severity_scheme,"
-        + "length_mm_per_year,max_width_mm_per_year,mean_width_mm_per_year,alerts"
+        + "length_mm_per_year,max_width_mm_per_year,mean_width_mm_per_year,alerts,"
+        + "latitude,longitude,easting,northing,matched_by,registration_residual_mm"
     ]
     func number(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
+    // Nine decimals of a degree: 0.1 mm on the ground.
+    func coordinate(_ v: Double?) -> String { v.map { String(format: "%.9f", $0) } ?? "" }
     func field(_ s: String?) -> String {
       guard let s else { return "" }
       return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
@@ -120,7 +135,8 @@ public struct GrowthReport: Codable, Sendable {
             field(track.id), field(p.cycle), field(p.date), field(p.observationId), number(p.lengthMm),
             number(p.maxWidthMm), number(p.meanWidthMm), field(p.severity), field(track.severityScheme),
             number(track.lengthMmPerYear), number(track.maxWidthMmPerYear), number(track.meanWidthMmPerYear),
-            field(alerts),
+            field(alerts), coordinate(track.latitude), coordinate(track.longitude), number(track.easting),
+            number(track.northing), field(track.matchedBy), number(track.registrationResidualMm),
           ].joined(separator: ","))
       }
     }

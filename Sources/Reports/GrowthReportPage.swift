@@ -1,4 +1,5 @@
 import Foundation
+import Growth
 import Mustache
 import Store
 
@@ -8,11 +9,16 @@ import Store
 public struct GrowthReportPage {
   public let report: GrowthReport
   private let photos: [String: ObservationInCycle]
+  private let chains: [String: RegisteredFrames.Chain]
 
   /// `observations` (`DeviceStore.observations(asset:)`) give each track's photo and polyline
-  /// for the overlays.
-  public init(report: GrowthReport, observations: [ObservationInCycle]) {
+  /// for the overlays; `chains` (`AssetTracking.Summary.chains`), the registrations that align
+  /// each cycle's photo of a track with the latest.
+  public init(
+    report: GrowthReport, observations: [ObservationInCycle], chains: [String: RegisteredFrames.Chain] = [:]
+  ) {
     self.report = report
+    self.chains = chains
     photos = Dictionary(observations.map { ($0.observation.id, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
@@ -47,6 +53,8 @@ public struct GrowthReportPage {
         "widthRate": number(track.maxWidthMmPerYear),
         "lengthRate": number(track.lengthMmPerYear, 1),
         "georef": track.georefMethod,
+        "matched": track.matchedBy == "registration"
+          ? "registration of its photos" : track.matchedBy == "mixed" ? "registration and GPS" : "GPS",
         "alerts": track.alerts.map { ["cycle": $0.cycle, "message": $0.message] },
         "widthChart": GrowthChart.svg(
           title: "Width", unit: "mm", points: track.points,
@@ -62,6 +70,28 @@ public struct GrowthReportPage {
       // Absent keys, not "" or nil: to the template an empty string or a boxed nil is a
       // value and would open the section.
       if let reason = track.noRateReason { row["noRate"] = reason }
+      if let residual = track.registrationResidualMm { row["residual"] = number(residual, 3) }
+      if let lat = track.latitude, let lon = track.longitude, let e = track.easting, let n = track.northing {
+        row["position"] = String(
+          format: "%.7f, %.7f (EPSG:%d %.3f E, %.3f N)", lat, lon, report.asset.epsg, e, n)
+      }
+      let members = track.points.compactMap { point in
+        photos[point.observationId].flatMap { photo in
+          CrackObservation.branches(photo.observation.polylinePx).map {
+            AlignedCrops.Member(
+              cycle: point.cycle, sourcePath: photo.sourcePath, orientation: photo.orientation,
+              captureId: photo.observation.captureId, branches: $0)
+          }
+        }
+      }
+      if track.matchedBy == "registration", members.count == track.points.count,
+        let crops = AlignedCrops.jpegs(members, chains: chains)
+      {
+        row["hasAligned"] = true
+        row["aligned"] = crops.map {
+          ["cycle": $0.cycle, "src": "data:image/jpeg;base64," + $0.jpeg.base64EncodedString()]
+        }
+      }
       if let overlay { row["overlay"] = overlay }
       return row
     }
@@ -97,6 +127,7 @@ public struct GrowthReportPage {
     table{border-collapse:collapse;margin:8px 0 16px}
     th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
     .urgent{background:#fdecea}.muted{color:#777}.alert{color:#b03a2e;font-weight:600}
+    .aligned{flex-basis:100%}.aligned figure{display:inline-block;margin:0 8px 0 0}.aligned figcaption{text-align:center}
     .track{border:1px solid #ccc;border-radius:6px;padding:12px;margin:12px 0;display:flex;flex-wrap:wrap;gap:16px}
     svg .axis{stroke:#999}svg .t{font-size:11px;font-weight:600}svg .l{font-size:9px;fill:#555}
     img{max-width:360px;border:1px solid #999}
@@ -117,11 +148,13 @@ public struct GrowthReportPage {
     {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/events.count}}
     <h2>Track details</h2>
     {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
-    <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}.</p>
+    <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
+    {{#position}}<p class="muted">At {{position}}.</p>{{/position}}
     {{#noRate}}<p class="muted">No growth rate: {{noRate}}.</p>{{/noRate}}
     {{#alerts}}<p class="alert">{{cycle}}: {{message}}</p>{{/alerts}}</div>
     <div>{{{widthChart}}}</div><div>{{{lengthChart}}}</div>
     <div>{{#overlay}}<img alt="crack {{id}} on its latest photo" src="{{{overlay}}}">{{/overlay}}{{^overlay}}<p class="muted">Photo not available on this machine ({{photo}}).</p>{{/overlay}}</div>
+    {{#hasAligned}}<div class="aligned"><p>Each cycle's photo, aligned by registration to the latest:</p>{{#aligned}}<figure><img alt="crack {{id}} in {{cycle}}" src="{{{src}}}"><figcaption>{{cycle}}</figcaption></figure>{{/aligned}}</div>{{/hasAligned}}
     </section>
     {{/tracks}}
     </body></html>

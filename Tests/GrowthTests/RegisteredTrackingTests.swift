@@ -41,11 +41,18 @@ import Testing
     }
     struct Track: Decodable {
       var points: [Point]
+      var matched_by: String
+      var registration_residual_mm: Double?
+      var latitude: Double?
+      var longitude: Double?
     }
     var tracks: [Track]
   }
 
   struct Outcome {
+    var report: Report
+    /// The HTML report's aligned crops: one per cycle of each track matched by registration.
+    var alignedCrops: Int
     var tracks: Int
     var rightShare: Double
     var followed: Int
@@ -125,7 +132,11 @@ import Testing
       let trueGrowth = samples.last!.length_mm - samples.first!.length_mm
       worst = max(worst, abs(measuredGrowth - trueGrowth) / max(samples.last!.length_mm, 1))
     }
+    let html = directory.appendingPathComponent(register ? "registered.html" : "gps.html")
+    _ = try crackmon(["report", "growth", "--asset", "bern", "--out", html.path])
+    let page = try String(contentsOf: html, encoding: .utf8)
     return Outcome(
+      report: report, alignedCrops: page.components(separatedBy: "<figcaption>").count - 1,
       tracks: report.tracks.count, rightShare: Double(right) / Double(max(total, 1)), followed: followed,
       worstLengthGrowthError: worst)
   }
@@ -162,5 +173,20 @@ import Testing
     // Looser than the 1 % per cycle that the default set meets: on this surface the tips of
     // the thinnest crack (0.2 mm) and the blunt ends of the widest (1.6 mm) move by 1-2 mm.
     #expect(registered.worstLengthGrowthError <= 0.04)
+
+    // Part 6: each track says how it was matched, with the registrations' residual and where
+    // it is, and the HTML report shows each cycle's photo of it aligned to the latest.
+    for track in registered.report.tracks {
+      #expect(track.matched_by == "registration")
+      #expect(
+        (track.registration_residual_mm ?? 1) < 0.5, "residual \(track.registration_residual_mm ?? -1) mm")
+      let lat = try #require(track.latitude)
+      let lon = try #require(track.longitude)
+      // Within the synthetic asset's 36 m and the GPS error of the chain's first photo.
+      #expect(abs(lat - 46.948) < 0.0003 && abs(lon - 7.4474) < 0.0008, "\(lat), \(lon)")
+    }
+    #expect(registered.alignedCrops == registered.report.tracks.reduce(0) { $0 + $1.points.count })
+    #expect(gps.report.tracks.allSatisfy { $0.matched_by == "gps" && $0.registration_residual_mm == nil })
+    #expect(gps.alignedCrops == 0)
   }
 }
