@@ -157,11 +157,18 @@ public struct AssetTracking {
         (cycleOfRow[$0] ?? 0, rows[$0].id) < (cycleOfRow[$1] ?? 0, rows[$1].id)
       }
       guard let latest = members.last.map({ rows[$0] }) else { return nil }
-      let points = members.map { i in
+      var points = members.map { i in
         let o = rows[i]
         return GrowthSeries.Point(
           cycle: o.cycleLabel, date: cycles[cycleOfRow[i] ?? 0].date, observationId: o.id,
           lengthMm: o.lengthMm, maxWidthMm: o.maxWidthMm, meanWidthMm: o.meanWidthMm, severity: o.severity)
+      }
+      // Growth at each tip, between consecutive points placed in one registration frame.
+      for k in points.indices.dropFirst() {
+        guard let now = placed[points[k].observationId], let before = placed[points[k - 1].observationId],
+          now.frame == before.frame
+        else { continue }
+        points[k].tips = TipGrowth.tips(of: now.branches, since: before.branches)
       }
       let series = GrowthSeries(points: points)
       let scheme = latest.severityScheme.flatMap(SeverityScheme.init(rawValue:))

@@ -11,6 +11,9 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
     public var maxWidthMm: Double?
     public var meanWidthMm: Double?
     public var severity: String?
+    /// Where it grew since the track's previous point: its two tips, the one that moved most
+    /// first (`TipGrowth`); nil unless both photos lie on one chain of registrations.
+    public var tips: [TipGrowth]?
 
     public init(
       cycle: String, date: String?, observationId: String, lengthMm: Double?, maxWidthMm: Double?,

@@ -70,6 +70,12 @@ public struct GrowthReportPage {
       // Absent keys, not "" or nil: to the template an empty string or a boxed nil is a
       // value and would open the section.
       if let reason = track.noRateReason { row["noRate"] = reason }
+      let tips = track.points.compactMap { point in
+        point.tips.map { tips in
+          point.cycle + ": " + tips.map { String(format: "%.1f", $0.extensionMm) }.joined(separator: " and ")
+        }
+      }
+      if !tips.isEmpty { row["tips"] = tips.joined(separator: "; ") }
       if let residual = track.registrationResidualMm { row["residual"] = number(residual, 3) }
       if let lat = track.latitude, let lon = track.longitude, let e = track.easting, let n = track.northing {
         row["position"] = String(
@@ -150,6 +156,7 @@ public struct GrowthReportPage {
     {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
     <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
     {{#position}}<p class="muted">At {{position}}.</p>{{/position}}
+    {{#tips}}<p>Growth at its two tips since the cycle before (mm): {{tips}}.</p>{{/tips}}
     {{#noRate}}<p class="muted">No growth rate: {{noRate}}.</p>{{/noRate}}
     {{#alerts}}<p class="alert">{{cycle}}: {{message}}</p>{{/alerts}}</div>
     <div>{{{widthChart}}}</div><div>{{{lengthChart}}}</div>

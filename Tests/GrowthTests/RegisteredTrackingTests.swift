@@ -36,8 +36,10 @@ import Testing
 
   struct Report: Decodable {
     struct Point: Decodable {
+      struct Tip: Decodable { var extension_mm: Double }
       var observation_id: String
       var length_mm: Double?
+      var tips: [Tip]?
     }
     struct Track: Decodable {
       var points: [Point]
@@ -57,6 +59,12 @@ import Testing
     var rightShare: Double
     var followed: Int
     var worstLengthGrowthError: Double
+    /// Growth at the tips, cycle to cycle, of the cracks followed: the worst error of the
+    /// growing tip's extension against the true length growth, and the most that a tip
+    /// moved where the crack did not grow (mm); how many cycle pairs had tips.
+    var worstTipError = 0.0
+    var worstStillTip = 0.0
+    var tipPairs = 0
   }
 
   /// Ingests and tracks the generated photos; compares tracks with the truth.
@@ -117,6 +125,7 @@ import Testing
     var total = 0
     var followed = 0
     var worst = 0.0
+    var (worstTip, worstStill, tipPairs) = (0.0, 0.0, 0)
     for track in report.tracks {
       let names = track.points.compactMap { trueCrack[$0.observation_id] }
       let majority = Dictionary(grouping: names, by: { $0 }).max { $0.value.count < $1.value.count }?.key
@@ -128,6 +137,14 @@ import Testing
       followed += 1
       let measured = track.points.compactMap(\.length_mm)
       guard measured.count == samples.count else { continue }
+      // Each synthetic crack grows at one end only (`make_cycles.py`).
+      for k in 1..<samples.count {
+        guard let tips = track.points[k].tips, tips.count == 2 else { continue }
+        tipPairs += 1
+        worstTip = max(
+          worstTip, abs(tips[0].extension_mm - (samples[k].length_mm - samples[k - 1].length_mm)))
+        worstStill = max(worstStill, tips[1].extension_mm)
+      }
       let measuredGrowth = measured.last! - measured.first!
       let trueGrowth = samples.last!.length_mm - samples.first!.length_mm
       worst = max(worst, abs(measuredGrowth - trueGrowth) / max(samples.last!.length_mm, 1))
@@ -138,7 +155,7 @@ import Testing
     return Outcome(
       report: report, alignedCrops: page.components(separatedBy: "<figcaption>").count - 1,
       tracks: report.tracks.count, rightShare: Double(right) / Double(max(total, 1)), followed: followed,
-      worstLengthGrowthError: worst)
+      worstLengthGrowthError: worst, worstTipError: worstTip, worstStillTip: worstStill, tipPairs: tipPairs)
   }
 
   @Test(
@@ -165,6 +182,9 @@ import Testing
         + "\(Int(registered.rightShare * 100)) % of observations on the right track, "
         + "\(registered.followed) followed through every cycle, worst length growth error "
         + String(format: "%.1f %%", registered.worstLengthGrowthError * 100)
+        + String(
+          format: "; tips: growing %.2f mm off at worst, still ones moved %.2f mm at most, %d cycle pairs",
+          registered.worstTipError, registered.worstStillTip, registered.tipPairs)
         + "; GPS only: \(gps.tracks) tracks, \(Int(gps.rightShare * 100)) %, \(gps.followed) followed")
     #expect(registered.tracks == truth.cracks.count)
     #expect(registered.rightShare >= 0.99)
@@ -185,6 +205,13 @@ import Testing
       // Within the synthetic asset's 36 m and the GPS error of the chain's first photo.
       #expect(abs(lat - 46.948) < 0.0003 && abs(lon - 7.4474) < 0.0008, "\(lat), \(lon)")
     }
+    // Part 5: growth where it happens. The growing tip's extension (a straight distance from
+    // the previous centreline) within 0.6 mm of the true growth along the crack; the other tip
+    // within 0.6 mm of where it was.
+    #expect(registered.tipPairs == 3 * truth.cracks.count)
+    #expect(registered.worstTipError <= 0.6)
+    #expect(registered.worstStillTip <= 0.6)
+    #expect(gps.tipPairs == 0)
     #expect(registered.alignedCrops == registered.report.tracks.reduce(0) { $0 + $1.points.count })
     #expect(gps.report.tracks.allSatisfy { $0.matched_by == "gps" && $0.registration_residual_mm == nil })
     #expect(gps.alignedCrops == 0)
