@@ -23,8 +23,9 @@ struct FragmentLinker {
   var maxAimDegrees = 70.0
   var maxGapWidths = 25.0
   var minGapLimitPx = 100.0
-  /// Overlap beyond which two ends are not one crack's, in widths (at least 10 px).
-  var maxOverlapWidths = 3.0
+  /// Overlap beyond which two ends are not one crack's, in widths (at least 20 px): a tip
+  /// traced on along the line may run 13 px past the other fragment's end.
+  var maxOverlapWidths = 5.0
 
   struct End {
     var crack: Int
@@ -124,7 +125,7 @@ struct FragmentLinker {
     // short a gap to tell a line from the grain): they must face each other, on one line.
     if gap <= max(8, 2 * width) || alongA <= 0 || alongB <= 0 {
       let facing = a.direction.x * b.direction.x + a.direction.y * b.direction.y
-      let maxOverlap = max(10, maxOverlapWidths * width)
+      let maxOverlap = max(20, maxOverlapWidths * width)
       let sideA = abs(dx * a.direction.y - dy * a.direction.x)
       let sideB = abs(dx * b.direction.y - dy * b.direction.x)
       guard facing <= -cos(maxTurnDegrees * .pi / 180), alongA >= -maxOverlap, alongB >= -maxOverlap,

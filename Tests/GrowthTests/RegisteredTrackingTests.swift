@@ -20,8 +20,9 @@ import Testing
     struct Photo: Decodable {
       var true_east_m: Double
       var true_north_m: Double
-      var written_east_m: Double
-      var written_north_m: Double
+      /// Nil for a photo written without GPS.
+      var written_east_m: Double?
+      var written_north_m: Double?
     }
     var cracks: [String: [Sample]]
     var photos: [String: Photo]
@@ -30,6 +31,7 @@ import Testing
   struct Observation: Decodable {
     var id: String
     var photo: String
+    var length_mm: Double?
     var latitude: Double?
     var longitude: Double?
   }
@@ -68,7 +70,9 @@ import Testing
   }
 
   /// Ingests and tracks the generated photos; compares tracks with the truth.
-  func run(_ photos: URL, truth: Truth, in directory: URL, register: Bool) throws -> Outcome {
+  func run(_ photos: URL, truth: Truth, in directory: URL, register: Bool, gpsSigmaM: String) throws
+    -> Outcome
+  {
     let store = directory.appendingPathComponent(register ? "registered.sqlite" : "gps.sqlite").path
     func crackmon(_ arguments: [String]) throws -> String {
       let run = try runCrackmon(arguments + ["--store", store])
@@ -85,7 +89,7 @@ import Testing
       _ = try crackmon(
         [
           "ingest", photos.appendingPathComponent(year).path, "--asset", "bern", "--cycle", year,
-          "--gps-sigma-m", "3",
+          "--gps-sigma-m", gpsSigmaM,
         ]
           + (register ? [] : ["--no-register"]))
     }
@@ -104,17 +108,28 @@ import Testing
       let parts = o.photo.split(separator: "/").suffix(2).map(String.init)
       let key = parts.joined(separator: "/")
       let photo = try #require(truth.photos[key], "\(o.photo)")
-      let lat: Double = try #require(o.latitude)
-      let lon: Double = try #require(o.longitude)
-      let degree = Double.pi / 180 * earth
-      let north: Double = (lat - origin.lat) * degree - photo.written_north_m
-      let east: Double = (lon - origin.lon) * degree * cos(origin.lat * .pi / 180) - photo.written_east_m
       var candidates: [(Double, String)] = []
-      for (name, samples) in truth.cracks {
-        for sample in samples where sample.photo == key {
-          let de: Double = sample.east_m - photo.true_east_m - east
-          let dn: Double = sample.north_m - photo.true_north_m - north
-          candidates.append((hypot(de, dn), name))
+      if let writtenNorth = photo.written_north_m, let writtenEast = photo.written_east_m {
+        let lat: Double = try #require(o.latitude)
+        let lon: Double = try #require(o.longitude)
+        let degree = Double.pi / 180 * earth
+        let north: Double = (lat - origin.lat) * degree - writtenNorth
+        let east: Double = (lon - origin.lon) * degree * cos(origin.lat * .pi / 180) - writtenEast
+        for (name, samples) in truth.cracks {
+          for sample in samples where sample.photo == key {
+            let de: Double = sample.east_m - photo.true_east_m - east
+            let dn: Double = sample.north_m - photo.true_north_m - north
+            candidates.append((hypot(de, dn), name))
+          }
+        }
+      } else {
+        // A photo without GPS: the crack of its photo nearest in length (the scenarios leave
+        // such photos with one crack, or two of clearly different lengths).
+        let length = try #require(o.length_mm)
+        for (name, samples) in truth.cracks {
+          for sample in samples where sample.photo == key {
+            candidates.append((abs(sample.length_mm - length) / 1000, name))
+          }
         }
       }
       let nearest = try #require(candidates.min { $0.0 < $1.0 })
@@ -175,8 +190,8 @@ import Testing
     let truth = try JSONDecoder().decode(
       Truth.self, from: Data(contentsOf: photos.appendingPathComponent("truth.json")))
 
-    let registered = try run(photos, truth: truth, in: directory, register: true)
-    let gps = try run(photos, truth: truth, in: directory, register: false)
+    let registered = try run(photos, truth: truth, in: directory, register: true, gpsSigmaM: "3")
+    let gps = try run(photos, truth: truth, in: directory, register: false, gpsSigmaM: "3")
     print(
       "registered: \(registered.tracks) tracks for \(truth.cracks.count) cracks, "
         + "\(Int(registered.rightShare * 100)) % of observations on the right track, "
@@ -215,5 +230,31 @@ import Testing
     #expect(registered.alignedCrops == registered.report.tracks.reduce(0) { $0 + $1.points.count })
     #expect(gps.report.tracks.allSatisfy { $0.matched_by == "gps" && $0.registration_residual_mm == nil })
     #expect(gps.alignedCrops == 0)
+  }
+
+  /// Photos with no GPS at all (no fix under the deck) are tracked by the surface alone: their
+  /// cracks are placed through the earlier photo they register to. Another seed, 3 cycles,
+  /// GPS σ 2 m and yaw σ 4° on the rest.
+  @Test(
+    .enabled(
+      if: SyntheticCycles.canGenerate && TestPaths.hasCrackDatasets,
+      "python3 with numpy, scipy and Pillow is needed to generate the photos"))
+  func photosWithoutGPSAreTrackedByTheSurface() throws {
+    let directory = try TestPaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let photos = directory.appendingPathComponent("synth")
+    let generated = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "3", "--seed", "2031", "--surface",
+      "fixed", "--gps-sigma-m", "2", "--yaw-sigma-deg", "4", "--no-gps", "2024/site1.jpg", "--no-gps",
+      "2025/site2.jpg",
+    ])
+    try #require(generated.status == 0, "generator failed: \(generated.output)")
+    let truth = try JSONDecoder().decode(
+      Truth.self, from: Data(contentsOf: photos.appendingPathComponent("truth.json")))
+    let registered = try run(photos, truth: truth, in: directory, register: true, gpsSigmaM: "2")
+    #expect(registered.tracks == truth.cracks.count)
+    #expect(registered.rightShare >= 0.99)
+    #expect(registered.followed == truth.cracks.count)
+    #expect(registered.report.tracks.allSatisfy { $0.matched_by == "registration" })
   }
 }

@@ -203,13 +203,13 @@ def gps_ifd(lat, lon, date):
     ]
 
 
-def with_metadata(jpeg, lat, lon, yaw, date):
+def with_metadata(jpeg, lat, lon, yaw, date, gps=True):
     exif = [(0x9003, ASCII, date.replace("-", ":") + " 10:00:00"), (0xA002, LONG, [WIDTH]), (0xA003, LONG, [HEIGHT])]
     ifd0 = [(0x010F, ASCII, "DJI"), (0x0110, ASCII, "crackmon synthetic"), (0x0112, SHORT, [1])]
     xmp = xmp_attributes(AbsoluteAltitude="+562.00", RelativeAltitude=f"+{HEIGHT_M:.2f}",
                          GimbalRollDegree="+0.00", GimbalYawDegree=f"{yaw:+.2f}", GimbalPitchDegree="-90.00",
                          FlightYawDegree=f"{yaw:+.2f}", CalibratedFocalLength=f"{FOCAL_PX:.2f}")
-    segments = app1_exif(tiff(ifd0, exif, gps_ifd(lat, lon, date))) + app1_xmp(xmp)
+    segments = app1_exif(tiff(ifd0, exif, gps_ifd(lat, lon, date) if gps else None)) + app1_xmp(xmp)
     return jpeg[:2] + segments + jpeg[2:]
 
 
@@ -228,6 +228,8 @@ def main():
     p.add_argument("--gps-sigma-m", type=float, default=0.0,
                    help="error of the written GPS position, metres per axis (the pixels show the true pose)")
     p.add_argument("--yaw-sigma-deg", type=float, default=0.0, help="error of the written yaw, degrees")
+    p.add_argument("--no-gps", action="append", default=[], metavar="CYCLE/siteN.jpg",
+                   help="write this photo without GPS (no fix under a deck), as often as needed")
     p.add_argument("--fade-cycle", type=int, default=None,
                    help="in this cycle (0 = the first), the middle fifth of every crack is faint")
     args = p.parse_args()
@@ -272,7 +274,11 @@ def main():
             lat = ORIGIN[0] + math.degrees(cam_n / EARTH_R)
             lon = ORIGIN[1] + math.degrees(cam_e / (EARTH_R * math.cos(math.radians(ORIGIN[0]))))
             jpeg = render(k, s, cracks, yaw, drift, rng, args.surface, fade=k == args.fade_cycle)
-            (folder / f"site{s}.jpg").write_bytes(with_metadata(jpeg, lat, lon, written_yaw, date))
+            name = f"{label}/site{s}.jpg"
+            (folder / f"site{s}.jpg").write_bytes(
+                with_metadata(jpeg, lat, lon, written_yaw, date, gps=name not in args.no_gps))
+            if name in args.no_gps:
+                truth["photos"][name]["written_east_m"] = truth["photos"][name]["written_north_m"] = None
     for name, series in truth["cracks"].items():
         for a, b in zip(series, series[1:]):
             if severity(a["max_width_mm"]) != severity(b["max_width_mm"]):
