@@ -186,7 +186,7 @@ CREATE TABLE track_growth (
   max_width_mm_per_year REAL,
   mean_width_mm_per_year REAL,
   no_rate_reason TEXT
-);
+, matched_by TEXT CHECK (matched_by IN ('registration', 'gps', 'mixed')), registration_residual_mm REAL, longitude REAL, latitude REAL, polyline_wgs84 TEXT);
 
 CREATE INDEX track_growth_by_asset ON track_growth(asset_id);
 

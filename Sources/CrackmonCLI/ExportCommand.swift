@@ -15,7 +15,8 @@ struct ExportCommand: ParsableCommand {
         An RFC 7946 FeatureCollection in WGS84 [lon, lat], 7 decimals; with --seq, an RFC 8142 \
         text sequence, one Feature per record. Cracks placed through a nadir footprint are \
         LineStrings or MultiLineStrings; cracks placed only at the camera position, and \
-        captures, are Points. Tracks carry their latest geometry and growth rates (run \
+        captures, are Points. Tracks carry their latest geometry (through their registration \
+        frame when matched by registration), growth rates and how they were matched (run \
         `crackmon track` first). Every feature has the same flat properties, documented in \
         schema/map-feature-properties.schema.json. The export streams from the store: memory \
         stays flat for any number of features. A file is written whole or not at all.

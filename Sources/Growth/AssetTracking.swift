@@ -32,6 +32,9 @@ public struct AssetTracking {
     public var registrationResidualMm: Double?
     /// Where its latest observation lies (its registration frame's placement where it has one).
     public var position: TrackPosition?
+    /// Its latest observation's centreline through its registration frame, WGS 84 JSON
+    /// (`[[[lon, lat], ...], ...]`); nil for a track placed by GPS.
+    public var centrelineWgs84: String?
   }
 
   public enum MatchedBy: String, Sendable, Equatable, Codable {
@@ -80,11 +83,18 @@ public struct AssetTracking {
       asset: assetId, trackIds: summary.trackIds, members: summary.members,
       growth: summary.tracks.compactMap { track in
         track.observationIds.last.map {
-          TrackGrowth(
+          var growth = TrackGrowth(
             trackId: track.id, assetId: assetId, cyclesSeen: Set(track.series.points.map(\.cycle)).count,
             latestObservationId: $0,
             lengthMmPerYear: track.series.lengthMmPerYear, maxWidthMmPerYear: track.series.maxWidthMmPerYear,
             meanWidthMmPerYear: track.series.meanWidthMmPerYear, noRateReason: track.series.noRateReason)
+          growth.matchedBy = track.matchedBy.rawValue
+          growth.registrationResidualMm = track.registrationResidualMm
+          if let centreline = track.centrelineWgs84, let position = track.position {
+            (growth.longitude, growth.latitude) = (position.longitude, position.latitude)
+            growth.polylineWgs84 = centreline
+          }
+          return growth
         }
       },
       events: summary.events,
@@ -148,27 +158,38 @@ public struct AssetTracking {
 
     // Growth per track, in cycle order.
     var rowsOfTrack = [[Int]](repeating: [], count: result.trackIds.count)
+    var branchesOfRow: [Int: [[(Double, Double)]]] = [:]
     for (k, member) in result.assignments.enumerated() {
-      if let member { rowsOfTrack[member.track].append(rowOfTrackable[k]) }
+      if let member {
+        rowsOfTrack[member.track].append(rowOfTrackable[k])
+        branchesOfRow[rowOfTrackable[k]] = trackable[k].branches
+      }
     }
-    var tracks = concurrentMap(result.trackIds.count) { t -> Track? in
+    let made = concurrentMap(result.trackIds.count) { t -> (Track, placed: [[(Double, Double)]]?)? in
       let trackId = result.trackIds[t]
       let members = rowsOfTrack[t].sorted {
         (cycleOfRow[$0] ?? 0, rows[$0].id) < (cycleOfRow[$1] ?? 0, rows[$1].id)
       }
       guard let latest = members.last.map({ rows[$0] }) else { return nil }
-      var points = members.map { i in
-        let o = rows[i]
-        return GrowthSeries.Point(
-          cycle: o.cycleLabel, date: cycles[cycleOfRow[i] ?? 0].date, observationId: o.id,
-          lengthMm: o.lengthMm, maxWidthMm: o.maxWidthMm, meanWidthMm: o.meanWidthMm, severity: o.severity)
+      // One point per cycle: a crack seen in pieces is one point, its pieces joined.
+      let cyclesSeen = Dictionary(grouping: members) { cycleOfRow[$0] ?? 0 }.sorted { $0.key < $1.key }
+      let seen = cyclesSeen.map { cycle, pieces in
+        Self.point(
+          pieces.map { rows[$0] }, date: cycles[cycle].date, branches: pieces.map { branchesOfRow[$0] ?? [] },
+          frames: pieces.map { placed[rows[$0].id]?.frame })
       }
-      // Growth at each tip, between consecutive points placed in one registration frame.
+      var points = seen.map(\.point)
+      // Growth at each tip and width growth along the crack, between consecutive points
+      // placed in one registration frame.
       for k in points.indices.dropFirst() {
-        guard let now = placed[points[k].observationId], let before = placed[points[k - 1].observationId],
-          now.frame == before.frame
-        else { continue }
-        points[k].tips = TipGrowth.tips(of: now.branches, since: before.branches)
+        guard let frame = seen[k].frame, seen[k - 1].frame == frame else { continue }
+        points[k].tips = TipGrowth.tips(of: seen[k].branches, since: seen[k - 1].branches)
+        let (now, before) = (cyclesSeen[k].value, cyclesSeen[k - 1].value)
+        let residual = (now + before).compactMap { placed[rows[$0].id]?.residualM }.max() ?? 0
+        points[k].widthGrowth = WidthGrowth.between(
+          before.flatMap { placed[rows[$0].id]?.widths ?? [] },
+          now.flatMap { placed[rows[$0].id]?.widths ?? [] },
+          radius: max(WidthGrowth.minimumRadiusM, 3 * residual))
       }
       let series = GrowthSeries(points: points)
       let scheme = latest.severityScheme.flatMap(SeverityScheme.init(rawValue:))
@@ -179,16 +200,19 @@ public struct AssetTracking {
         members.count < 2 || frames.allSatisfy({ $0 == nil })
         ? .gps : Set(frames).count == 1 ? .registration : .mixed
       let residuals = members.compactMap { placed[rows[$0].id]?.residualM }
+      let latestPlaced = seen.last.flatMap { $0.frame == nil ? nil : $0.branches }
       // Latitude and longitude are filled in below, on this thread's PROJ context.
       let position = members.last.flatMap { positionOfRow[$0] }.map {
         TrackPosition(easting: $0.easting, northing: $0.northing, latitude: .nan, longitude: .nan)
       }
-      return Track(
-        id: trackId, series: series, alerts: alerts, observationIds: points.map(\.observationId),
+      let track = Track(
+        id: trackId, series: series, alerts: alerts, observationIds: members.map { rows[$0].id },
         georefMethod: latest.georefMethod, severityScheme: latest.severityScheme, matchedBy: matchedBy,
         registrationResidualMm: matchedBy == .gps ? nil : residuals.max().map { $0 * 1000 },
         position: position)
+      return (track, latestPlaced)
     }.compactMap { $0 }
+    var tracks = made.map(\.0)
     // A PROJ context serves one thread at a time.
     for t in tracks.indices {
       guard let p = tracks[t].position else { continue }
@@ -197,6 +221,19 @@ public struct AssetTracking {
         tracks[t].position?.longitude = geographic.longitude
       } else {
         tracks[t].position = nil
+      }
+      // Drawn where its registration frame places it.
+      if let branches = made[t].placed, tracks[t].position != nil {
+        let geographic = branches.map { branch in
+          branch.compactMap { point in
+            (try? transform.unproject(easting: point.0, northing: point.1)).map {
+              [$0.longitude, $0.latitude]
+            }
+          }
+        }
+        if geographic.map(\.count) == branches.map(\.count) {
+          tracks[t].centrelineWgs84 = CrackObservationBuilder.json(geographic, decimals: 8)
+        }
       }
     }
     let events = result.events.map {
@@ -223,6 +260,43 @@ public struct AssetTracking {
 }
 
 extension AssetTracking {
+  /// A track's point in one cycle, from its observations there: one, or the pieces of a crack
+  /// the photo showed broken (`CrackPieces`). Pieces make one crack: the longest names the
+  /// point, lengths add up with the gaps between them (an unseen stretch, not a healed one),
+  /// widths are the widest and the length-weighted mean, the severity is the widest piece's.
+  /// Also its centreline (pieces joined) and its registration frame (nil unless all share one).
+  static func point(
+    _ pieces: [TrackedObservation], date: String?, branches: [[[(Double, Double)]]], frames: [String?]
+  ) -> (point: GrowthSeries.Point, branches: [[(Double, Double)]], frame: String?) {
+    let frame = Set(frames).count == 1 ? frames[0] : nil
+    guard pieces.count > 1 else {
+      let o = pieces[0]
+      return (
+        GrowthSeries.Point(
+          cycle: o.cycleLabel, date: date, observationId: o.id, lengthMm: o.lengthMm,
+          maxWidthMm: o.maxWidthMm,
+          meanWidthMm: o.meanWidthMm, severity: o.severity), branches[0], frame
+      )
+    }
+    let (joined, gap) = CrackPieces.joined(branches)
+    let main = pieces.max { ($0.lengthPx, $1.id) < ($1.lengthPx, $0.id) }!
+    let widest = pieces.max { ($0.maxWidthMm ?? 0, $1.id) < ($1.maxWidthMm ?? 0, $0.id) }!
+    let lengths = pieces.map(\.lengthMm)
+    // Footprint centrelines are in metres.
+    let unseenMm = gap * 1000
+    let length = lengths.contains(nil) ? nil : lengths.reduce(0) { $0 + $1! } + unseenMm
+    let weighted = pieces.compactMap { p in p.meanWidthMm.flatMap { w in p.lengthMm.map { (w * $0, $0) } } }
+    let seenLength = weighted.reduce(0) { $0 + $1.1 }
+    var point = GrowthSeries.Point(
+      cycle: main.cycleLabel, date: date, observationId: main.id, lengthMm: length,
+      maxWidthMm: pieces.compactMap(\.maxWidthMm).max(),
+      meanWidthMm: weighted.count == pieces.count && seenLength > 0
+        ? weighted.reduce(0) { $0 + $1.0 } / seenLength : nil, severity: widest.severity)
+    point.pieceIds = pieces.map(\.id).filter { $0 != main.id }.sorted()
+    point.unseenMm = unseenMm
+    return (point, joined, frame)
+  }
+
   /// Tracking's view of each stored observation (none for one outside the asset's cycles),
   /// the row each came from, and the centrelines decoded from JSON here, for the store to
   /// keep. Decoding JSON is most of this work, so it is spread over every core.

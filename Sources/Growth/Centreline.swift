@@ -44,7 +44,14 @@ final class Centreline: Sendable {
     return max(forward, other.directed(to: self, limit: limit))
   }
 
-  private func directed(to other: Centreline, limit: Double) -> Double {
+  /// The vertices as points.
+  var points: [(Double, Double)] {
+    stride(from: 0, to: vertices.count, by: 2).map { (vertices[$0], vertices[$0 + 1]) }
+  }
+
+  /// The farthest of its vertices from the other's segments; stops early, returning some
+  /// value above `limit`, once it exceeds it.
+  func directed(to other: Centreline, limit: Double = .infinity) -> Double {
     let limitSquared = limit * limit
     var worst = 0.0
     vertices.withUnsafeBufferPointer { v in

@@ -109,7 +109,14 @@ public struct TrackingResult: Sendable, Equatable {
 /// broken by ids, each track and observation at most once per cycle: one-to-one and
 /// deterministic. Inspector links and unlinks are applied before matching.
 ///
-/// Unmatched observations start new tracks (id `trk_` + the first 16 hex digits of the
+/// A crack the photo showed in pieces stays one track: an observation left unmatched that lies
+/// along a track's previous centreline (every vertex within the gate), placed precisely
+/// relative to it (one registration frame, or both within `maxPieceSigmaM`) and beside the
+/// pieces already on it (overlapping along the crack by at most `maxPieceOverlap`), joins
+/// that track. The track's shape for the next cycle is then its pieces joined across the gaps
+/// (`CrackPieces`), so that the next cycle's whole crack matches it.
+///
+/// Other unmatched observations start new tracks (id `trk_` + the first 16 hex digits of the
 /// observation id, stable across re-tracking). An unmatched observation within the gate
 /// of a track that matched another observation is reported as a split; a track that found
 /// no match while an observation within its gate went to another track, as a merge.
@@ -118,6 +125,12 @@ public struct CrackTracker: Sendable {
   public var maxBearingDifference = 30.0
   /// Cracks shorter than this (pixels) have too noisy a direction for the bearing test.
   public var minLengthForBearingPx = 30.0
+  /// A piece is taken only where the two placements are this precise relative to each other
+  /// (1 sigma, metres): with metres of GPS error, any crack near a track would lie along it.
+  public var maxPieceSigmaM = 0.05
+  /// How much of the shorter of two pieces may overlap the other along the crack: two cracks
+  /// side by side overlap all along, the pieces of a broken one hardly at all.
+  public var maxPieceOverlap = 0.2
 
   public init() {}
 
@@ -135,9 +148,11 @@ public struct CrackTracker: Sendable {
     // edges. An asset can hold 100,000 observations: nothing below copies one.
     var frames: [String: Int] = [:]
     for o in observations { if let f = o.frame, frames[f] == nil { frames[f] = frames.count } }
-    let placements = observations.map {
+    // Shapes: every observation's, then (appended) each track's pieces joined, indexed alike.
+    var placements = observations.map {
       Placement($0, minLengthForBearing: minLengthForBearingPx, frame: $0.frame.flatMap { frames[$0] } ?? -1)
     }
+    var centrelines = observations.map(\.centreline)
     var latest: [Int] = []  // track number -> index of its latest observation
     var number: [String: Int] = [:]  // track id -> track number
     /// Puts observation `o` on track `t`.
@@ -185,12 +200,13 @@ public struct CrackTracker: Sendable {
           return (t, (p.easting, p.northing), p.uncertainty, p.reach)
         }, gateSigmas: gateSigmas)
       let latestNow = latest
+      let shapes = placements
       let candidates = concurrentMap(free.count) { i -> [Pair] in
-        let p = placements[free[i]]
+        let p = shapes[free[i]]
         guard p.hasPosition else { return [] }
         return grid.candidates(near: (p.easting, p.northing), uncertainty: p.uncertainty, reach: p.reach)
           .compactMap { t in
-            lowerBound(latestNow[t], free[i], placements).map { Pair(cost: $0, track: t, obs: i) }
+            lowerBound(latestNow[t], free[i], shapes).map { Pair(cost: $0, track: t, obs: i) }
           }
           .sorted()
       }
@@ -214,7 +230,7 @@ public struct CrackTracker: Sendable {
             next[pair.obs] += 1
           }
           if !taken[pair.track],
-            let exact = cost(latestNow[pair.track], free[pair.obs], observations, placements)
+            let exact = cost(latestNow[pair.track], free[pair.obs], centrelines, placements)
           {
             queue.insert(Queued(pair: Pair(cost: exact, track: pair.track, obs: pair.obs), exact: true))
           }
@@ -226,6 +242,53 @@ public struct CrackTracker: Sendable {
         matches += 1
         put(free[pair.obs], on: pair.track, by: "matching", cost: pair.cost)
       }
+      // Pieces: an observation left over that lies along a track's previous shape, beside
+      // what is already on it this cycle (or as its first piece). Cheapest pairs first, as
+      // above, so that of two overlapping candidates the one nearer the crack is its piece.
+      var pieceCandidates: [Pair] = []
+      for (i, o) in free.enumerated() where matchedTrack[i] == nil {
+        for pair in candidates[i] {
+          if let cost = pieceCost(o, of: latestNow[pair.track], beside: [], centrelines, placements) {
+            pieceCandidates.append(Pair(cost: cost, track: pair.track, obs: i))
+          }
+        }
+      }
+      var pieces: [Int: [Int]] = [:]  // track -> its observations this cycle
+      for pair in pieceCandidates.sorted() where matchedTrack[pair.obs] == nil {
+        let (t, o) = (pair.track, free[pair.obs])
+        let now = taken[t] ? pieces[t] ?? [latest[t]] : []
+        guard pieceCost(o, of: latestNow[t], beside: now, centrelines, placements) != nil else { continue }
+        taken[t] = true
+        pieces[t] = now + [o]
+        matchedTrack[pair.obs] = t
+        result.assignments[o] = .init(
+          trackId: result.trackIds[t], assignedBy: "matching", cost: pair.cost, track: t)
+      }
+      // A track's shape for the next cycle: its pieces joined across the gaps.
+      for (t, found) in pieces.sorted(by: { $0.key < $1.key }) {
+        guard found.count > 1 else {
+          latest[t] = found[0]
+          continue
+        }
+        let first = observations[found[0]]
+        let longest = found.max { observations[$0].lengthPx < observations[$1].lengthPx }!
+        var joined = TrackableObservation(
+          id: first.id, cycle: cycle, position: nil,
+          branches: CrackPieces.joined(found.map { observations[$0].branches }).branches,
+          bearingDeg: observations[longest].bearingDeg,
+          uncertaintyM: found.map { observations[$0].uncertaintyM }.max()!,
+          lengthPx: found.reduce(0) { $0 + observations[$1].lengthPx })
+        let points = joined.centreline.points
+        joined.position = (
+          points.reduce(0) { $0 + $1.0 } / Double(points.count),
+          points.reduce(0) { $0 + $1.1 } / Double(points.count)
+        )
+        joined.frameUncertaintyM = found.map { observations[$0].frameUncertaintyM }.max()!
+        placements.append(
+          Placement(joined, minLengthForBearing: minLengthForBearingPx, frame: placements[found[0]].frame))
+        centrelines.append(joined.centreline)
+        latest[t] = placements.count - 1
+      }
       // From the pairs that pass the gate: for an unmatched observation, the oldest track
       // that matched something else (a split); for an unmatched track, the first
       // observation that went elsewhere (a merge). Only these pairs need an exact cost.
@@ -234,12 +297,12 @@ public struct CrackTracker: Sendable {
       for pair in candidates.joined() {
         if matchedTrack[pair.obs] == nil, taken[pair.track] {
           guard pair.track < splitFrom[pair.obs] ?? .max else { continue }
-          if cost(latestNow[pair.track], free[pair.obs], observations, placements) != nil {
+          if cost(latestNow[pair.track], free[pair.obs], centrelines, placements) != nil {
             splitFrom[pair.obs] = pair.track
           }
         } else if !taken[pair.track], matchedTrack[pair.obs] != nil {
           guard pair.obs < mergedInto[pair.track] ?? .max else { continue }
-          if cost(latestNow[pair.track], free[pair.obs], observations, placements) != nil {
+          if cost(latestNow[pair.track], free[pair.obs], centrelines, placements) != nil {
             mergedInto[pair.track] = pair.obs
           }
         }
@@ -329,12 +392,31 @@ public struct CrackTracker: Sendable {
   /// The cost of putting observation `o` on the track whose latest observation is `last`
   /// (indices into `observations`), or nil when they cannot be the same crack.
   /// The grid has already dropped pairs whose positions are too far apart for any centreline.
-  func cost(
-    _ last: Int, _ o: Int, _ observations: [TrackableObservation], _ placements: [Placement]
-  ) -> Double? {
+  func cost(_ last: Int, _ o: Int, _ centrelines: [Centreline], _ placements: [Placement]) -> Double? {
     cost(placements[last], placements[o]) { gate in
-      observations[last].centreline.hausdorff(observations[o].centreline, limit: gate)
+      centrelines[last].hausdorff(centrelines[o], limit: gate)
     }
+  }
+
+  /// The cost of taking observation `o` as a piece of the track whose previous shape is
+  /// `previous`, beside the observations `now` already on it this cycle; nil when it is not
+  /// one. Its distance is the farthest of its vertices from the previous shape: a piece lies
+  /// along the crack, however much of it is missing.
+  func pieceCost(
+    _ o: Int, of previous: Int, beside now: [Int], _ centrelines: [Centreline], _ placements: [Placement]
+  ) -> Double? {
+    let (a, b) = (placements[previous], placements[o])
+    guard a.hasCentreline, b.hasCentreline, a.hasPosition, b.hasPosition, sigma(a, b) <= maxPieceSigmaM,
+      let cost = cost(
+        a, b, centrelineDistance: { gate in centrelines[o].directed(to: centrelines[previous], limit: gate) })
+    else { return nil }
+    let axis = CrackPieces.Axis(centrelines[previous].points)
+    let stretch = axis.extent(centrelines[o].points)
+    for p in now
+    where CrackPieces.Axis.overlapShare(stretch, axis.extent(centrelines[p].points)) > maxPieceOverlap {
+      return nil
+    }
+    return cost
   }
 
   /// A lower bound on `cost`, nil only where that is nil, with no centreline distance:
@@ -352,17 +434,7 @@ public struct CrackTracker: Sendable {
   /// The cost, given how to measure the distance between the two centrelines (called with the gate).
   private func cost(_ a: Placement, _ b: Placement, centrelineDistance: (Double) -> Double) -> Double? {
     guard a.hasPosition, b.hasPosition else { return nil }
-    // Two cracks placed through one registration frame share its GPS error: between them
-    // only the registration's is left. Never more than the GPS figure, so that the grid's and
-    // the lower bound's wider gate stays a superset.
-    let sameFrame = a.frame >= 0 && a.frame == b.frame
-    let combined =
-      sameFrame
-      ? min(
-        a.frameUncertainty * a.frameUncertainty + b.frameUncertainty * b.frameUncertainty,
-        a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty)
-      : a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty
-    let sigma = max(combined.squareRoot(), 1e-3)
+    let sigma = sigma(a, b)
     let gate = gateSigmas * sigma
     let distance =
       a.hasCentreline && b.hasCentreline
@@ -375,6 +447,19 @@ public struct CrackTracker: Sendable {
       guard angle <= maxBearingDifference else { return nil }
     }
     return distance / sigma + angle / maxBearingDifference
+  }
+
+  /// The combined 1-sigma uncertainty of two placements relative to each other, metres.
+  /// Two cracks placed through one registration frame share its GPS error: between them only
+  /// the registration's is left. Never more than the GPS figure, so that the grid's and the
+  /// lower bound's wider gate stays a superset.
+  private func sigma(_ a: Placement, _ b: Placement) -> Double {
+    let gps = a.uncertainty * a.uncertainty + b.uncertainty * b.uncertainty
+    let sameFrame = a.frame >= 0 && a.frame == b.frame
+    let combined =
+      sameFrame
+      ? min(a.frameUncertainty * a.frameUncertainty + b.frameUncertainty * b.frameUncertainty, gps) : gps
+    return max(combined.squareRoot(), 1e-3)
   }
 
   /// Symmetric Hausdorff distance between two centrelines (each a list of branches; a

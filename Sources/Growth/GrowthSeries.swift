@@ -14,6 +14,14 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
     /// Where it grew since the track's previous point: its two tips, the one that moved most
     /// first (`TipGrowth`); nil unless both photos lie on one chain of registrations.
     public var tips: [TipGrowth]?
+    /// Where the photo showed the crack in pieces: the other pieces' observation ids
+    /// (`observationId` names the longest) and the length of the gaps between them, mm, which
+    /// `lengthMm` counts (`CrackPieces`); nil for a crack seen in one piece.
+    public var pieceIds: [String]?
+    public var unseenMm: Double?
+    /// How it widened since the track's previous point, point by point along it
+    /// (`WidthGrowth`); nil unless both photos lie on one chain of registrations.
+    public var widthGrowth: WidthGrowth?
 
     public init(
       cycle: String, date: String?, observationId: String, lengthMm: Double?, maxWidthMm: Double?,

@@ -21,6 +21,8 @@ public enum RegisteredFrames {
     /// The root capture's id.
     var frame: String
     var branches: [[(Double, Double)]]
+    /// Its width samples placed alike: ground point and width, mm (its own photo's scale).
+    var widths: [WidthGrowth.Sample] = []
     var position: (easting: Double, northing: Double)
     /// The registrations' residuals along its chain, combined, metres.
     var residualM: Double
@@ -97,18 +99,24 @@ public enum RegisteredFrames {
         footprints[chain.root] = footprint(of: rootCapture, transform: transform)
       }
       guard let footprint = footprints[chain.root] ?? nil,
-        let pixels = try? JSONDecoder().decode([[[Double]]].self, from: Data(crack.polylinePx.utf8))
+        let pixels = CrackObservation.branches(crack.polylinePx)
       else { continue }
       // Pixel indices to the homography's corner convention and back.
-      let branches = pixels.map { branch in
-        branch.compactMap { point -> (Double, Double)? in
-          guard point.count >= 2, let q = chain.homography.apply(point[0] + 0.5, point[1] + 0.5) else {
-            return nil
-          }
-          let g = footprint.ground(x: q.x - 0.5, y: q.y - 0.5)
-          return (g.easting, g.northing)
+      func ground(_ point: [Double]) -> (Double, Double)? {
+        guard point.count >= 2, let q = chain.homography.apply(point[0] + 0.5, point[1] + 0.5) else {
+          return nil
         }
-      }.filter { !$0.isEmpty }
+        let g = footprint.ground(x: q.x - 0.5, y: q.y - 0.5)
+        return (g.easting, g.northing)
+      }
+      let branches = pixels.map { $0.compactMap(ground) }.filter { !$0.isEmpty }
+      // Widths in the crack's own photo's pixels, so at its own scale.
+      let gsd = capture[crack.captureId]?.gsdMmPerPx
+      let widths = (CrackObservation.branches(crack.widthProfilePx) ?? []).joined().compactMap {
+        sample -> WidthGrowth.Sample? in
+        guard sample.count >= 3, let gsd, let g = ground(sample) else { return nil }
+        return WidthGrowth.Sample(easting: g.0, northing: g.1, widthMm: sample[2] * gsd)
+      }
       let points = branches.joined()
       guard !points.isEmpty else { continue }
       let position = (
@@ -116,7 +124,7 @@ public enum RegisteredFrames {
         northing: points.reduce(0) { $0 + $1.1 } / Double(points.count)
       )
       placed[crack.observationId] = Placed(
-        frame: chain.root, branches: branches, position: position, residualM: chain.residualM,
+        frame: chain.root, branches: branches, widths: widths, position: position, residualM: chain.residualM,
         frameUncertaintyM: max(chain.residualM, minimumFrameUncertaintyM))
     }
     return placed

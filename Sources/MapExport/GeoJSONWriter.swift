@@ -233,6 +233,10 @@ struct GeoJSONWriter {
     appendString(row.modelVersion)
     append(",\"confidence\":")
     appendNumber(row.confidence, places: 3)
+    append(",\"matched_by\":")
+    appendString(row.matchedBy)
+    append(",\"registration_residual_mm\":")
+    appendNumber(row.registrationResidualMm, places: 3)
     append("}")
   }
 

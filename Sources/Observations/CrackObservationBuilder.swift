@@ -109,7 +109,7 @@ public struct CrackObservationBuilder {
   }
 
   /// Compact JSON for nested number arrays, with a fixed number of decimals.
-  static func json(_ value: [[[Double]]], decimals: Int) -> String {
+  public static func json(_ value: [[[Double]]], decimals: Int) -> String {
     func number(_ v: Double) -> String {
       var text = String(format: "%.\(decimals)f", v)
       if text.contains(".") {

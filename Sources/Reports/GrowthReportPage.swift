@@ -76,6 +76,22 @@ public struct GrowthReportPage {
         }
       }
       if !tips.isEmpty { row["tips"] = tips.joined(separator: "; ") }
+      let broken = track.points.compactMap { point in
+        point.pieceIds.map {
+          point.cycle + ": in \($0.count + 1) pieces, " + number(point.unseenMm, 1)
+            + " mm unseen between them"
+        }
+      }
+      if !broken.isEmpty { row["pieces"] = broken.joined(separator: "; ") }
+      let widening = track.points.compactMap { point in
+        point.widthGrowth.map {
+          point.cycle
+            + String(
+              format: ": %+.2f mm at the median point, %+.2f mm where most, %.0f mm along it", $0.medianMm,
+              $0.largestMm, $0.largestAt.alongMm)
+        }
+      }
+      if !widening.isEmpty { row["widening"] = widening.joined(separator: "; ") }
       if let residual = track.registrationResidualMm { row["residual"] = number(residual, 3) }
       if let lat = track.latitude, let lon = track.longitude, let e = track.easting, let n = track.northing {
         row["position"] = String(
@@ -83,10 +99,15 @@ public struct GrowthReportPage {
       }
       let members = track.points.compactMap { point in
         photos[point.observationId].flatMap { photo in
-          CrackObservation.branches(photo.observation.polylinePx).map {
+          // A crack seen in pieces: every piece on the same photo.
+          let pieces = (point.pieceIds ?? []).compactMap { photos[$0] }.filter {
+            $0.observation.captureId == photo.observation.captureId
+          }
+          return CrackObservation.branches(photo.observation.polylinePx).map {
             AlignedCrops.Member(
               cycle: point.cycle, sourcePath: photo.sourcePath, orientation: photo.orientation,
-              captureId: photo.observation.captureId, branches: $0)
+              captureId: photo.observation.captureId,
+              branches: $0 + pieces.flatMap { CrackObservation.branches($0.observation.polylinePx) ?? [] })
           }
         }
       }
@@ -157,6 +178,8 @@ public struct GrowthReportPage {
     <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
     {{#position}}<p class="muted">At {{position}}.</p>{{/position}}
     {{#tips}}<p>Growth at its two tips since the cycle before (mm): {{tips}}.</p>{{/tips}}
+    {{#widening}}<p>Width change along the crack since the cycle before, at the same points: {{widening}}.</p>{{/widening}}
+    {{#pieces}}<p>Seen in pieces ({{pieces}}); its length counts the unseen stretch: a crack does not heal.</p>{{/pieces}}
     {{#noRate}}<p class="muted">No growth rate: {{noRate}}.</p>{{/noRate}}
     {{#alerts}}<p class="alert">{{cycle}}: {{message}}</p>{{/alerts}}</div>
     <div>{{{widthChart}}}</div><div>{{{lengthChart}}}</div>

@@ -41,6 +41,10 @@ public struct MapRow {
   /// The WGS84 centreline as stored, JSON `[[[lon, lat], ...], ...]`, footprint cracks
   /// only. It is SQLite's own buffer: valid only during the call that receives the row.
   public var polylineWgs84: Data?
+  /// How the track was matched across cycles ("registration", "gps" or "mixed") and the
+  /// largest residual of the registrations that placed it, mm; for cracks, their track's.
+  public var matchedBy: String?
+  public var registrationResidualMm: Double?
 
   /// A feature with only its identity; a store sets the facts it has.
   public init(kind: Kind, id: String, cycle: String, captureId: String, georefMethod: String) {
@@ -85,6 +89,8 @@ public struct MapRow {
     longitude = row[20]
     latitude = row[21]
     polylineWgs84 = row.dataNoCopy(atIndex: 22)
+    matchedBy = row[23]
+    registrationResidualMm = row[24]
   }
 }
 
@@ -235,7 +241,18 @@ extension MapRow {
       """
     let placement = """
       o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
-      o.polyline_wgs84
+      o.polyline_wgs84, g.matched_by, g.registration_residual_mm
+      """
+    // A track placed through a registration frame is drawn there, not by its latest photo's GPS
+    // (a photo without GPS has none): through the frame's root footprint. With one cycle, the
+    // track's observation in it as placed.
+    let trackPlacement =
+      oneCycle
+      ? placement
+      : """
+      CASE WHEN g.polyline_wgs84 IS NULL THEN o.georef_method ELSE 'footprint' END, o.georef_uncertainty_m, o.model_version, o.confidence, COALESCE(g.longitude, o.longitude),
+      COALESCE(g.latitude, o.latitude), COALESCE(g.polyline_wgs84, o.polyline_wgs84), g.matched_by,
+      g.registration_residual_mm
       """
     switch kind {
     case .crack where boxed:
@@ -266,7 +283,7 @@ extension MapRow {
     case .capture:
       return """
         SELECT 'capture', c.id, \(capture), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-          'camera-position', NULL, NULL, NULL, c.longitude, c.latitude, NULL
+          'camera-position', NULL, NULL, NULL, c.longitude, c.latitude, NULL, NULL, NULL
         FROM capture c \(cycleJoin)
         WHERE c.asset_id = ?1 \(cycleFilter) AND c.gps_status = 'valid' AND c.latitude IS NOT NULL
           AND c.longitude IS NOT NULL
@@ -287,10 +304,10 @@ extension MapRow {
         """
         : "JOIN crack_observation o ON o.id = g.latest_observation_id\(same("o", "g"))"
       return """
-        SELECT 'track', g.track_id, \(capture), g.track_id, \(measures), g.cycles_seen, \(placement)
+        SELECT 'track', g.track_id, \(capture), g.track_id, \(measures), g.cycles_seen, \(trackPlacement)
         FROM track_growth g \(observation)
         JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
-        WHERE g.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
+        WHERE g.asset_id = ?1 \(cycleFilter) AND (o.georef_method <> 'asset'\(oneCycle ? "" : " OR g.polyline_wgs84 IS NOT NULL"))
         ORDER BY g.track_id
         """
     }

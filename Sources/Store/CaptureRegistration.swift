@@ -71,6 +71,8 @@ public struct RegisteredCrack: Sendable {
   public var captureId: String
   /// JSON branches of [x, y] image pixels (pixel indices: the top-left pixel's centre is (0, 0)).
   public var polylinePx: String
+  /// JSON branches of [x, y, width] samples in image pixels, as `polylinePx`.
+  public var widthProfilePx: String
 }
 
 extension DeviceStore {
@@ -81,14 +83,16 @@ extension DeviceStore {
       try Row.fetchAll(
         db,
         sql: """
-          SELECT o.id, o.capture_id, o.polyline_px FROM crack_observation o
+          SELECT o.id, o.capture_id, o.polyline_px, o.width_profile_px FROM crack_observation o
           JOIN capture c ON c.id = o.capture_id
           WHERE c.asset_id = ? AND o.capture_id IN (
             SELECT capture_id FROM capture_registration WHERE registered = 1
             UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
           ORDER BY o.id
           """, arguments: [asset]
-      ).map { RegisteredCrack(observationId: $0[0], captureId: $0[1], polylinePx: $0[2]) }
+      ).map {
+        RegisteredCrack(observationId: $0[0], captureId: $0[1], polylinePx: $0[2], widthProfilePx: $0[3])
+      }
     }
   }
 }

@@ -87,6 +87,15 @@ public struct TrackGrowth: Codable, Sendable, Equatable, FetchableRecord, Persis
   public var maxWidthMmPerYear: Double?
   public var meanWidthMmPerYear: Double?
   public var noRateReason: String?
+  /// How its observations were matched across cycles: "registration", "gps" or "mixed".
+  public var matchedBy: String?
+  /// The largest residual of the registration chains that placed its observations, mm.
+  public var registrationResidualMm: Double?
+  /// For a track placed through a registration frame: its latest observation's centre and
+  /// centreline (JSON `[[[lon, lat], ...], ...]`) there, WGS 84.
+  public var longitude: Double?
+  public var latitude: Double?
+  public var polylineWgs84: String?
 
   public init(
     trackId: String, assetId: String, cyclesSeen: Int, latestObservationId: String, lengthMmPerYear: Double?,
@@ -227,12 +236,14 @@ extension DeviceStore {
           "track_growth",
           """
           track_id, asset_id, cycles_seen, latest_observation_id, length_mm_per_year, max_width_mm_per_year,
-          mean_width_mm_per_year, no_rate_reason
+          mean_width_mm_per_year, no_rate_reason, matched_by, registration_residual_mm, longitude, latitude,
+          polyline_wgs84
           """,
           growth.map {
             [
               $0.trackId, $0.assetId, $0.cyclesSeen, $0.latestObservationId, $0.lengthMmPerYear,
-              $0.maxWidthMmPerYear, $0.meanWidthMmPerYear, $0.noRateReason,
+              $0.maxWidthMmPerYear, $0.meanWidthMmPerYear, $0.noRateReason, $0.matchedBy,
+              $0.registrationResidualMm, $0.longitude, $0.latitude, $0.polylineWgs84,
             ]
           }
         ),

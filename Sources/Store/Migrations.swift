@@ -14,6 +14,9 @@ enum Migrations {
     migrator.registerMigration("v9 gps sigma and registrations") { db in
       try db.execute(sql: gpsSigma + v9)
     }
+    migrator.registerMigration("v10 how tracks were matched") { db in
+      try db.execute(sql: trackMatching)
+    }
     return migrator
   }
 
@@ -69,6 +72,9 @@ enum Migrations {
     }
     migrator.registerMigration("central v7 gps sigma") { db in
       try db.execute(sql: gpsSigma)
+    }
+    migrator.registerMigration("central v8 how tracks were matched") { db in
+      try db.execute(sql: trackMatching)
     }
     return migrator
   }
@@ -663,6 +669,18 @@ enum Migrations {
 
   /// How each capture aligns with photos of earlier cycles: derived on the device that
   /// holds both photos, so not synced (the central store has no photos to match).
+  /// How tracking matched each track across cycles (`registration`, `gps` or `mixed`), the
+  /// largest residual of the registration chains that placed it, and, for a track placed
+  /// through a registration frame, where it is: the map draws that rather than its latest
+  /// photo's own GPS placement, metres off under a deck. Derived, like the rest of the table.
+  private static let trackMatching = """
+    ALTER TABLE track_growth ADD COLUMN matched_by TEXT CHECK (matched_by IN ('registration', 'gps', 'mixed'));
+    ALTER TABLE track_growth ADD COLUMN registration_residual_mm REAL;
+    ALTER TABLE track_growth ADD COLUMN longitude REAL;
+    ALTER TABLE track_growth ADD COLUMN latitude REAL;
+    ALTER TABLE track_growth ADD COLUMN polyline_wgs84 TEXT;
+    """
+
   private static let v9 = """
     CREATE TABLE capture_registration (
       capture_id TEXT NOT NULL REFERENCES capture(id),

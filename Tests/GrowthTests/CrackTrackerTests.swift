@@ -71,6 +71,67 @@ import Testing
     #expect(merged.events.contains { $0.kind == .merge && $0.observationId == "pq2" })
   }
 
+  /// A stretch of a straight crack along bearing 60 degrees, from `from` to `to` metres along it.
+  func stretch(_ id: String, cycle: Int, from: Double, to: Double, offset: Double = 0, uncertainty: Double)
+    -> TrackableObservation
+  {
+    let r = 60 * Double.pi / 180
+    let (ue, un, ve, vn) = (sin(r), cos(r), cos(r), -sin(r))
+    let points = stride(from: from, through: to, by: (to - from) / 8).map {
+      ($0 * ue + offset * ve, $0 * un + offset * vn)
+    }
+    let mid = (from + to) / 2
+    return TrackableObservation(
+      id: id, cycle: cycle, position: (mid * ue + offset * ve, mid * un + offset * vn), branches: [points],
+      bearingDeg: 60, uncertaintyM: uncertainty, lengthPx: (to - from) * 10_000)
+  }
+
+  @Test func aCrackSeenInPiecesStaysOneTrack() {
+    // 40 cm, whole; then its middle lost (two pieces, too short a piece to match the whole);
+    // then whole again, a little longer. Placed to 5 mm, as through one registration.
+    let precise = 0.005
+    let observations = [
+      stretch("w1", cycle: 0, from: 0, to: 0.40, uncertainty: precise),
+      stretch("p2a", cycle: 1, from: 0, to: 0.16, uncertainty: precise),
+      stretch("p2b", cycle: 1, from: 0.24, to: 0.40, uncertainty: precise),
+      stretch("w3", cycle: 2, from: 0, to: 0.42, uncertainty: precise),
+    ]
+    let result = CrackTracker().track(observations, cycles: 3)
+    #expect(result.trackIds == [CrackTracker.trackId(startingWith: "w1")])
+    #expect(result.events.filter { $0.kind != .new }.isEmpty, "\(result.events)")
+    #expect(CrackTracker().track(observations.reversed(), cycles: 3) == result)
+
+    // With a parallel crack 1 cm beside it and a branch leaving it at 50 degrees: neither is a
+    // piece of it.
+    var crowded = observations
+    crowded.append(stretch("side2", cycle: 1, from: 0.02, to: 0.14, offset: 0.01, uncertainty: precise))
+    let r = 10 * Double.pi / 180
+    crowded.append(
+      TrackableObservation(
+        id: "branch2", cycle: 1, position: (0.1, 0.2),
+        branches: [
+          [
+            (0.2 * sin(60 * .pi / 180), 0.2 * cos(60 * .pi / 180)),
+            (0.2 * sin(60 * .pi / 180) + 0.1 * sin(r), 0.2 * cos(60 * .pi / 180) + 0.1 * cos(r)),
+          ]
+        ],
+        bearingDeg: 10, uncertaintyM: precise, lengthPx: 1000))
+    let crowdedResult = CrackTracker().track(crowded, cycles: 3)
+    let members = crowdedResult.members
+    #expect(Set(["w1", "p2a", "p2b", "w3"].map { members[$0]!.trackId }).count == 1)
+    #expect(members["side2"]!.trackId != members["w1"]!.trackId)
+    #expect(members["branch2"]!.trackId != members["w1"]!.trackId)
+
+    // Placed by GPS alone (1.5 m), pieces cannot be told from neighbours: not joined.
+    let loose = observations.map {
+      var o = $0
+      o.uncertaintyM = 1.5
+      return o
+    }
+    let looseResult = CrackTracker().track(loose, cycles: 3).members
+    #expect(looseResult["p2a"]!.trackId != looseResult["p2b"]!.trackId)
+  }
+
   @Test func inspectorOverridesBeatMatching() throws {
     let observations = [
       crack("a1", cycle: 0, e: 0, n: 0), crack("b1", cycle: 0, e: 0.3, n: 0),
@@ -141,10 +202,11 @@ import Testing
     let placements = observations.map {
       CrackTracker.Placement($0, minLengthForBearing: tracker.minLengthForBearingPx)
     }
+    let centrelines = observations.map(\.centreline)
     var pairs: [CrackTracker.Pair] = []
     for t in 0..<300 {
       for o in 300..<600 {
-        if let cost = tracker.cost(t, o, observations, placements) {
+        if let cost = tracker.cost(t, o, centrelines, placements) {
           pairs.append(.init(cost: cost, track: t, obs: o))
         }
       }

@@ -145,7 +145,7 @@ import Testing
 
     // Flat, typed, the same keys on every feature; ids unique.
     let keys = Set((features[0]["properties"] as! [String: Any]).keys)
-    #expect(keys.count == 20 && keys.contains("growth_width_mm_per_year") && keys.contains("uncertainty_m"))
+    #expect(keys.count == 22 && keys.contains("growth_width_mm_per_year") && keys.contains("matched_by"))
     for feature in features {
       let properties = try #require(feature["properties"] as? [String: Any])
       #expect(Set(properties.keys) == keys)

@@ -153,11 +153,12 @@ FADE_SPAN = (0.4, 0.6)         # the stretch of a fading crack, as shares of its
 FADE_DARKNESS = 0.15           # how dark it still is there, as a share of the crack's darkness
 
 
-def render(cycle, site, cracks, yaw, drift, rng, surface="fresh", fade=False):
+def render(cycle, site, cracks, yaw, drift, rng, surface="fresh", fade=False, fade_darkness=FADE_DARKNESS):
     """The photo of one site in one cycle: concrete texture (`fresh`: new in every photo;
     `fixed`: the site's own, seen from this pose), cracks drawn to their true width with
     anti-aliased edges. `fade`: the middle of each crack is faint (dust, moisture, a filled
-    stretch), as a model loses it: the crack is still there, whole, and its truth unchanged."""
+    stretch), as a model loses it: the crack is still there, whole, and its truth unchanged;
+    `fade_darkness` 0 hides it there altogether (under a patch of dirt or efflorescence)."""
     if surface == "fixed":
         image = surface_in_frame(site, yaw, drift, cycle)
     else:
@@ -179,7 +180,7 @@ def render(cycle, site, cracks, yaw, drift, rng, surface="fresh", fade=False):
             d = np.hypot(px - x0 - t * dx, py - y0 - t * dy)
             cover = np.clip(half + 0.5 - d, 0, 1)
             if fade and FADE_SPAN[0] <= k / len(pts) <= FADE_SPAN[1]:
-                cover = cover * FADE_DARKNESS
+                cover = cover * fade_darkness
             darkness[lo_y:hi_y, lo_x:hi_x] = np.maximum(darkness[lo_y:hi_y, lo_x:hi_x], cover)
         image = image * (1 - darkness) + 45 * darkness
     grey = np.clip(image, 0, 255).astype(np.uint8)
@@ -232,6 +233,8 @@ def main():
                    help="write this photo without GPS (no fix under a deck), as often as needed")
     p.add_argument("--fade-cycle", type=int, default=None,
                    help="in this cycle (0 = the first), the middle fifth of every crack is faint")
+    p.add_argument("--fade-darkness", type=float, default=FADE_DARKNESS,
+                   help="how dark a faded stretch still is, as a share of the crack's darkness (0: hidden)")
     args = p.parse_args()
     errors = np.random.default_rng(args.seed + 1)
     rng = np.random.default_rng(args.seed)
@@ -273,7 +276,8 @@ def main():
                 "written_east_m": cam_e, "written_north_m": cam_n, "written_yaw_deg": written_yaw}
             lat = ORIGIN[0] + math.degrees(cam_n / EARTH_R)
             lon = ORIGIN[1] + math.degrees(cam_e / (EARTH_R * math.cos(math.radians(ORIGIN[0]))))
-            jpeg = render(k, s, cracks, yaw, drift, rng, args.surface, fade=k == args.fade_cycle)
+            jpeg = render(k, s, cracks, yaw, drift, rng, args.surface, fade=k == args.fade_cycle,
+                          fade_darkness=args.fade_darkness)
             name = f"{label}/site{s}.jpg"
             (folder / f"site{s}.jpg").write_bytes(
                 with_metadata(jpeg, lat, lon, written_yaw, date, gps=name not in args.no_gps))
