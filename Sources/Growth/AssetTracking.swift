@@ -134,7 +134,7 @@ public struct AssetTracking {
     var chains: [String: RegisteredFrames.Chain] = [:]
     var placed: [String: RegisteredFrames.Placed] = [:]
     if registrations.contains(where: \.registered) {
-      let captures = try store.captures(asset: assetId)
+      let captures = try store.registeredCaptures(asset: assetId)
       chains = RegisteredFrames.chains(
         registrations: registrations, captures: captures, cycleOrder: cycleIndex)
       placed = RegisteredFrames.place(

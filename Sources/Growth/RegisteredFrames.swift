@@ -47,7 +47,7 @@ public enum RegisteredFrames {
   /// Each capture's chain: its parent is the registered reference of the latest cycle (most
   /// inliers on a tie), and homographies compose up to the root.
   public static func chains(
-    registrations: [CaptureRegistration], captures: [CaptureRecord], cycleOrder: [String: Int]
+    registrations: [CaptureRegistration], captures: [RegisteredCapture], cycleOrder: [String: Int]
   ) -> [String: Chain] {
     let capture = Dictionary(captures.map { ($0.id, $0) }) { a, _ in a }
     var parent: [String: (id: String, h: Homography, residualM: Double)] = [:]
@@ -87,20 +87,21 @@ public enum RegisteredFrames {
 
   /// Each crack of `cracks` that lies on a chain with a footprint, placed in its root's frame.
   static func place(
-    _ cracks: [RegisteredCrack], chains: [String: Chain], captures: [CaptureRecord],
+    _ cracks: [RegisteredCrack], chains: [String: Chain], captures: [RegisteredCapture],
     transform: CoordinateTransform
   ) -> [String: Placed] {
     let capture = Dictionary(captures.map { ($0.id, $0) }) { a, _ in a }
-    var footprints: [String: NadirFootprint?] = [:]
-    var placed: [String: Placed] = [:]
-    for crack in cracks {
-      guard let chain = chains[crack.captureId], let rootCapture = capture[chain.root] else { continue }
-      if footprints[chain.root] == nil {
-        footprints[chain.root] = footprint(of: rootCapture, transform: transform)
-      }
-      guard let footprint = footprints[chain.root] ?? nil,
+    // Footprints first, on this thread: a PROJ context serves one thread at a time. Then the
+    // cracks, whose JSON decoding is most of the work, over every core.
+    var footprints: [String: NadirFootprint] = [:]
+    for root in Set(chains.values.map(\.root)).sorted() {
+      if let c = capture[root], let f = footprint(of: c, transform: transform) { footprints[root] = f }
+    }
+    let found = concurrentMap(cracks.count) { k -> Placed? in
+      let crack = cracks[k]
+      guard let chain = chains[crack.captureId], let footprint = footprints[chain.root],
         let pixels = CrackObservation.branches(crack.polylinePx)
-      else { continue }
+      else { return nil }
       // Pixel indices to the homography's corner convention and back.
       func ground(_ point: [Double]) -> (Double, Double)? {
         guard point.count >= 2, let q = chain.homography.apply(point[0] + 0.5, point[1] + 0.5) else {
@@ -110,6 +111,8 @@ public enum RegisteredFrames {
         return (g.easting, g.northing)
       }
       let branches = pixels.map { $0.compactMap(ground) }.filter { !$0.isEmpty }
+      let points = branches.joined()
+      guard !points.isEmpty else { return nil }
       // Widths in the crack's own photo's pixels, so at its own scale.
       let gsd = capture[crack.captureId]?.gsdMmPerPx
       let widths = (CrackObservation.branches(crack.widthProfilePx) ?? []).joined().compactMap {
@@ -117,16 +120,16 @@ public enum RegisteredFrames {
         guard sample.count >= 3, let gsd, let g = ground(sample) else { return nil }
         return WidthGrowth.Sample(easting: g.0, northing: g.1, widthMm: sample[2] * gsd)
       }
-      let points = branches.joined()
-      guard !points.isEmpty else { continue }
       let position = (
         easting: points.reduce(0) { $0 + $1.0 } / Double(points.count),
         northing: points.reduce(0) { $0 + $1.1 } / Double(points.count)
       )
-      placed[crack.observationId] = Placed(
+      return Placed(
         frame: chain.root, branches: branches, widths: widths, position: position, residualM: chain.residualM,
         frameUncertaintyM: max(chain.residualM, minimumFrameUncertaintyM))
     }
+    var placed: [String: Placed] = [:]
+    for (crack, p) in zip(cracks, found) { if let p { placed[crack.observationId] = p } }
     return placed
   }
 
@@ -138,7 +141,7 @@ public enum RegisteredFrames {
   }
 
   /// The nadir footprint of a capture, as ingest placed its cracks.
-  static func footprint(of capture: CaptureRecord, transform: CoordinateTransform) -> NadirFootprint? {
+  static func footprint(of capture: RegisteredCapture, transform: CoordinateTransform) -> NadirFootprint? {
     guard capture.cameraView == CameraView.nadir.rawValue, let gsd = capture.gsdMmPerPx,
       let lat = capture.latitude, let lon = capture.longitude, let width = capture.width,
       let height = capture.height,

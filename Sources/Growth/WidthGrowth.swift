@@ -46,28 +46,28 @@ public struct WidthGrowth: Sendable, Equatable, Codable {
   /// corresponding within `radius` metres; nil when fewer than `bins` points correspond.
   static func between(_ previous: [Sample], _ current: [Sample], radius: Double) -> WidthGrowth? {
     guard !previous.isEmpty, !current.isEmpty, radius > 0 else { return nil }
-    // The current samples in cells of the radius: each previous sample looks at 9 cells.
-    struct Cell: Hashable {
-      var x: Int
-      var y: Int
-    }
-    func cell(_ e: Double, _ n: Double) -> Cell {
-      Cell(x: Int((e / radius).rounded(.down)), y: Int((n / radius).rounded(.down)))
-    }
-    var grid: [Cell: [Int]] = [:]
-    for (k, s) in current.enumerated() { grid[cell(s.easting, s.northing), default: []].append(k) }
+    // The current samples sorted by easting: each previous sample looks only at those within
+    // the radius east and west (a sweep, no hashing: this runs for every cycle pair of every
+    // registered track).
+    let order = current.indices.sorted { current[$0].easting < current[$1].easting }
+    let eastings = order.map { current[$0].easting }
     var pairs: [(before: Sample, now: Double)] = []
+    pairs.reserveCapacity(previous.count)
     for p in previous {
-      let c = cell(p.easting, p.northing)
+      // The first sample at or east of p.easting - radius.
+      var (lo, hi) = (0, eastings.count)
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if eastings[mid] < p.easting - radius { lo = mid + 1 } else { hi = mid }
+      }
       var best = (k: -1, d: radius * radius)
-      for dx in -1...1 {
-        for dy in -1...1 {
-          for k in grid[Cell(x: c.x + dx, y: c.y + dy)] ?? [] {
-            let (de, dn) = (current[k].easting - p.easting, current[k].northing - p.northing)
-            let d = de * de + dn * dn
-            if d <= best.d { best = (k, d) }
-          }
-        }
+      var i = lo
+      while i < eastings.count, eastings[i] <= p.easting + radius {
+        let c = current[order[i]]
+        let (de, dn) = (c.easting - p.easting, c.northing - p.northing)
+        let d = de * de + dn * dn
+        if d <= best.d { best = (order[i], d) }
+        i += 1
       }
       if best.k >= 0 { pairs.append((p, current[best.k].widthMm)) }
     }

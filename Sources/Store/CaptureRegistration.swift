@@ -65,6 +65,21 @@ extension DeviceStore {
   }
 }
 
+/// What tracking needs of a capture that took part in a registration: its cycle and scale
+/// (chains), and what its nadir footprint is made of (placing a chain's cracks).
+public struct RegisteredCapture: Sendable {
+  public var id: String
+  public var cycleLabel: String
+  public var cameraView: String
+  public var gsdMmPerPx: Double?
+  public var latitude: Double?
+  public var longitude: Double?
+  public var width: Int?
+  public var height: Int?
+  public var orientation: Int?
+  public var metadataJson: String
+}
+
 /// A crack seen on a registered capture: what tracking needs to place it in another photo's frame.
 public struct RegisteredCrack: Sendable {
   public var observationId: String
@@ -76,6 +91,31 @@ public struct RegisteredCrack: Sendable {
 }
 
 extension DeviceStore {
+  /// The asset's captures that registered to, or were registered to by, another capture, with
+  /// only the columns tracking reads: re-tracking reads them every time, and decoding whole
+  /// capture records was a sixth of it on 100,000 photos.
+  public func registeredCaptures(asset: String) throws(StoreError) -> [RegisteredCapture] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT id, cycle_label, camera_view, gsd_mm_per_px, latitude, longitude, width, height, orientation,
+            metadata_json
+          FROM capture
+          WHERE asset_id = ? AND id IN (
+            SELECT capture_id FROM capture_registration WHERE registered = 1
+            UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
+          ORDER BY id
+          """, arguments: [asset]
+      ).map {
+        RegisteredCapture(
+          id: $0[0], cycleLabel: $0[1], cameraView: $0[2], gsdMmPerPx: $0[3], latitude: $0[4],
+          longitude: $0[5],
+          width: $0[6], height: $0[7], orientation: $0[8], metadataJson: $0[9])
+      }
+    }
+  }
+
   /// The cracks of an asset's captures that registered to, or were registered to by, another
   /// capture: the only ones tracking places through a registration.
   public func registeredCracks(asset: String) throws(StoreError) -> [RegisteredCrack] {
