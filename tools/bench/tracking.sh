@@ -2,7 +2,9 @@
 # Benchmark: `crackmon track` (tracking + growth + alerts, read from and written to the
 # store) for 10,000 cracks over 10 yearly cycles, the first time and again, against a SciPy
 # baseline that does less (tools/bench/tracking_baseline.py), in the same run; then `crackmon report growth` as
-# HTML and JSON for 1,000 tracks over 10 cycles.
+# HTML and JSON for 1,000 tracks over 10 cycles. With --registered: only the tracking figures,
+# on a store whose photos are registered cycle to cycle (tracking_store.py --registered), so
+# that every crack is placed through a chain of 10 registrations.
 # Needs: a release build (tools/setup.sh), python3 with numpy and scipy, hyperfine and GNU
 # time (installed here if missing).
 # Usage: tools/bench/tracking.sh   -> prints the figures recorded in docs/benchmarks.md
@@ -15,13 +17,16 @@ crackmon=$PWD/.build/release/crackmon
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+registered=""
+[ "${1:-}" = "--registered" ] && registered="--registered"
+
 make_store() {  # store cracks
   "$crackmon" init --store "$1" >/dev/null
   "$crackmon" asset add bench --name Bench --kind dam --lat 46.95 --lon 7.45 --store "$1" >/dev/null
   for year in $(seq 2017 2026); do
     "$crackmon" cycle add bench "$year" --date "$year-06-01" --store "$1" >/dev/null
   done
-  python3 tools/bench/tracking_store.py "$1" bench --cracks "$2" --cycles 10
+  python3 tools/bench/tracking_store.py "$1" bench --cracks "$2" --cycles 10 $registered
 }
 
 make_store "$work/track.sqlite" 10000
@@ -37,6 +42,18 @@ hyperfine --warmup 1 --runs 5 --export-json "$work/track.json" \
   -n "crackmon track" "$crackmon track --asset bench --store $work/track.sqlite" \
   -n "scipy baseline" "python3 tools/bench/tracking_baseline.py $work/track.sqlite bench"
 "$crackmon" track --asset bench --store "$work/track.sqlite" --timings | head -7
+if [ -n "$registered" ]; then
+  "$crackmon" report growth --asset bench --format json --store "$work/track.sqlite" --out "$work/r.json"
+  python3 - "$work" <<'PY'
+import collections, json, sys
+r = json.load(open(f"{sys.argv[1]}/r.json"))
+print(len(r["tracks"]), "tracks,", dict(collections.Counter(t["matched_by"] for t in r["tracks"])))
+for name in ["first", "track"]:
+    for x in json.load(open(f"{sys.argv[1]}/{name}.json"))["results"]:
+        print(f"{x['command']:24s} median {x['median']:.3f} s  (min {x['min']:.3f}, max {x['max']:.3f})")
+PY
+  exit 0
+fi
 /usr/bin/time -f "crackmon track peak RSS %M KB" "$crackmon" track --asset bench --store "$work/track.sqlite" >/dev/null
 /usr/bin/time -f "scipy baseline peak RSS %M KB" python3 tools/bench/tracking_baseline.py "$work/track.sqlite" bench
 
