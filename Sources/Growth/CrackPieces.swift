@@ -60,11 +60,16 @@ enum CrackPieces {
       direction = (cos(angle), sin(angle))
     }
 
+    /// Where a point lies along the axis, from its origin.
+    func position(of p: (Double, Double)) -> Double {
+      (p.0 - origin.0) * direction.0 + (p.1 - origin.1) * direction.1
+    }
+
     /// The stretch of the axis that the points cover.
     func extent<S: Sequence>(_ points: S) -> ClosedRange<Double> where S.Element == (Double, Double) {
       var (lo, hi) = (Double.infinity, -Double.infinity)
-      for (x, y) in points {
-        let t = (x - origin.0) * direction.0 + (y - origin.1) * direction.1
+      for p in points {
+        let t = position(of: p)
         lo = min(lo, t)
         hi = max(hi, t)
       }

@@ -248,7 +248,7 @@ public struct CrackTracker: Sendable {
       var pieceCandidates: [Pair] = []
       for (i, o) in free.enumerated() where matchedTrack[i] == nil {
         for pair in candidates[i] {
-          if let cost = pieceCost(o, of: latestNow[pair.track], beside: [], centrelines, placements) {
+          if let cost = pieceCost(o, of: latestNow[pair.track], centrelines, placements) {
             pieceCandidates.append(Pair(cost: cost, track: pair.track, obs: i))
           }
         }
@@ -257,7 +257,7 @@ public struct CrackTracker: Sendable {
       for pair in pieceCandidates.sorted() where matchedTrack[pair.obs] == nil {
         let (t, o) = (pair.track, free[pair.obs])
         let now = taken[t] ? pieces[t] ?? [latest[t]] : []
-        guard pieceCost(o, of: latestNow[t], beside: now, centrelines, placements) != nil else { continue }
+        guard isBeside(o, now, along: latestNow[t], centrelines) else { continue }
         taken[t] = true
         pieces[t] = now + [o]
         matchedTrack[pair.obs] = t
@@ -399,24 +399,27 @@ public struct CrackTracker: Sendable {
   }
 
   /// The cost of taking observation `o` as a piece of the track whose previous shape is
-  /// `previous`, beside the observations `now` already on it this cycle; nil when it is not
-  /// one. Its distance is the farthest of its vertices from the previous shape: a piece lies
-  /// along the crack, however much of it is missing.
-  func pieceCost(
-    _ o: Int, of previous: Int, beside now: [Int], _ centrelines: [Centreline], _ placements: [Placement]
-  ) -> Double? {
+  /// `previous`; nil when it cannot be one. Its distance is the farthest of its vertices from
+  /// the previous shape: a piece lies along the crack, however much of it is missing.
+  func pieceCost(_ o: Int, of previous: Int, _ centrelines: [Centreline], _ placements: [Placement])
+    -> Double?
+  {
     let (a, b) = (placements[previous], placements[o])
-    guard a.hasCentreline, b.hasCentreline, a.hasPosition, b.hasPosition, sigma(a, b) <= maxPieceSigmaM,
-      let cost = cost(
-        a, b, centrelineDistance: { gate in centrelines[o].directed(to: centrelines[previous], limit: gate) })
-    else { return nil }
-    let axis = CrackPieces.Axis(centrelines[previous].points)
-    let stretch = axis.extent(centrelines[o].points)
-    for p in now
-    where CrackPieces.Axis.overlapShare(stretch, axis.extent(centrelines[p].points)) > maxPieceOverlap {
+    guard a.hasCentreline, b.hasCentreline, a.hasPosition, b.hasPosition, sigma(a, b) <= maxPieceSigmaM else {
       return nil
     }
-    return cost
+    return cost(a, b) { gate in centrelines[o].directed(to: centrelines[previous], limit: gate) }
+  }
+
+  /// Whether observation `o` lies beside the observations `now` (overlapping none of them by
+  /// more than `maxPieceOverlap` along the previous shape's main direction).
+  func isBeside(_ o: Int, _ now: [Int], along previous: Int, _ centrelines: [Centreline]) -> Bool {
+    guard !now.isEmpty else { return true }
+    let axis = CrackPieces.Axis(centrelines[previous].points)
+    let stretch = axis.extent(centrelines[o].points)
+    return now.allSatisfy {
+      CrackPieces.Axis.overlapShare(stretch, axis.extent(centrelines[$0].points)) <= maxPieceOverlap
+    }
   }
 
   /// A lower bound on `cost`, nil only where that is nil, with no centreline distance:

@@ -27,7 +27,7 @@ public enum RegisteredFrames {
     /// The registrations' residuals along its chain, combined, metres.
     var residualM: Double
     /// 1-sigma error of this crack's placement relative to others of the frame, metres.
-    var frameUncertaintyM: Double
+    var frameUncertaintyM: Double { max(residualM, minimumFrameUncertaintyM) }
   }
 
   /// Segmentation and growth at the tips move a crack's centreline by millimetres between
@@ -125,8 +125,7 @@ public enum RegisteredFrames {
         northing: points.reduce(0) { $0 + $1.1 } / Double(points.count)
       )
       return Placed(
-        frame: chain.root, branches: branches, widths: widths, position: position, residualM: chain.residualM,
-        frameUncertaintyM: max(chain.residualM, minimumFrameUncertaintyM))
+        frame: chain.root, branches: branches, widths: widths, position: position, residualM: chain.residualM)
     }
     var placed: [String: Placed] = [:]
     for (crack, p) in zip(cracks, found) { if let p { placed[crack.observationId] = p } }

@@ -73,7 +73,7 @@ public struct WidthGrowth: Sendable, Equatable, Codable {
     }
     guard pairs.count >= bins else { return nil }
     let axis = CrackPieces.Axis(previous.map { ($0.easting, $0.northing) })
-    let along = pairs.map { axis.extent([($0.before.easting, $0.before.northing)]).lowerBound }
+    let along = pairs.map { axis.position(of: ($0.before.easting, $0.before.northing)) }
     let (lo, hi) = (along.min()!, along.max()!)
     let step = max(hi - lo, 1e-9) / Double(bins)
     var binned = [[Int]](repeating: [], count: bins)
