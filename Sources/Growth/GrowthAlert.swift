@@ -40,6 +40,8 @@ public struct AlertRules: Sendable, Equatable {
   public func alerts(trackId: String, series: GrowthSeries, rank: (String) -> Int?) -> [GrowthAlert] {
     var out: [GrowthAlert] = []
     let years = series.points.map { $0.date.flatMap(GrowthSeries.years) }  // each date parsed once
+    // Lengths as the rate sees them: along a registration chain, grown by what the tips say.
+    let lengths = GrowthSeries.chained(series.points)
     for k in series.points.indices.dropFirst() {
       let (a, b, ab) = (series.points[k - 1], series.points[k], (years[k - 1], years[k]))
       if let from = a.severity, let to = b.severity, let ra = rank(from), let rb = rank(to), rb > ra {
@@ -56,7 +58,8 @@ public struct AlertRules: Sendable, Equatable {
             message:
               "max width grew \(format(r)) mm/year since \(a.cycle) (limit \(format(maxWidthMmPerYear)))"))
       }
-      if let r = GrowthSeries.rate(a, b, \.lengthMm, years: ab), r > maxLengthMmPerYear {
+      if let r = GrowthSeries.rate(lengths[k - 1], lengths[k], \.lengthMm, years: ab), r > maxLengthMmPerYear
+      {
         out.append(
           .init(
             trackId: trackId, cycle: b.cycle, kind: .lengthRate, value: r, limit: maxLengthMmPerYear,

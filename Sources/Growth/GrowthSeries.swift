@@ -14,6 +14,10 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
     /// Where it grew since the track's previous point: its two tips, the one that moved most
     /// first (`TipGrowth`); nil unless both photos lie on one chain of registrations.
     public var tips: [TipGrowth]?
+    /// With `tips`: the length growth since the previous point at its tips, mm
+    /// (`TipGrowth.lengthGrowthMm`), which the length rate uses instead of the difference of
+    /// the two lengths.
+    public var lengthGrowthMm: Double?
     /// Where the photo showed the crack in pieces: the other pieces' observation ids
     /// (`observationId` names the longest) and the length of the gaps between them, mm, which
     /// `lengthMm` counts (`CrackPieces`); nil for a crack seen in one piece.
@@ -48,7 +52,7 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
   public init(points: [Point]) {
     self.points = points
     let years = points.map { $0.date.flatMap(Self.years) }  // each date parsed once
-    lengthMmPerYear = Self.slope(points, years: years, \.lengthMm)
+    lengthMmPerYear = Self.slope(Self.chained(points), years: years, \.lengthMm)
     maxWidthMmPerYear = Self.slope(points, years: years, \.maxWidthMm)
     meanWidthMmPerYear = Self.slope(points, years: years, \.meanWidthMm)
     if maxWidthMmPerYear == nil {
@@ -60,6 +64,18 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
           ? "fewer than two cycles with a date (give cycles --start dates)"
           : "no millimetre scale (photos without GSD)"
     }
+  }
+
+  /// `points` with each length that has a tip-measured growth replaced by the previous length
+  /// plus that growth: along a registration chain the rate then follows the tips, and the
+  /// first point's length anchors the chain (a slope does not depend on where it starts).
+  static func chained(_ points: [Point]) -> [Point] {
+    var chained = points
+    for k in chained.indices.dropFirst() {
+      guard let growth = chained[k].lengthGrowthMm, let before = chained[k - 1].lengthMm else { continue }
+      chained[k].lengthMm = before + growth
+    }
+    return chained
   }
 
   /// Years since 1970 for a YYYY-MM-DD date (Gregorian, at 00:00 UTC), nil if it is not one.

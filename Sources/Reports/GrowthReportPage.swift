@@ -72,7 +72,8 @@ public struct GrowthReportPage {
       if let reason = track.noRateReason { row["noRate"] = reason }
       let tips = track.points.compactMap { point in
         point.tips.map { tips in
-          point.cycle + ": " + tips.map { String(format: "%.1f", $0.extensionMm) }.joined(separator: " and ")
+          point.cycle + ": " + tips.map { String(format: "%+.1f", $0.extensionMm) }.joined(separator: " and ")
+            + String(format: ", %+.1f in length", TipGrowth.lengthGrowthMm(tips))
         }
       }
       if !tips.isEmpty { row["tips"] = tips.joined(separator: "; ") }
@@ -177,7 +178,7 @@ public struct GrowthReportPage {
     {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
     <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
     {{#position}}<p class="muted">At {{position}}.</p>{{/position}}
-    {{#tips}}<p>Growth at its two tips since the cycle before (mm): {{tips}}.</p>{{/tips}}
+    {{#tips}}<p>Growth at its two tips since the cycle before, beyond where each tip was (mm): {{tips}}.</p>{{/tips}}
     {{#widening}}<p>Width change along the crack since the cycle before, at the same points: {{widening}}.</p>{{/widening}}
     {{#pieces}}<p>Seen in pieces ({{pieces}}); its length counts the unseen stretch: a crack does not heal.</p>{{/pieces}}
     {{#noRate}}<p class="muted">No growth rate: {{noRate}}.</p>{{/noRate}}

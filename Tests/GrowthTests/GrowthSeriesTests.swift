@@ -28,6 +28,23 @@ import Testing
     #expect(abs(try #require(GrowthSeries.years("2024-06-01")) - t0 - 1) < 0.01)
   }
 
+  /// Along a registration chain the length rate follows the growth at the tips: lengths
+  /// measured 50, 57 and 62 mm (later photos traced its blunt ends longer) whose tips moved
+  /// 5 mm each year grow 5 mm/year, not the 6 mm/year of the lengths.
+  @Test func theLengthRateFollowsTheTipsWhereTheyWereMeasured() throws {
+    let dates = ["2023-06-01", "2024-06-01", "2025-06-01"]
+    var points = zip(dates, [50.0, 57, 62]).map { point($0, $0, length: $1, width: 0.2) }
+    let measured = try #require(GrowthSeries(points: points).lengthMmPerYear)
+    points[1].lengthGrowthMm = 5
+    points[2].lengthGrowthMm = 5
+    let chained = try #require(GrowthSeries(points: points).lengthMmPerYear)
+    #expect(abs(chained - 5) < 0.01, "\(chained)")
+    #expect(abs(measured - 6) < 0.01, "\(measured)")
+    // A point without tips (no registration to the one before) keeps its measured length.
+    points[2].lengthGrowthMm = nil
+    #expect(GrowthSeries.chained(points).map(\.lengthMm) == [50, 55, 62])
+  }
+
   @Test func oneCycleGivesNoRateAndSaysWhy() {
     let series = GrowthSeries(points: [point("a", "2023-06-01", length: 100, width: 0.2)])
     #expect(series.maxWidthMmPerYear == nil)
