@@ -114,7 +114,12 @@ public struct TrackingResult: Sendable, Equatable {
 /// relative to it (one registration frame, or both within `maxPieceSigmaM`) and beside the
 /// pieces already on it (overlapping along the crack by at most `maxPieceOverlap`), joins
 /// that track. The track's shape for the next cycle is then its pieces joined across the gaps
-/// (`CrackPieces`), so that the next cycle's whole crack matches it.
+/// (`CrackPieces`), so that the next cycle's whole crack matches it. The other way round, a
+/// track not found in a cycle whose latest shape lies along an observation, placed as
+/// precisely, was a piece of that crack: an observation left over takes its track, and where
+/// another piece's track (seen in the same cycle, beside it) lies along it too, that track's
+/// observations join and it is gone, with its events (a crack first seen in pieces is one
+/// track from the cycle it is seen whole).
 ///
 /// Other unmatched observations start new tracks (id `trk_` + the first 16 hex digits of the
 /// observation id, stable across re-tracking). An unmatched observation within the gate
@@ -154,10 +159,13 @@ public struct CrackTracker: Sendable {
     }
     var centrelines = observations.map(\.centreline)
     var latest: [Int] = []  // track number -> index of its latest observation
+    var seenIn: [Int] = []  // track number -> the cycle of its latest observation
+    var absorbed = Set<Int>()  // tracks found to be pieces of another; they hold nothing now
     var number: [String: Int] = [:]  // track id -> track number
     /// Puts observation `o` on track `t`.
     func put(_ o: Int, on t: Int, by: String, cost: Double? = nil) {
       latest[t] = o
+      seenIn[t] = observations[o].cycle
       result.assignments[o] = .init(trackId: result.trackIds[t], assignedBy: by, cost: cost, track: t)
     }
     /// Puts observation `o` on the track with this id, made if there is none yet; its number.
@@ -167,6 +175,7 @@ public struct CrackTracker: Sendable {
         number[trackId] = t
         result.trackIds.append(trackId)
         latest.append(o)
+        seenIn.append(observations[o].cycle)
       }
       put(o, on: t, by: by)
       return t
@@ -178,6 +187,7 @@ public struct CrackTracker: Sendable {
     for cycle in 0..<cycles {
       let here = byCycle[cycle].sorted { result.observationIds[$0] < result.observationIds[$1] }
       let previous = latest.count  // tracks 0..<previous existed before this cycle
+      let seenBefore = seenIn
       var taken = [Bool](repeating: false, count: previous)
       var free: [Int] = []
       var forcedNew: [Int] = []
@@ -196,7 +206,7 @@ public struct CrackTracker: Sendable {
       let grid = TrackGrid(
         tracks: (0..<previous).compactMap { t in
           let p = placements[latest[t]]
-          guard !taken[t], p.hasPosition else { return nil }
+          guard !taken[t], !absorbed.contains(t), p.hasPosition else { return nil }
           return (t, (p.easting, p.northing), p.uncertainty, p.reach)
         }, gateSigmas: gateSigmas)
       let latestNow = latest
@@ -266,6 +276,7 @@ public struct CrackTracker: Sendable {
       }
       // A track's shape for the next cycle: its pieces joined across the gaps.
       for (t, found) in pieces.sorted(by: { $0.key < $1.key }) {
+        seenIn[t] = cycle
         guard found.count > 1 else {
           latest[t] = found[0]
           continue
@@ -289,13 +300,55 @@ public struct CrackTracker: Sendable {
         centrelines.append(joined.centreline)
         latest[t] = placements.count - 1
       }
+      // Pieces the other way round: a crack seen whole that was seen in pieces before. A
+      // track not found this cycle whose latest shape lies along an observation (every vertex
+      // within the gate, placed precisely relative to it) was a piece of that crack: an
+      // observation left over takes the track of its nearest such piece, and the other
+      // pieces' tracks (seen in the same cycle as the one it is on, beside it) join it.
+      var pieceTracks: [Pair] = []
+      for (i, o) in free.enumerated() {
+        guard matchedTrack[i].map({ pieces[$0] == nil }) ?? true else { continue }
+        for pair in candidates[i] where !taken[pair.track] {
+          if let cost = pieceCost(latestNow[pair.track], of: o, centrelines, placements) {
+            pieceTracks.append(Pair(cost: cost, track: pair.track, obs: i))
+          }
+        }
+      }
+      var joinedOn: [Int: [Int]] = [:]  // track -> the latest shapes of its pieces before
+      for pair in pieceTracks.sorted() where !taken[pair.track] {
+        let (whole, piece) = (free[pair.obs], latestNow[pair.track])
+        guard let t = matchedTrack[pair.obs] else {
+          taken[pair.track] = true
+          matchedTrack[pair.obs] = pair.track
+          joinedOn[pair.track] = [piece]
+          put(whole, on: pair.track, by: "matching", cost: pair.cost)
+          continue
+        }
+        let before = joinedOn[t] ?? [latestNow[t]]
+        // An inspector's link to that track stands.
+        guard seenBefore[pair.track] == seenBefore[t], isBeside(piece, before, along: whole, centrelines),
+          !result.assignments.contains(where: { $0?.track == pair.track && $0?.assignedBy == "inspector" })
+        else { continue }
+        joinedOn[t] = before + [piece]
+        taken[pair.track] = true
+        absorbed.insert(pair.track)
+        let (gone, into) = (result.trackIds[pair.track], result.trackIds[t])
+        for k in result.assignments.indices where result.assignments[k]?.track == pair.track {
+          result.assignments[k]?.track = t
+          result.assignments[k]?.trackId = into
+        }
+        result.events.removeAll { $0.trackId == gone }
+        for k in result.events.indices where result.events[k].otherTrackId == gone {
+          result.events[k].otherTrackId = into
+        }
+      }
       // From the pairs that pass the gate: for an unmatched observation, the oldest track
       // that matched something else (a split); for an unmatched track, the first
       // observation that went elsewhere (a merge). Only these pairs need an exact cost.
       var splitFrom = [Int?](repeating: nil, count: free.count)
       var mergedInto = [Int?](repeating: nil, count: previous)
       for pair in candidates.joined() {
-        if matchedTrack[pair.obs] == nil, taken[pair.track] {
+        if matchedTrack[pair.obs] == nil, taken[pair.track], !absorbed.contains(pair.track) {
           guard pair.track < splitFrom[pair.obs] ?? .max else { continue }
           if cost(latestNow[pair.track], free[pair.obs], centrelines, placements) != nil {
             splitFrom[pair.obs] = pair.track
@@ -328,7 +381,7 @@ public struct CrackTracker: Sendable {
         result.events.append(
           .init(cycle: cycle, kind: .new, trackId: trackId, observationId: observations[o].id))
       }
-      for t in 0..<previous where !taken[t] {
+      for t in 0..<previous where !taken[t] && !absorbed.contains(t) {
         let trackId = result.trackIds[t]
         result.events.append(.init(cycle: cycle, kind: .notSeen, trackId: trackId))
         // Its candidates went to another track: the two cracks have grown together.

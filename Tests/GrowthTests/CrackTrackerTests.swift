@@ -132,6 +132,42 @@ import Testing
     #expect(looseResult["p2a"]!.trackId != looseResult["p2b"]!.trackId)
   }
 
+  /// The other way round: a crack first seen in two pieces that could not be linked (two
+  /// tracks in that cycle), then whole: from then on one track, holding both pieces, with no
+  /// event but its start. A crack alongside, seen whole in two cycles, keeps its own track.
+  @Test func aCrackFirstSeenInPiecesIsOneTrackOnceSeenWhole() {
+    let precise = 0.005
+    let observations = [
+      stretch("p1a", cycle: 0, from: 0, to: 0.16, uncertainty: precise),
+      stretch("p1b", cycle: 0, from: 0.24, to: 0.40, uncertainty: precise),
+      stretch("side1", cycle: 0, from: 0.02, to: 0.30, offset: 0.02, uncertainty: precise),
+      stretch("w2", cycle: 1, from: 0, to: 0.41, uncertainty: precise),
+      stretch("side2", cycle: 1, from: 0.02, to: 0.30, offset: 0.02, uncertainty: precise),
+      stretch("w3", cycle: 2, from: 0, to: 0.42, uncertainty: precise),
+    ]
+    let result = CrackTracker().track(observations, cycles: 3)
+    let members = result.members
+    let crack = members["w3"]!.trackId
+    #expect(["p1a", "p1b", "w2"].allSatisfy { members[$0]!.trackId == crack })
+    #expect(members["side1"]!.trackId == members["side2"]!.trackId && members["side1"]!.trackId != crack)
+    #expect(
+      result.events.map { "\($0.kind.rawValue) \($0.trackId)" }.sorted()
+        == ["new \(crack)", "new \(members["side1"]!.trackId)", "not_seen \(members["side1"]!.trackId)"]
+        .sorted(),
+      "\(result.events)")
+    #expect(CrackTracker().track(observations.reversed(), cycles: 3) == result)
+
+    // Placed by GPS alone (1.5 m), the pieces stay apart: a whole crack near a leftover track
+    // could be anything within metres.
+    let loose = observations.map {
+      var o = $0
+      o.uncertaintyM = 1.5
+      return o
+    }
+    let looseResult = CrackTracker().track(loose, cycles: 3).members
+    #expect(looseResult["p1a"]!.trackId != looseResult["p1b"]!.trackId)
+  }
+
   @Test func inspectorOverridesBeatMatching() throws {
     let observations = [
       crack("a1", cycle: 0, e: 0, n: 0), crack("b1", cycle: 0, e: 0.3, n: 0),

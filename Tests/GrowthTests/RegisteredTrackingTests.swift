@@ -49,6 +49,7 @@ import Testing
       }
       var observation_id: String
       var length_mm: Double?
+      var length_growth_mm: Double?
       var tips: [Tip]?
       var piece_ids: [String]?
       var unseen_mm: Double?
@@ -72,7 +73,12 @@ import Testing
     var tracks: Int
     var rightShare: Double
     var followed: Int
+    /// Length growth of the cracks followed, against the truth as a share of the crack's true
+    /// length: cycle to cycle at worst, and from the first cycle to the last; and how many
+    /// cycle pairs had it from the tips.
+    var worstCycleLengthGrowthError: Double
     var worstLengthGrowthError: Double
+    var tipLengthPairs = 0
     /// Growth at the tips, cycle to cycle, of the cracks followed: the worst error of the
     /// growing tip's extension against the true length growth, and the most that a tip
     /// moved where the crack did not grow (mm); how many cycle pairs had tips.
@@ -204,7 +210,7 @@ import Testing
     var right = 0
     var total = 0
     var followed = 0
-    var worst = 0.0
+    var (worst, worstCycle, tipLengthPairs) = (0.0, 0.0, 0)
     var (worstTip, worstStill, tipPairs) = (0.0, 0.0, 0)
     var (worstWidth, widthPairs, pieced, worstPieced) = (0.0, 0, 0, 0.0)
     for track in report.tracks {
@@ -234,9 +240,18 @@ import Testing
         tipPairs += 1
         worstTip = max(
           worstTip, abs(tips[0].extension_mm - (samples[k].length_mm - samples[k - 1].length_mm)))
-        worstStill = max(worstStill, tips[1].extension_mm)
+        worstStill = max(worstStill, abs(tips[1].extension_mm))
       }
-      let measuredGrowth = measured.last! - measured.first!
+      // The growth the report gives: at the tips where the two photos lie on one chain of
+      // registrations, else the difference of the lengths.
+      var measuredGrowth = 0.0
+      for k in 1..<samples.count {
+        let growth = track.points[k].length_growth_mm ?? (measured[k] - measured[k - 1])
+        if track.points[k].length_growth_mm != nil { tipLengthPairs += 1 }
+        let trueGrowth = samples[k].length_mm - samples[k - 1].length_mm
+        worstCycle = max(worstCycle, abs(growth - trueGrowth) / samples[k].length_mm)
+        measuredGrowth += growth
+      }
       let trueGrowth = samples.last!.length_mm - samples.first!.length_mm
       worst = max(worst, abs(measuredGrowth - trueGrowth) / max(samples.last!.length_mm, 1))
     }
@@ -270,7 +285,8 @@ import Testing
     return Outcome(
       report: report, alignedCrops: page.components(separatedBy: "<figcaption>").count - 1,
       tracks: report.tracks.count, rightShare: Double(right) / Double(max(total, 1)), followed: followed,
-      worstLengthGrowthError: worst, worstTipError: worstTip, worstStillTip: worstStill, tipPairs: tipPairs,
+      worstCycleLengthGrowthError: worstCycle, worstLengthGrowthError: worst, tipLengthPairs: tipLengthPairs,
+      worstTipError: worstTip, worstStillTip: worstStill, tipPairs: tipPairs,
       worstWidthGrowthError: worstWidth, widthPairs: widthPairs, piecedPoints: pieced,
       worstPiecedLengthError: worstPieced, mapDisagreements: disagreements, mapTracks: map.features.count)
   }
@@ -298,7 +314,10 @@ import Testing
       "registered: \(registered.tracks) tracks for \(truth.cracks.count) cracks, "
         + "\(Int(registered.rightShare * 100)) % of observations on the right track, "
         + "\(registered.followed) followed through every cycle, worst length growth error "
-        + String(format: "%.1f %%", registered.worstLengthGrowthError * 100)
+        + String(
+          format: "%.1f %% cycle to cycle, %.1f %% first to last",
+          registered.worstCycleLengthGrowthError * 100,
+          registered.worstLengthGrowthError * 100)
         + String(
           format: "; tips: growing %.2f mm off at worst, still ones moved %.2f mm at most, %d cycle pairs",
           registered.worstTipError, registered.worstStillTip, registered.tipPairs)
@@ -309,10 +328,15 @@ import Testing
     #expect(registered.tracks == truth.cracks.count)
     #expect(registered.rightShare >= 0.99)
     #expect(registered.followed == truth.cracks.count)
-    // Length growth from the first cycle to the last within 4 % of the crack's final length.
-    // Looser than the 1 % per cycle that the default set meets: on this surface the tips of
-    // the thinnest crack (0.2 mm) and the blunt ends of the widest (1.6 mm) move by 1-2 mm.
-    #expect(registered.worstLengthGrowthError <= 0.04)
+    // Length growth at the tips, cycle to cycle and first to last, within 1.5 % of the
+    // crack's length. Looser than the 1 % per cycle that the default set (a fresh photo of
+    // each crack, exact GPS) meets with the difference of lengths: here a tip that did not
+    // move is placed up to 0.5 mm (5 px) apart in two cycles' photos under other light, and
+    // the cracks are 30-70 mm long. The difference of lengths was 2.6 % off per cycle and
+    // 3.4 % first to last on this set, 5.3 % per cycle on seed 2035.
+    #expect(registered.tipLengthPairs == 3 * truth.cracks.count)
+    #expect(registered.worstCycleLengthGrowthError <= 0.015)
+    #expect(registered.worstLengthGrowthError <= 0.015)
 
     // Part 6: each track says how it was matched, with the registrations' residual and where
     // it is, and the HTML report shows each cycle's photo of it aligned to the latest.

@@ -231,8 +231,9 @@ def main():
     p.add_argument("--yaw-sigma-deg", type=float, default=0.0, help="error of the written yaw, degrees")
     p.add_argument("--no-gps", action="append", default=[], metavar="CYCLE/siteN.jpg",
                    help="write this photo without GPS (no fix under a deck), as often as needed")
-    p.add_argument("--fade-cycle", type=int, default=None,
-                   help="in this cycle (0 = the first), the middle fifth of every crack is faint")
+    p.add_argument("--fade-cycle", type=int, action="append", default=[],
+                   help="in this cycle (0 = the first), the middle fifth of every crack is faint; "
+                        "as often as needed")
     p.add_argument("--fade-darkness", type=float, default=FADE_DARKNESS,
                    help="how dark a faded stretch still is, as a share of the crack's darkness (0: hidden)")
     args = p.parse_args()
@@ -276,7 +277,7 @@ def main():
                 "written_east_m": cam_e, "written_north_m": cam_n, "written_yaw_deg": written_yaw}
             lat = ORIGIN[0] + math.degrees(cam_n / EARTH_R)
             lon = ORIGIN[1] + math.degrees(cam_e / (EARTH_R * math.cos(math.radians(ORIGIN[0]))))
-            jpeg = render(k, s, cracks, yaw, drift, rng, args.surface, fade=k == args.fade_cycle,
+            jpeg = render(k, s, cracks, yaw, drift, rng, args.surface, fade=k in args.fade_cycle,
                           fade_darkness=args.fade_darkness)
             name = f"{label}/site{s}.jpg"
             (folder / f"site{s}.jpg").write_bytes(
