@@ -41,20 +41,19 @@ enum CrackPieces {
     var direction: (Double, Double)
 
     init<S: Sequence>(_ points: S) where S.Element == (Double, Double) {
-      var (n, sx, sy, sxx, syy, sxy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+      // Two passes: the mean first, then sums about it. Points are in projected metres
+      // (northings near 5,000,000): sums of squares about zero lose every digit a crack's
+      // few centimetres need, and the axis came out at random.
+      let points = Array(points)
+      let n = Double(max(points.count, 1))
+      let mean = (points.reduce(0) { $0 + $1.0 } / n, points.reduce(0) { $0 + $1.1 } / n)
+      var (cxx, cyy, cxy) = (0.0, 0.0, 0.0)
       for (x, y) in points {
-        n += 1
-        sx += x
-        sy += y
-        sxx += x * x
-        syy += y * y
-        sxy += x * y
+        let (dx, dy) = (x - mean.0, y - mean.1)
+        cxx += dx * dx
+        cyy += dy * dy
+        cxy += dx * dy
       }
-      let mean = n > 0 ? (sx / n, sy / n) : (0, 0)
-      let (cxx, cyy, cxy) = (
-        sxx / max(n, 1) - mean.0 * mean.0, syy / max(n, 1) - mean.1 * mean.1,
-        sxy / max(n, 1) - mean.0 * mean.1
-      )
       let angle = 0.5 * atan2(2 * cxy, cxx - cyy)
       origin = mean
       direction = (cos(angle), sin(angle))

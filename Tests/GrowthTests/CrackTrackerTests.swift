@@ -168,6 +168,18 @@ import Testing
     #expect(looseResult["p1a"]!.trackId != looseResult["p1b"]!.trackId)
   }
 
+  /// A crack's main direction where the asset's CRS puts it: 55 mm long at 80 degrees, at a
+  /// UTM easting and northing. Sums of squares about zero lost the digits it needs there.
+  @Test func aCracksAxisHoldsFarFromTheCRSOrigin() {
+    let r = 80 * Double.pi / 180
+    let points = stride(from: 0.0, through: 0.055, by: 0.005).map {
+      (381_869.065 + $0 * sin(r), 5_200_556.648 + $0 * cos(r) + 0.0005 * sin($0 * 300))
+    }
+    let axis = CrackPieces.Axis(points)
+    let extent = axis.extent(points)
+    #expect(abs(extent.upperBound - extent.lowerBound - 0.055) < 0.0002, "\(extent)")
+  }
+
   @Test func inspectorOverridesBeatMatching() throws {
     let observations = [
       crack("a1", cycle: 0, e: 0, n: 0), crack("b1", cycle: 0, e: 0.3, n: 0),
