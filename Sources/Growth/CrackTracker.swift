@@ -325,15 +325,18 @@ public struct CrackTracker: Sendable {
           continue
         }
         let before = joinedOn[t] ?? [latestNow[t]]
-        // An inspector's link to that track stands.
-        guard seenBefore[pair.track] == seenBefore[t], isBeside(piece, before, along: whole, centrelines),
-          !result.assignments.contains(where: { $0?.track == pair.track && $0?.assignedBy == "inspector" })
+        guard seenBefore[pair.track] == seenBefore[t], isBeside(piece, before, along: whole, centrelines)
         else { continue }
+        // Its observations, in one pass over all; an inspector's link to that track stands.
+        let members = result.assignments.indices.filter { result.assignments[$0]?.track == pair.track }
+        guard !members.contains(where: { result.assignments[$0]?.assignedBy == "inspector" }) else {
+          continue
+        }
         joinedOn[t] = before + [piece]
         taken[pair.track] = true
         absorbed.insert(pair.track)
         let (gone, into) = (result.trackIds[pair.track], result.trackIds[t])
-        for k in result.assignments.indices where result.assignments[k]?.track == pair.track {
+        for k in members {
           result.assignments[k]?.track = t
           result.assignments[k]?.trackId = into
         }

@@ -94,7 +94,7 @@ public struct TipGrowth: Sendable, Equatable, Codable {
     return (ends[best.0], ends[best.1])
   }
 
-  fileprivate struct Key: Hashable {
+  private struct Key: Hashable {
     var x: Double
     var y: Double
     init(_ p: (Double, Double)) { (x, y) = p }

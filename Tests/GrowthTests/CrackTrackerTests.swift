@@ -86,6 +86,15 @@ import Testing
       bearingDeg: 60, uncertaintyM: uncertainty, lengthPx: (to - from) * 10_000)
   }
 
+  /// The same observations placed by a phone's GPS (1.5 m) instead of a registration.
+  func placedByGPS(_ observations: [TrackableObservation]) -> [TrackableObservation] {
+    observations.map {
+      var o = $0
+      o.uncertaintyM = 1.5
+      return o
+    }
+  }
+
   @Test func aCrackSeenInPiecesStaysOneTrack() {
     // 40 cm, whole; then its middle lost (two pieces, too short a piece to match the whole);
     // then whole again, a little longer. Placed to 5 mm, as through one registration.
@@ -123,12 +132,7 @@ import Testing
     #expect(members["branch2"]!.trackId != members["w1"]!.trackId)
 
     // Placed by GPS alone (1.5 m), pieces cannot be told from neighbours: not joined.
-    let loose = observations.map {
-      var o = $0
-      o.uncertaintyM = 1.5
-      return o
-    }
-    let looseResult = CrackTracker().track(loose, cycles: 3).members
+    let looseResult = CrackTracker().track(placedByGPS(observations), cycles: 3).members
     #expect(looseResult["p2a"]!.trackId != looseResult["p2b"]!.trackId)
   }
 
@@ -159,12 +163,7 @@ import Testing
 
     // Placed by GPS alone (1.5 m), the pieces stay apart: a whole crack near a leftover track
     // could be anything within metres.
-    let loose = observations.map {
-      var o = $0
-      o.uncertaintyM = 1.5
-      return o
-    }
-    let looseResult = CrackTracker().track(loose, cycles: 3).members
+    let looseResult = CrackTracker().track(placedByGPS(observations), cycles: 3).members
     #expect(looseResult["p1a"]!.trackId != looseResult["p1b"]!.trackId)
   }
 
