@@ -105,9 +105,9 @@ public struct CrackExtractor: Sendable {
     }
     let measured = components.compactMap { pixels in
       measure(pixels, imageWidth: width, probability: probability, grey: grey, found: found)
-    }.sorted { $0.crack.lengthPx > $1.crack.lengthPx }
+    }.sorted { $0.lengthPx > $1.lengthPx }
     // Fragments of one crack are linked where the photo shows the line between them.
-    guard let grey else { return measured.map(\.crack) }
+    guard let grey else { return measured }
     return FragmentLinker(grey: grey).link(measured, principalAxis: principalAxis)
   }
 
@@ -117,7 +117,7 @@ public struct CrackExtractor: Sendable {
   /// Measures one component in box coordinates, then moves the geometry to image coordinates.
   private func measure(
     _ pixels: [Int], imageWidth: Int, probability: ProbabilityMap?, grey: GreyImage?, found: Mask?
-  ) -> (crack: Crack, unseenTips: [Point: Double])? {
+  ) -> Crack? {
     let (box, mask, skeleton) = thin(pixels, width: imageWidth)
     // Other components never touch this one (they are 8-separated), so the box alone
     // gives the exact distance to the crack's own edge.
@@ -147,43 +147,38 @@ public struct CrackExtractor: Sendable {
       return !(mask.contains(bx, by) && mask[bx, by])
     }
     var traced = chains
-    var tips = 0.0
-    // Tips counted in the length beyond their polyline's end: by the end, in image pixels.
-    var unseenTips: [Point: Double] = [:]
     for (end, reach) in ends {
-      guard let grey else {
-        tips += reach
-        unseenTips[toImage(end.point)] = reach
-        continue
+      // Without the photo, and where it shows no line beyond the mask, the tip is the mask's
+      // edge along the crack's direction.
+      var beyond = [Point(end.point.x + reach * end.direction.x, end.point.y + reach * end.direction.y)]
+      var trim = 0
+      if let grey {
+        let widths = chains[end.chain].map { 2 * distance[Int($0.x), Int($0.y)] }.sorted()
+        let tip = TipTracer(grey: grey, stop: isOtherCrack).trace(
+          tail: end.tail.map(toImage), direction: end.direction, width: widths[widths.count / 2])
+        let followed = tip.beyond.map { Point($0.x - origin.x, $0.y - origin.y) }
+        // A trimmed chain keeps two points, so that it still has a direction.
+        trim = max(0, min(tip.overshoot, traced[end.chain].count - 2, chains[end.chain].count - 2))
+        if trim > 0 {
+          beyond = []
+        } else if polylineLength([end.point] + followed) > reach {
+          beyond = followed
+        }
       }
-      let widths = chains[end.chain].map { 2 * distance[Int($0.x), Int($0.y)] }.sorted()
-      let tip = TipTracer(grey: grey, stop: isOtherCrack).trace(
-        tail: end.tail.map(toImage), direction: end.direction, width: widths[widths.count / 2])
-      let beyond = tip.beyond.map { Point($0.x - origin.x, $0.y - origin.y) }
-      // A trimmed chain keeps two points, so that it still has a direction.
-      let trim = min(tip.overshoot, traced[end.chain].count - 2)
-      if trim > 0 {
-        if end.atStart {
-          traced[end.chain].removeFirst(trim)
-        } else {
-          traced[end.chain].removeLast(trim)
-        }
-      } else if polylineLength([end.point] + beyond) > reach {
-        if end.atStart {
-          traced[end.chain].insert(contentsOf: beyond.reversed(), at: 0)
-        } else {
-          traced[end.chain].append(contentsOf: beyond)
-        }
+      // The tip is part of the polyline, so that where a crack ends is stored (growth at
+      // the tips compares where it ended in each cycle), not only counted in its length.
+      if end.atStart {
+        traced[end.chain].removeFirst(trim)
+        traced[end.chain].insert(contentsOf: beyond.reversed(), at: 0)
       } else {
-        tips += reach
-        unseenTips[toImage(end.point)] = reach
-        continue
+        traced[end.chain].removeLast(trim)
+        traced[end.chain].append(contentsOf: beyond)
       }
       simplified[end.chain] = simplify(traced[end.chain], epsilon: simplifyEpsilonPx)
     }
     // Tested against the minimum again: a crack whose tips the photo trimmed below it would
     // be reported shorter than anything crackmon calls a crack (20 of 426 on 96 mixed photos).
-    let length = simplified.reduce(0) { $0 + polylineLength($1) } + tips
+    let length = simplified.reduce(0) { $0 + polylineLength($1) }
     guard length >= minimumLengthPx else { return nil }
 
     let tangents = localTangents(chains)
@@ -217,7 +212,7 @@ public struct CrackExtractor: Sendable {
       widthProfilePx: zip(skeletonPoints, widths).map { Crack.WidthSample(point: toImage($0), widthPx: $1) },
       maxWidthPx: maxWidth, meanWidthPx: meanWidth,
       orientationDeg: principalAxis(skeletonPoints), areaPx: pixels.count, confidence: confidence)
-    return (crack, unseenTips)
+    return crack
   }
 
   /// The widest point of the crack: the largest width averaged over 15 skeleton pixels

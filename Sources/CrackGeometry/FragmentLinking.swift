@@ -35,20 +35,14 @@ struct FragmentLinker {
     var width: Double
   }
 
-  /// `measured`: each crack with the length it counts beyond its polylines' free ends (tips
-  /// the photo did not extend: half a width or so), which a bridge from that end replaces.
-  func link(_ measured: [(crack: Crack, unseenTips: [Point: Double])], principalAxis: ([Point]) -> Double)
-    -> [Crack]
-  {
-    let cracks = measured.map(\.crack)
+  func link(_ cracks: [Crack], principalAxis: ([Point]) -> Double) -> [Crack] {
     guard cracks.count > 1 else { return cracks }
     let ends = cracks.indices.flatMap { freeEnds(of: cracks[$0], index: $0) }
     var pairs: [(cost: Double, a: Int, b: Int, bridge: Double)] = []
     for a in ends.indices {
       for b in ends.indices where b > a && ends[a].crack != ends[b].crack {
         guard let (cost, bridge) = continuation(ends[a], ends[b]) else { continue }
-        let unseen = [ends[a], ends[b]].reduce(0) { $0 + (measured[$1.crack].unseenTips[$1.point] ?? 0) }
-        pairs.append((cost, a, b, bridge - unseen))
+        pairs.append((cost, a, b, bridge))
       }
     }
     pairs.sort { ($0.cost, $0.a, $0.b) < ($1.cost, $1.a, $1.b) }

@@ -69,6 +69,19 @@ struct SyntheticCrackTests {
     #expect(abs(profileMean - rasterWidth) <= 0.6, "width profile mean \(profileMean) vs \(rasterWidth)")
     #expect(abs(crack.maxWidthPx - rasterWidth) <= 1.0, "max width \(crack.maxWidthPx) vs \(rasterWidth)")
     #expect(angleDifference(crack.orientationDeg, c.angle) < 2, "orientation \(crack.orientationDeg)")
+    // The centreline runs to the crack's ends, not to where thinning stopped half a width
+    // short: growth at the tips compares where a crack ended in each cycle. (Along the crack:
+    // at a square end the skeleton may run into a corner.)
+    let (ux, uy) = (cos(c.angle * .pi / 180), -sin(c.angle * .pi / 180))
+    let ends = crack.polylines.flatMap { [$0.first!, $0.last!] }
+    let along: [Double] = ends.map { end in
+      let (dx, dy) = (end.x - 150 - offset, end.y - 150 - offset)
+      return dx * ux + dy * uy
+    }
+    for side in [-1.0, 1.0] {
+      let reach = along.map { side * $0 }.max() ?? 0
+      #expect(abs(reach - 100) <= 1.5, "the centreline reaches \(reach) px of 100 towards \(side)")
+    }
   }
 
   @Test func curvedLine() throws {

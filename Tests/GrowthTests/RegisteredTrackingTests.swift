@@ -329,11 +329,13 @@ import Testing
     #expect(registered.rightShare >= 0.99)
     #expect(registered.followed == truth.cracks.count)
     // Length growth at the tips, cycle to cycle and first to last, within 1.5 % of the
-    // crack's length. Looser than the 1 % per cycle that the default set (a fresh photo of
-    // each crack, exact GPS) meets with the difference of lengths: here a tip that did not
-    // move is placed up to 0.5 mm (5 px) apart in two cycles' photos under other light, and
-    // the cracks are 30-70 mm long. The difference of lengths was 2.6 % off per cycle and
-    // 3.4 % first to last on this set, 5.3 % per cycle on seed 2035.
+    // crack's length (1.0 % and 1.3 % on this set). Looser than the 1 % per cycle that the
+    // default set (a fresh photo of each crack, exact GPS) meets with the difference of
+    // lengths: the generator's cracks end blunt, in a round cap half their width long that
+    // the photo shows and the truth's length leaves out, and it widens with the crack (0.1 mm
+    // a year per tip on the fastest-widening crack, 0.8 mm in all by its fourth cycle); the
+    // traced tips are within a pixel or two of the drawn ends. The difference of lengths was
+    // 2.6 % off per cycle and 3.4 % first to last on this set, 5.3 % per cycle on seed 2035.
     #expect(registered.tipLengthPairs == 3 * truth.cracks.count)
     #expect(registered.worstCycleLengthGrowthError <= 0.015)
     #expect(registered.worstLengthGrowthError <= 0.015)
@@ -351,10 +353,10 @@ import Testing
     }
     // Part 5: growth where it happens. The growing tip's extension (a straight distance from
     // the previous centreline) within 0.6 mm of the true growth along the crack; the other tip
-    // within 0.6 mm of where it was.
+    // within 0.45 mm of where it was (0.29 mm at worst here: the caps widen).
     #expect(registered.tipPairs == 3 * truth.cracks.count)
     #expect(registered.worstTipError <= 0.6)
-    #expect(registered.worstStillTip <= 0.6)
+    #expect(registered.worstStillTip <= 0.45)
     #expect(gps.tipPairs == 0)
     // Width growth at corresponding points: its median within a pixel (0.1 mm here) of the
     // true growth of the mean width.
