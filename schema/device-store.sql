@@ -15,7 +15,7 @@ CREATE TABLE asset (
   epsg INTEGER NOT NULL,
   created_at TEXT NOT NULL,
   device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
+  seq INTEGER NOT NULL, gps_sigma_m REAL,
   UNIQUE (device_id, seq)
 );
 

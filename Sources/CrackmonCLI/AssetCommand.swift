@@ -29,6 +29,13 @@ struct AssetCommand: ParsableCommand {
     var lon: Double
     @Option(help: "EPSG code of the projected CRS. Default: the UTM zone of --lat/--lon.")
     var epsg: Int?
+    @Option(
+      name: .customLong("gps-sigma-m"),
+      help: ArgumentHelp(
+        "1-sigma GPS error per horizontal axis of photos of this asset, where it is not open sky's "
+          + "\(Int(CaptureRecord.defaultGPSSigmaM)) m (under a deck: 5 or more; RTK: 0.05). "
+          + "Ingest assumes it unless given --gps-sigma-m.", valueName: "metres"))
+    var gpsSigma: Double?
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
@@ -45,6 +52,9 @@ struct AssetCommand: ParsableCommand {
       }
       guard (-90...90).contains(lat) else { throw ValidationError("--lat \(lat) is outside -90...90") }
       guard (-180...180).contains(lon) else { throw ValidationError("--lon \(lon) is outside -180...180") }
+      if let gpsSigma, !(gpsSigma > 0 && gpsSigma <= 100_000) {
+        throw ValidationError("--gps-sigma-m \(gpsSigma) must be a distance in metres above 0")
+      }
     }
 
     func run() throws {
@@ -54,9 +64,10 @@ struct AssetCommand: ParsableCommand {
       try CoordinateTransform(projectedEPSG: code).checkCovers(latitude: lat, longitude: lon)
       let store = try DeviceStore(opening: storeOptions.path)
       let asset = try store.add(
-        Asset(id: id, name: name, kind: kind, latitude: lat, longitude: lon, epsg: code))
+        Asset(id: id, name: name, kind: kind, latitude: lat, longitude: lon, epsg: code, gpsSigmaM: gpsSigma))
       print(
-        "Added asset \(asset.id) (\(asset.name), \(asset.kind.rawValue)) at \(lat), \(lon); CRS EPSG:\(code)")
+        "Added asset \(asset.id) (\(asset.name), \(asset.kind.rawValue)) at \(lat), \(lon); CRS EPSG:\(code)"
+          + (gpsSigma.map { "; GPS sigma \($0) m" } ?? ""))
     }
   }
 
@@ -71,9 +82,12 @@ struct AssetCommand: ParsableCommand {
       case .json: try printJSON(assets)
       case .text:
         printTable(
-          ["id", "name", "kind", "lat", "lon", "epsg"],
+          ["id", "name", "kind", "lat", "lon", "epsg", "gps_sigma_m"],
           assets.map {
-            [$0.id, $0.name, $0.kind.rawValue, "\($0.latitude)", "\($0.longitude)", "\($0.epsg)"]
+            [
+              $0.id, $0.name, $0.kind.rawValue, "\($0.latitude)", "\($0.longitude)", "\($0.epsg)",
+              $0.gpsSigmaM.map { "\($0)" } ?? "",
+            ]
           })
       }
     }

@@ -25,7 +25,7 @@ public final class Ingestor {
   /// Refuse, rather than warn about, photos far from the asset or outside the cycle's dates.
   public var strict = false
   /// 1-sigma GPS error per horizontal axis the user gave for these photos (RTK: a few
-  /// centimetres); nil assumes `CaptureRecord.defaultGPSSigmaM`.
+  /// centimetres), else the asset's; nil assumes `CaptureRecord.defaultGPSSigmaM`.
   public let gpsSigmaM: Double?
   /// Registers each new capture to earlier cycles' photos of its spot; nil skips it
   /// (`--no-register`).
@@ -46,6 +46,7 @@ public final class Ingestor {
     self.cycle = try store.cycle(asset: asset, label: cycle)
     self.userDistance = userDistance
     self.finder = finder
+    let gpsSigmaM = gpsSigmaM ?? self.asset.gpsSigmaM
     self.gpsSigmaM = gpsSigmaM
     let transform = try CoordinateTransform(projectedEPSG: self.asset.epsg)
     self.transform = transform

@@ -17,12 +17,16 @@ public struct Asset: Codable, Sendable, Equatable, FetchableRecord, PersistableR
   /// Projected CRS for metric geometry; the UTM zone of the reference point unless given.
   public var epsg: Int
   public var createdAt: String
+  /// 1-sigma horizontal GPS error of photos of this asset, metres, where it differs from
+  /// open sky (`CaptureRecord.defaultGPSSigmaM`): under a deck or in a tunnel it is worse,
+  /// with RTK far better. Ingest assumes it for the asset's photos unless told otherwise.
+  public var gpsSigmaM: Double? = nil
   public var deviceId: String = ""
   public var seq: Int64 = 0
 
   public init(
     id: String, name: String, kind: AssetKind, latitude: Double, longitude: Double, epsg: Int,
-    createdAt: String = Timestamp.now()
+    createdAt: String = Timestamp.now(), gpsSigmaM: Double? = nil
   ) {
     self.id = id
     self.name = name
@@ -31,6 +35,7 @@ public struct Asset: Codable, Sendable, Equatable, FetchableRecord, PersistableR
     self.longitude = longitude
     self.epsg = epsg
     self.createdAt = createdAt
+    self.gpsSigmaM = gpsSigmaM
   }
 
   public static let databaseTableName = "asset"

@@ -17,6 +17,9 @@ enum Migrations {
     migrator.registerMigration("v10 how tracks were matched") { db in
       try db.execute(sql: trackMatching)
     }
+    migrator.registerMigration("v11 asset gps sigma") { db in
+      try db.execute(sql: assetGPSSigma)
+    }
     return migrator
   }
 
@@ -75,6 +78,9 @@ enum Migrations {
     }
     migrator.registerMigration("central v8 how tracks were matched") { db in
       try db.execute(sql: trackMatching)
+    }
+    migrator.registerMigration("central v9 asset gps sigma") { db in
+      try db.execute(sql: assetGPSSigma)
     }
     return migrator
   }
@@ -665,6 +671,12 @@ enum Migrations {
   /// earlier photos may show the same spot. Synced with the capture (PostgreSQL: 0005).
   private static let gpsSigma = """
     ALTER TABLE capture ADD COLUMN gps_sigma_m REAL;
+    """
+
+  /// An asset's GPS uncertainty, where its photos' differs from open sky (under a deck, in a
+  /// tunnel, with RTK): ingest's default for them. Synced with the asset (PostgreSQL: 0006).
+  private static let assetGPSSigma = """
+    ALTER TABLE asset ADD COLUMN gps_sigma_m REAL;
     """
 
   /// How each capture aligns with photos of earlier cycles: derived on the device that

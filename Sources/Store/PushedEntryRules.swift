@@ -149,11 +149,17 @@ extension SyncEntry {
     func epsg(_ code: Int?) throws(CentralError) {
       if let code, !(1...999_999).contains(code) { throw refuse("epsg \(code) is not an EPSG code") }
     }
+    func gpsSigma(_ name: String, _ sigma: Double?) throws(CentralError) {
+      if let sigma, !(sigma.isFinite && sigma > 0 && sigma <= 100_000) {
+        throw refuse("\(name) must be above 0 m and at most 100 km")
+      }
+    }
     try identifier("deviceId", storeDevice)
     if let asset {
       try identifier("asset.id", asset.id)
       try position(asset.latitude, asset.longitude)
       try epsg(asset.epsg)
+      try gpsSigma("asset.gpsSigmaM", asset.gpsSigmaM)
     } else if let cycle {
       try identifier("cycle.assetId", cycle.assetId)
       try identifier("cycle.label", cycle.label)
@@ -175,9 +181,7 @@ extension SyncEntry {
       if let gsd = capture.gsdMmPerPx, !(gsd.isFinite && gsd > 0) {
         throw refuse("capture.gsdMmPerPx must be above 0")
       }
-      if let sigma = capture.gpsSigmaM, !(sigma.isFinite && sigma > 0 && sigma <= 100_000) {
-        throw refuse("capture.gpsSigmaM must be above 0 m and at most 100 km")
-      }
+      try gpsSigma("capture.gpsSigmaM", capture.gpsSigmaM)
     } else if let observation {
       try sha("observation.id", observation.id)
       try sha("observation.captureId", observation.captureId)

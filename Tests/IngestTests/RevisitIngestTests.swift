@@ -62,12 +62,14 @@ struct RevisitIngestTests {
       })
   }
 
-  func setUpAsset(cycles: [Int]) throws {
+  func setUpAsset(cycles: [Int], _ extra: String...) throws {
     #expect(try crackmon("init").status == 0)
     #expect(
-      try crackmon(
-        "asset", "add", "pier-17", "--name", "Pier 17", "--kind", "bridge", "--lat", "46.948", "--lon",
-        "7.4474"
+      try runCrackmon(
+        [
+          "asset", "add", "pier-17", "--name", "Pier 17", "--kind", "bridge", "--lat", "46.948", "--lon",
+          "7.4474",
+        ] + extra, environment: environment
       ).status == 0)
     for cycle in cycles { #expect(try crackmon("cycle", "add", "pier-17", String(cycle)).status == 0) }
   }
@@ -138,12 +140,43 @@ struct RevisitIngestTests {
           + "the earlier photo is not on this device (it was ingested from \(earlier))"), "\(run.stdout)")
   }
 
+  @Test(.enabled(if: TestPaths.hasCrackDatasets, "needs ../shared/datasets/cracks"))
+  func anAssetsGPSSigmaIsIngestsDefaultAndAnIngestsOwnOverridesIt() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    // In a tunnel, GPS is tens of metres off: every earlier photo 60 m away may show the spot.
+    try setUpAsset(cycles: [2025, 2026], "--gps-sigma-m", "30")
+    let first = try ingest(
+      [try photo("004", "a", year: 2025, east: 0), try photo("012", "b", year: 2025, east: 60)], cycle: 2025)
+    let a = try #require(first["a.jpg"]?["capture_id"] as? String)
+    let later = try ingest([try photo("008", "a", year: 2026, east: 2)], cycle: 2026)
+    let registration = later["a.jpg"]?["registration"] as? [String: Any]
+    #expect(registration?["candidates"] as? Int == 2, "\(later)")
+    #expect(Self.registeredTo(later["a.jpg"]) == [a], "\(later)")
+    let captures = try crackmon("captures", "--asset", "pier-17", "--format", "json")
+    #expect(
+      captures.stdout.components(separatedBy: "\"gps_sigma_m\" : 30").count - 1 == 3, "\(captures.stdout)")
+
+    // Told otherwise at ingest (RTK on this flight), the photo keeps its own sigma; the earlier
+    // photos' 30 m still reach it.
+    let told = try ingest(
+      [try photo("013", "c", year: 2026, east: 1, north: 1)], cycle: 2026, "--gps-sigma-m", "0.5")
+    #expect((told["c.jpg"]?["registration"] as? [String: Any])?["candidates"] as? Int == 2, "\(told)")
+    let all = try crackmon("captures", "--asset", "pier-17", "--format", "json").stdout
+    #expect(all.components(separatedBy: "\"gps_sigma_m\" : 0.5").count - 1 == 1, "\(all)")
+    let assets = try crackmon("asset", "list")
+    #expect(assets.stdout.contains("gps_sigma_m") && assets.stdout.contains("30.0"), "\(assets.stdout)")
+  }
+
   @Test func aGPSSigmaThatIsNoDistanceIsRefused() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     for bad in ["0", "-3", "nan"] {
       let run = try crackmon("ingest", "x.jpg", "--asset", "pier-17", "--cycle", "2026", "--gps-sigma-m", bad)
       #expect(run.status != 0)
       #expect(run.stderr.contains("--gps-sigma-m"), "\(run.stderr)")
+      let asset = try crackmon(
+        "asset", "add", "p", "--name", "P", "--kind", "dam", "--lat", "1", "--lon", "1", "--gps-sigma-m", bad)
+      #expect(asset.status != 0)
+      #expect(asset.stderr.contains("--gps-sigma-m"), "\(asset.stderr)")
     }
   }
 }

@@ -157,7 +157,7 @@ extension PushTests {
     }
 
     // Last write by server receipt wins for asset metadata: a third device registers the same
-    // asset under another name; the others take that name at their next sync, and the
+    // asset under another name and GPS sigma; the others take that name at their next sync, and the
     // central store keeps what was overwritten.
     let c = directory.appendingPathComponent("office.sqlite").path
     #expect(try on(c, ["init"]).status == 0)
@@ -166,7 +166,7 @@ extension PushTests {
         c,
         [
           "asset", "add", "bern", "--name", "Bern (Aare crossing)", "--kind", "bridge", "--lat", "46.948",
-          "--lon", "7.4474",
+          "--lon", "7.4474", "--gps-sigma-m", "8",
         ]
       ).status == 0)
     #expect(try on(c, ["remote", "set", url, "--token", office.token]).status == 0)
@@ -174,7 +174,9 @@ extension PushTests {
     #expect(try centralCount("overwrite_audit WHERE entity = 'asset'") == 1)
     for store in [a, b] {
       #expect(try on(store, ["sync", "--no-photos"]).stdout.contains("Pulled 1 records (1 asset)"))
-      #expect(try rows(store, "SELECT name FROM asset") == [["\"Bern (Aare crossing)\""]])
+      // With what the office knows of GPS there (under the deck, 8 m): the devices' ingest default.
+      #expect(
+        try rows(store, "SELECT name, gps_sigma_m FROM asset") == [["\"Bern (Aare crossing)\"", "8.0"]])
     }
 
     // Another organisation's device gets nothing of the asset, and says so: to it, the
