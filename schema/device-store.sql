@@ -242,3 +242,13 @@ CREATE TABLE capture_registration (
 );
 
 CREATE INDEX capture_registration_by_reference ON capture_registration(reference_id);
+
+CREATE TABLE registered_placement (
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  observation_id TEXT NOT NULL,
+  longitude REAL NOT NULL,
+  latitude REAL NOT NULL,
+  polyline_wgs84 TEXT NOT NULL,
+  uncertainty_m REAL NOT NULL,
+  PRIMARY KEY (asset_id, observation_id)
+) WITHOUT ROWID;

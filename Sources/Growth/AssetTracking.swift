@@ -68,6 +68,8 @@ public struct AssetTracking {
     public var trackIds: [String]
     /// Each registered capture's chain of registrations (capture id -> root and homography).
     public var chains: [String: RegisteredFrames.Chain] = [:]
+    /// Where registrations placed the observations whose photos have no GPS.
+    public var placements: [RegisteredPlacement] = []
     /// Centrelines decoded from JSON for the first time, for the store to keep.
     public var decodedCentrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
     /// Seconds spent reading the store, tracking + growth + alerts, and writing the store.
@@ -104,9 +106,21 @@ public struct AssetTracking {
             assetId: assetId, trackId: $0.trackId, cycleLabel: $0.cycle, kind: $0.kind.rawValue,
             value: $0.value, limitValue: $0.limit, message: $0.message)
         }
-      }, centrelines: summary.decodedCentrelines)
+      }, placements: summary.placements, centrelines: summary.decodedCentrelines)
     summary.seconds.write = (ContinuousClock.now - start).seconds
     return summary
+  }
+
+  /// Projected branches as WGS 84 JSON (`[[[lon, lat], ...], ...]`); nil if a point does not
+  /// transform. On the caller's thread: a PROJ context serves one thread at a time.
+  static func wgs84(_ branches: [[(Double, Double)]], _ transform: CoordinateTransform) -> String? {
+    let geographic = branches.map { branch in
+      branch.compactMap { point in
+        (try? transform.unproject(easting: point.0, northing: point.1)).map { [$0.longitude, $0.latitude] }
+      }
+    }
+    guard geographic.map(\.count) == branches.map(\.count) else { return nil }
+    return CrackObservationBuilder.json(geographic, decimals: 8)
   }
 
   /// Tracks and growth without storing anything.
@@ -133,8 +147,10 @@ public struct AssetTracking {
     let transform = try CoordinateTransform(projectedEPSG: asset.epsg)
     var chains: [String: RegisteredFrames.Chain] = [:]
     var placed: [String: RegisteredFrames.Placed] = [:]
+    var gpsSigmaOfRoot: [String: Double] = [:]
     if registrations.contains(where: \.registered) {
       let captures = try store.registeredCaptures(asset: assetId)
+      for c in captures { gpsSigmaOfRoot[c.id] = c.gpsSigmaM ?? CaptureRecord.defaultGPSSigmaM }
       chains = RegisteredFrames.chains(
         registrations: registrations, captures: captures, cycleOrder: cycleIndex)
       placed = RegisteredFrames.place(
@@ -225,17 +241,19 @@ public struct AssetTracking {
       }
       // Drawn where its registration frame places it.
       if let branches = made[t].placed, tracks[t].position != nil {
-        let geographic = branches.map { branch in
-          branch.compactMap { point in
-            (try? transform.unproject(easting: point.0, northing: point.1)).map {
-              [$0.longitude, $0.latitude]
-            }
-          }
-        }
-        if geographic.map(\.count) == branches.map(\.count) {
-          tracks[t].centrelineWgs84 = CrackObservationBuilder.json(geographic, decimals: 8)
-        }
+        tracks[t].centrelineWgs84 = Self.wgs84(branches, transform)
       }
+    }
+    // An observation whose photo has no GPS is where its registrations place it, or nowhere.
+    let placements = rows.compactMap { row -> RegisteredPlacement? in
+      guard row.georefMethod == "asset", let p = placed[row.id],
+        let centre = try? transform.unproject(easting: p.position.easting, northing: p.position.northing),
+        let line = Self.wgs84(p.branches, transform)
+      else { return nil }
+      let sigma = gpsSigmaOfRoot[p.frame] ?? CaptureRecord.defaultGPSSigmaM
+      return RegisteredPlacement(
+        assetId: assetId, observationId: row.id, longitude: centre.longitude, latitude: centre.latitude,
+        polylineWgs84: line, uncertaintyM: (sigma * sigma + p.residualM * p.residualM).squareRoot())
     }
     let events = result.events.map {
       TrackingEvent(
@@ -254,6 +272,7 @@ public struct AssetTracking {
       members: members,
       trackIds: result.trackIds)
     summary.decodedCentrelines = decoded
+    summary.placements = placements
     summary.chains = chains
     summary.seconds = ((read - start).seconds, (ContinuousClock.now - read).seconds, 0)
     return summary

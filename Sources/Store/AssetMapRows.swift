@@ -239,10 +239,17 @@ extension MapRow {
       o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
       g.max_width_mm_per_year, g.length_mm_per_year, g.no_rate_reason
       """
+    // A crack whose photo has no GPS is where its registrations placed it (p), through the
+    // chain's root footprint; without one it has no place on a map.
     let placement = """
-      o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
-      o.polyline_wgs84, g.matched_by, g.registration_residual_mm
+      CASE WHEN p.polyline_wgs84 IS NULL THEN o.georef_method ELSE 'footprint' END,
+      COALESCE(p.uncertainty_m, o.georef_uncertainty_m), o.model_version, o.confidence,
+      COALESCE(p.longitude, o.longitude), COALESCE(p.latitude, o.latitude),
+      COALESCE(p.polyline_wgs84, o.polyline_wgs84), g.matched_by, g.registration_residual_mm
       """
+    let placementJoin =
+      "LEFT JOIN registered_placement p ON p.observation_id = o.id AND p.asset_id = c.asset_id"
+    let placed = "(o.georef_method <> 'asset' OR p.observation_id IS NOT NULL)"
     // A track placed through a registration frame is drawn there, not by its latest photo's GPS
     // (a photo without GPS has none): through the frame's root footprint. With one cycle, the
     // track's observation in it as placed.
@@ -256,7 +263,8 @@ extension MapRow {
       """
     switch kind {
     case .crack where boxed:
-      // From the R*Tree (?3-?6: min lon, min lat, max lon, max lat) to the rows; CROSS JOIN
+      // From the R*Tree (?3-?6: min lon, min lat, max lon, max lat) to the rows (so only cracks
+      // with a position of their own, which the central store's are); CROSS JOIN
       // keeps that order (left to itself, SQLite starts from the asset's captures and reads
       // every crack). A box's cracks are few, so sorting them costs little.
       return """
@@ -266,6 +274,7 @@ extension MapRow {
         JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
         LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
         LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
+        \(placementJoin)
         WHERE e.max_lon >= ?3 AND e.min_lon <= ?5 AND e.max_lat >= ?4 AND e.min_lat <= ?6
           AND c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
         ORDER BY y.start_date, c.cycle_label, c.rowid, o.rowid
@@ -277,7 +286,8 @@ extension MapRow {
         JOIN crack_observation o ON o.capture_id = c.id\(same("o", "c"))
         LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
         LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
-        WHERE c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
+        \(placementJoin)
+        WHERE c.asset_id = ?1 \(cycleFilter) AND \(placed)
         ORDER BY c.rowid, o.rowid
         """
     case .capture:
@@ -307,7 +317,8 @@ extension MapRow {
         SELECT 'track', g.track_id, \(capture), g.track_id, \(measures), g.cycles_seen, \(trackPlacement)
         FROM track_growth g \(observation)
         JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
-        WHERE g.asset_id = ?1 \(cycleFilter) AND (o.georef_method <> 'asset'\(oneCycle ? "" : " OR g.polyline_wgs84 IS NOT NULL"))
+        \(placementJoin)
+        WHERE g.asset_id = ?1 \(cycleFilter) AND (\(placed)\(oneCycle ? "" : " OR g.polyline_wgs84 IS NOT NULL"))
         ORDER BY g.track_id
         """
     }

@@ -78,6 +78,7 @@ public struct RegisteredCapture: Sendable {
   public var height: Int?
   public var orientation: Int?
   public var metadataJson: String
+  public var gpsSigmaM: Double?
 }
 
 /// A crack seen on a registered capture: what tracking needs to place it in another photo's frame.
@@ -100,7 +101,7 @@ extension DeviceStore {
         db,
         sql: """
           SELECT id, cycle_label, camera_view, gsd_mm_per_px, latitude, longitude, width, height, orientation,
-            metadata_json
+            metadata_json, gps_sigma_m
           FROM capture
           WHERE asset_id = ? AND id IN (
             SELECT capture_id FROM capture_registration WHERE registered = 1
@@ -111,7 +112,7 @@ extension DeviceStore {
         RegisteredCapture(
           id: $0[0], cycleLabel: $0[1], cameraView: $0[2], gsdMmPerPx: $0[3], latitude: $0[4],
           longitude: $0[5],
-          width: $0[6], height: $0[7], orientation: $0[8], metadataJson: $0[9])
+          width: $0[6], height: $0[7], orientation: $0[8], metadataJson: $0[9], gpsSigmaM: $0[10])
       }
     }
   }

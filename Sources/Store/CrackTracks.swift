@@ -116,6 +116,32 @@ public struct TrackGrowth: Codable, Sendable, Equatable, FetchableRecord, Persis
   public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 }
 
+/// Where tracking placed an observation whose photo has no position of its own (no GPS): through
+/// its chain of registrations, in the root photo's footprint. Derived, replaced with the
+/// asset's tracking, and drawn on the map in place of the geometry the observation lacks.
+public struct RegisteredPlacement: Sendable, Equatable {
+  public var assetId: String
+  public var observationId: String
+  public var longitude: Double
+  public var latitude: Double
+  /// JSON `[[[lon, lat], ...], ...]`, WGS 84.
+  public var polylineWgs84: String
+  /// 1-sigma error of the placement, metres: the root photo's GPS.
+  public var uncertaintyM: Double
+
+  public init(
+    assetId: String, observationId: String, longitude: Double, latitude: Double, polylineWgs84: String,
+    uncertaintyM: Double
+  ) {
+    self.assetId = assetId
+    self.observationId = observationId
+    self.longitude = longitude
+    self.latitude = latitude
+    self.polylineWgs84 = polylineWgs84
+    self.uncertaintyM = uncertaintyM
+  }
+}
+
 /// A track id as stored in `crack_track`, stamped for sync when first made.
 public struct CrackTrackRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, SyncStamped {
   public var id: String
@@ -197,7 +223,8 @@ extension DeviceStore {
     }
   }
 
-  /// Replaces an asset's derived tracking (members, growth, events, alerts) in one transaction,
+  /// Replaces an asset's derived tracking (members, growth, events, alerts, placements) in one
+  /// transaction,
   /// and keeps the centrelines tracking derived for the first time (`tracking_centreline`).
   /// Track ids not stored before are added (and queued for sync); none are deleted, so
   /// an id an inspector linked to stays valid. Only members that changed are written: a
@@ -206,7 +233,8 @@ extension DeviceStore {
   /// changed by a digest of them as given.
   public func replaceTracking(
     asset: String, trackIds: [String], members: [TrackMember], growth: [TrackGrowth], events: [TrackingEvent],
-    alerts: [GrowthAlertRecord], centrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
+    alerts: [GrowthAlertRecord], placements: [RegisteredPlacement] = [],
+    centrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
   ) throws(StoreError) {
     try write { db in
       let insertCentreline = try db.makeStatement(
@@ -255,6 +283,13 @@ extension DeviceStore {
           "growth_alert", "asset_id, track_id, cycle_label, kind, value, limit_value, message",
           alerts.map {
             [$0.assetId, $0.trackId, $0.cycleLabel, $0.kind, $0.value, $0.limitValue, $0.message]
+          }
+        ),
+        (
+          "registered_placement",
+          "asset_id, observation_id, longitude, latitude, polyline_wgs84, uncertainty_m",
+          placements.map {
+            [$0.assetId, $0.observationId, $0.longitude, $0.latitude, $0.polylineWgs84, $0.uncertaintyM]
           }
         ),
       ]

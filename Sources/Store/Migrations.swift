@@ -20,6 +20,9 @@ enum Migrations {
     migrator.registerMigration("v11 asset gps sigma") { db in
       try db.execute(sql: assetGPSSigma)
     }
+    migrator.registerMigration("v12 registered placements") { db in
+      try db.execute(sql: registeredPlacement)
+    }
     return migrator
   }
 
@@ -81,6 +84,9 @@ enum Migrations {
     }
     migrator.registerMigration("central v9 asset gps sigma") { db in
       try db.execute(sql: assetGPSSigma)
+    }
+    migrator.registerMigration("central v10 registered placements") { db in
+      try db.execute(sql: registeredPlacement)
     }
     return migrator
   }
@@ -677,6 +683,20 @@ enum Migrations {
   /// tunnel, with RTK): ingest's default for them. Synced with the asset (PostgreSQL: 0006).
   private static let assetGPSSigma = """
     ALTER TABLE asset ADD COLUMN gps_sigma_m REAL;
+    """
+
+  /// Where tracking placed observations whose photos have no GPS, through their registrations
+  /// (derived with the asset's tracks, as track_growth is; read by the map).
+  private static let registeredPlacement = """
+    CREATE TABLE registered_placement (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      observation_id TEXT NOT NULL,
+      longitude REAL NOT NULL,
+      latitude REAL NOT NULL,
+      polyline_wgs84 TEXT NOT NULL,
+      uncertainty_m REAL NOT NULL,
+      PRIMARY KEY (asset_id, observation_id)
+    ) WITHOUT ROWID;
     """
 
   /// How each capture aligns with photos of earlier cycles: derived on the device that

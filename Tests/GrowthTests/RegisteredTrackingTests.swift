@@ -32,6 +32,7 @@ import Testing
 
   struct Observation: Decodable {
     var id: String
+    var capture_id: String
     var photo: String
     var length_mm: Double?
     var latitude: Double?
@@ -97,6 +98,13 @@ import Testing
     /// residual, or where (more than 5 cm from the report's position); and how many there are.
     var mapDisagreements: [String] = []
     var mapTracks = 0
+    /// The crack features of the export, and those of photos without GPS that are not drawn
+    /// through their registration frame within 5 cm of their track's reported position.
+    var observations = 0
+    var mapCracks = 0
+    var unplacedCracks: [String] = []
+    /// Track features of the export's view of each cycle, by cycle.
+    var tracksByCycle: [String: Int] = [:]
   }
 
   struct Map: Decodable {
@@ -131,6 +139,8 @@ import Testing
         var track_id: String?
         var matched_by: String?
         var registration_residual_mm: Double?
+        var capture_id: String?
+        var georef_method: String?
       }
       var geometry: Geometry
       var properties: Properties
@@ -279,6 +289,37 @@ import Testing
         disagreements.append("\(id): \(feature.properties.matched_by ?? "nil"), \(offset) m from the report")
       }
     }
+    // Every crack is on the map, those of photos without GPS where their registrations place
+    // them; and each cycle's view has the tracks seen in it.
+    let cracks = try JSONDecoder().decode(
+      Map.self,
+      from: Data(try crackmon(["export", "geojson", "--asset", "bern", "--what", "cracks"]).utf8))
+    let withoutGPS = Set(
+      observations.filter { o in
+        truth.photos[o.photo.split(separator: "/").suffix(2).joined(separator: "/")]?.written_east_m == nil
+      }.map(\.capture_id))
+    var unplaced: [String] = []
+    for feature in cracks.features where withoutGPS.contains(feature.properties.capture_id ?? "") {
+      let points = feature.geometry.coordinates.points
+      let lon = points.reduce(0) { $0 + $1[0] } / Double(points.count)
+      let lat = points.reduce(0) { $0 + $1[1] } / Double(points.count)
+      let track = feature.properties.track_id.flatMap { reported[$0] }
+      let offset = hypot(
+        (lat - (track?.latitude ?? 0)) * .pi / 180 * earth,
+        (lon - (track?.longitude ?? 0)) * .pi / 180 * earth * cos(origin.lat * .pi / 180))
+      if feature.properties.georef_method != "footprint" || offset > 0.05 {
+        unplaced.append("\(feature.properties.track_id ?? "untracked"): \(offset) m from its track")
+      }
+    }
+    var tracksByCycle: [String: Int] = [:]
+    for year in years {
+      tracksByCycle[year] =
+        try JSONDecoder().decode(
+          Map.self,
+          from: Data(
+            try crackmon(["export", "geojson", "--asset", "bern", "--what", "tracks", "--cycle", year]).utf8)
+        ).features.count
+    }
     let html = directory.appendingPathComponent(register ? "registered.html" : "gps.html")
     _ = try crackmon(["report", "growth", "--asset", "bern", "--out", html.path])
     let page = try String(contentsOf: html, encoding: .utf8)
@@ -288,7 +329,9 @@ import Testing
       worstCycleLengthGrowthError: worstCycle, worstLengthGrowthError: worst, tipLengthPairs: tipLengthPairs,
       worstTipError: worstTip, worstStillTip: worstStill, tipPairs: tipPairs,
       worstWidthGrowthError: worstWidth, widthPairs: widthPairs, piecedPoints: pieced,
-      worstPiecedLengthError: worstPieced, mapDisagreements: disagreements, mapTracks: map.features.count)
+      worstPiecedLengthError: worstPieced, mapDisagreements: disagreements, mapTracks: map.features.count,
+      observations: observations.count, mapCracks: cracks.features.count, unplacedCracks: unplaced,
+      tracksByCycle: tracksByCycle)
   }
 
   @Test(
@@ -409,5 +452,11 @@ import Testing
     #expect(registered.mapTracks == registered.tracks)
     #expect(registered.mapDisagreements.isEmpty, "\(registered.mapDisagreements)")
     #expect(registered.worstPiecedLengthError <= 0.05)
+    // Every crack is on the map, those of the photos without GPS through their registrations,
+    // beside the rest of their track; and each cycle's view shows every crack seen in it.
+    #expect(registered.mapCracks == registered.observations)
+    #expect(registered.unplacedCracks.isEmpty, "\(registered.unplacedCracks)")
+    #expect(
+      registered.tracksByCycle.values.allSatisfy { $0 == truth.cracks.count }, "\(registered.tracksByCycle)")
   }
 }
