@@ -91,7 +91,7 @@ let package = Package(
     .target(
       name: "Growth",
       dependencies: [
-        "Georeference", "Observations", "Registration", "Store",
+        "CrackGeometry", "Georeference", "Observations", "Registration", "Store",
         .product(name: "HeapModule", package: "swift-collections"),
       ]),
     // Growth report as JSON, CSV and self-contained HTML.

@@ -53,7 +53,7 @@ func traceSkeleton(_ skeleton: Mask) -> [[Point]] {
 
 /// Ramer–Douglas–Peucker simplification: drops points closer than `epsilon` to the
 /// line through their neighbours.
-func simplify(_ points: [Point], epsilon: Double) -> [Point] {
+public func simplify(_ points: [Point], epsilon: Double) -> [Point] {
   guard points.count > 2 else { return points }
   var keep = [Bool](repeating: false, count: points.count)
   keep[0] = true

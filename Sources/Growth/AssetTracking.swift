@@ -199,7 +199,8 @@ public struct AssetTracking {
       // placed in one registration frame.
       for k in points.indices.dropFirst() {
         guard let frame = seen[k].frame, seen[k - 1].frame == frame else { continue }
-        points[k].tips = TipGrowth.tips(of: seen[k].branches, since: seen[k - 1].branches)
+        points[k].tips = TipGrowth.tips(
+          of: seen[k].branches, since: seen[k - 1].branches, widthM: (points[k].meanWidthMm ?? 0) / 1000)
         points[k].lengthGrowthMm = points[k].tips.map(TipGrowth.lengthGrowthMm)
         let (now, before) = (cyclesSeen[k].value, cyclesSeen[k - 1].value)
         let residual = (now + before).compactMap { placed[rows[$0].id]?.residualM }.max() ?? 0
