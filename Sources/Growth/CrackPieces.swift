@@ -75,9 +75,14 @@ enum CrackPieces {
       return lo <= hi ? lo...hi : 0...0
     }
 
+    /// How far two stretches overlap, in their units; 0 where they do not.
+    static func overlap(_ a: ClosedRange<Double>, _ b: ClosedRange<Double>) -> Double {
+      max(0, min(a.upperBound, b.upperBound) - max(a.lowerBound, b.lowerBound))
+    }
+
     /// How much of the shorter of two stretches the other covers, as a share of it.
     static func overlapShare(_ a: ClosedRange<Double>, _ b: ClosedRange<Double>) -> Double {
-      let overlap = min(a.upperBound, b.upperBound) - max(a.lowerBound, b.lowerBound)
+      let overlap = overlap(a, b)
       guard overlap > 0 else { return 0 }
       let shorter = min(a.upperBound - a.lowerBound, b.upperBound - b.lowerBound)
       return shorter > 0 ? min(1, overlap / shorter) : 1

@@ -134,8 +134,16 @@ public struct CrackTracker: Sendable {
   /// (1 sigma, metres): with metres of GPS error, any crack near a track would lie along it.
   public var maxPieceSigmaM = 0.05
   /// How much of the shorter of two pieces may overlap the other along the crack: two cracks
-  /// side by side overlap all along, the pieces of a broken one hardly at all.
+  /// side by side overlap all along, the pieces of a broken one hardly at all...
   public var maxPieceOverlap = 0.2
+  /// ...or, however short the piece, this much (metres): a wide crack's skeleton may hook
+  /// past where the next piece begins (seed 2043: a 4 mm piece of a 0.4 mm wide crack
+  /// overlapped its other piece by 0.9 mm, and stayed a track of its own).
+  public var maxPieceOverlapM = 0.001
+  /// An observation smaller than this share of a track's latest (by their reach from their
+  /// centres), placed no more precisely than `maxPieceSigmaM`, is not matched to it (seed
+  /// 2043: a 2.4 mm speck took the track of a 63 mm crack 12 m away, by GPS).
+  public var minFragmentShare = 1.0 / 3
 
   public init() {}
 
@@ -307,7 +315,9 @@ public struct CrackTracker: Sendable {
       // pieces' tracks (seen in the same cycle as the one it is on, beside it) join it.
       var pieceTracks: [Pair] = []
       for (i, o) in free.enumerated() {
-        guard matchedTrack[i].map({ pieces[$0] == nil }) ?? true else { continue }
+        // Left over, matched, or alone on its track as a piece (a whole crack that lies along a
+        // piece seen before is taken as that piece's "piece" above): not one of several.
+        guard matchedTrack[i].map({ pieces[$0].map { $0 == [o] } ?? true }) ?? true else { continue }
         for pair in candidates[i] where !taken[pair.track] {
           if let cost = pieceCost(latestNow[pair.track], of: o, centrelines, placements) {
             pieceTracks.append(Pair(cost: cost, track: pair.track, obs: i))
@@ -449,9 +459,12 @@ public struct CrackTracker: Sendable {
   /// (indices into `observations`), or nil when they cannot be the same crack.
   /// The grid has already dropped pairs whose positions are too far apart for any centreline.
   func cost(_ last: Int, _ o: Int, _ centrelines: [Centreline], _ placements: [Placement]) -> Double? {
-    cost(placements[last], placements[o]) { gate in
-      centrelines[last].hausdorff(centrelines[o], limit: gate)
-    }
+    let (a, b) = (placements[last], placements[o])
+    // A fragment a few times smaller than the crack, placed no better than by GPS, is not
+    // that crack seen again (a crack does not heal): it could be any speck within metres.
+    // Placed precisely, it may be a piece of it (`pieceCost`).
+    if b.reach < minFragmentShare * a.reach, sigma(a, b) > maxPieceSigmaM { return nil }
+    return cost(a, b) { gate in centrelines[last].hausdorff(centrelines[o], limit: gate) }
   }
 
   /// The cost of taking observation `o` as a piece of the track whose previous shape is
@@ -464,17 +477,24 @@ public struct CrackTracker: Sendable {
     guard a.hasCentreline, b.hasCentreline, a.hasPosition, b.hasPosition, sigma(a, b) <= maxPieceSigmaM else {
       return nil
     }
-    return cost(a, b) { gate in centrelines[o].directed(to: centrelines[previous], limit: gate) }
+    // No bearing test: a piece of a meandering crack may point 30° off the whole, and lying
+    // along it within a few centimetres is the stronger test.
+    return cost(a, b, bearing: false) { gate in
+      centrelines[o].directed(to: centrelines[previous], limit: gate)
+    }
   }
 
   /// Whether observation `o` lies beside the observations `now` (overlapping none of them by
-  /// more than `maxPieceOverlap` along the previous shape's main direction).
+  /// more than `maxPieceOverlap` of the shorter, or `maxPieceOverlapM`, along the previous
+  /// shape's main direction).
   func isBeside(_ o: Int, _ now: [Int], along previous: Int, _ centrelines: [Centreline]) -> Bool {
     guard !now.isEmpty else { return true }
     let axis = CrackPieces.Axis(centrelines[previous].points)
     let stretch = axis.extent(centrelines[o].points)
     return now.allSatisfy {
-      CrackPieces.Axis.overlapShare(stretch, axis.extent(centrelines[$0].points)) <= maxPieceOverlap
+      let other = axis.extent(centrelines[$0].points)
+      return CrackPieces.Axis.overlapShare(stretch, other) <= maxPieceOverlap
+        || CrackPieces.Axis.overlap(stretch, other) <= maxPieceOverlapM
     }
   }
 
@@ -483,7 +503,8 @@ public struct CrackTracker: Sendable {
   /// distance is at least the distance between positions less both reaches.
   func lowerBound(_ last: Int, _ o: Int, _ placements: [Placement]) -> Double? {
     let (a, b) = (placements[last], placements[o])
-    return cost(a, b) { _ in
+    // Without the bearing test: also a bound on a piece's cost.
+    return cost(a, b, bearing: false) { _ in
       // A nanometre of slack, so that rounding never lifts the bound above the exact cost.
       let (de, dn) = (a.easting - b.easting, a.northing - b.northing)
       return max(0, (de * de + dn * dn).squareRoot() - a.reach - b.reach - 1e-9)
@@ -491,7 +512,9 @@ public struct CrackTracker: Sendable {
   }
 
   /// The cost, given how to measure the distance between the two centrelines (called with the gate).
-  private func cost(_ a: Placement, _ b: Placement, centrelineDistance: (Double) -> Double) -> Double? {
+  private func cost(
+    _ a: Placement, _ b: Placement, bearing: Bool = true, centrelineDistance: (Double) -> Double
+  ) -> Double? {
     guard a.hasPosition, b.hasPosition else { return nil }
     let sigma = sigma(a, b)
     let gate = gateSigmas * sigma
@@ -500,7 +523,7 @@ public struct CrackTracker: Sendable {
       ? centrelineDistance(gate) : hypot(a.easting - b.easting, a.northing - b.northing)
     guard distance <= gate else { return nil }
     var angle = 0.0
-    if !a.bearing.isNaN, !b.bearing.isNaN {
+    if bearing, !a.bearing.isNaN, !b.bearing.isNaN {
       let d = abs(a.bearing - b.bearing).truncatingRemainder(dividingBy: 180)
       angle = min(d, 180 - d)
       guard angle <= maxBearingDifference else { return nil }

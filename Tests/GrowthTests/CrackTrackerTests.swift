@@ -167,6 +167,38 @@ import Testing
     #expect(looseResult["p1a"]!.trackId != looseResult["p1b"]!.trackId)
   }
 
+  /// A piece whose own direction is 40 degrees off the whole crack's (the crack curls at that
+  /// end, or meanders over the piece's length) is still a piece of it once the crack is seen
+  /// whole: lying along it is the test, not pointing the same way.
+  @Test func aPieceThatPointsAwayFromTheWholeIsStillAPiece() {
+    let precise = 0.005
+    var curled = stretch("p1b", cycle: 0, from: 0.28, to: 0.40, uncertainty: precise)
+    curled.bearingDeg = 100
+    let observations = [
+      stretch("p1a", cycle: 0, from: 0, to: 0.20, uncertainty: precise), curled,
+      stretch("w2", cycle: 1, from: 0, to: 0.41, uncertainty: precise),
+    ]
+    let members = CrackTracker().track(observations, cycles: 2).members
+    #expect(Set(["p1a", "p1b", "w2"].map { members[$0]!.trackId }).count == 1, "\(members)")
+  }
+
+  /// A 4 mm piece at a crack's end that overlaps the rest by a millimetre (a wide crack's
+  /// skeleton hooks past where the next piece begins) is still a piece of it; and a speck
+  /// two metres away, placed only by GPS, does not take the crack's track: a crack does not
+  /// heal to a speck, and by GPS a speck could be anything within metres.
+  @Test func aShortPieceOverlappingByAMillimetreJoinsAndAFarSpeckDoesNot() {
+    let precise = 0.005
+    let observations = [
+      stretch("p1a", cycle: 0, from: 0, to: 0.050, uncertainty: precise),
+      stretch("p1b", cycle: 0, from: 0.04905, to: 0.05305, uncertainty: precise),
+      stretch("w2", cycle: 1, from: 0, to: 0.056, uncertainty: precise),
+      stretch("s3", cycle: 2, from: 2.0, to: 2.002, uncertainty: 3),
+    ]
+    let members = CrackTracker().track(observations, cycles: 3).members
+    #expect(Set(["p1a", "p1b", "w2"].map { members[$0]!.trackId }).count == 1, "\(members)")
+    #expect(members["s3"]!.trackId != members["w2"]!.trackId)
+  }
+
   /// A crack's main direction where the asset's CRS puts it: 55 mm long at 80 degrees, at a
   /// UTM easting and northing. Sums of squares about zero lost the digits it needs there.
   @Test func aCracksAxisHoldsFarFromTheCRSOrigin() {
