@@ -32,8 +32,8 @@ struct AssetCommand: ParsableCommand {
     @Option(
       name: .customLong("gps-sigma-m"),
       help: ArgumentHelp(
-        "1-sigma GPS error per horizontal axis of photos of this asset, where it is not open sky's "
-          + "\(Int(CaptureRecord.defaultGPSSigmaM)) m (under a deck: 5 or more; RTK: 0.05). "
+        "1-sigma GPS error per horizontal axis of this asset's photos (default "
+          + "\(Int(CaptureRecord.defaultGPSSigmaM)) m; more under a deck or in a tunnel; RTK: 0.05). "
           + "Ingest assumes it unless given --gps-sigma-m.", valueName: "metres"))
     var gpsSigma: Double?
     @OptionGroup var storeOptions: StoreOptions

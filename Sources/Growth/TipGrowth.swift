@@ -44,15 +44,16 @@ public struct TipGrowth: Sendable, Equatable, Codable {
       distance(tips.0, before.1) + distance(tips.1, before.0) < distance(tips.0, before.0)
       + distance(tips.1, before.1)
     let pairs = [(tips.0, crossed ? before.1 : before.0), (tips.1, crossed ? before.0 : before.1)]
+    let (along, alongBefore) = (smoothed(current, widthM / 2), smoothed(previous, widthM / 2))
     return pairs.map { tip, previousTip in
-      // Along the crack only: beyond the previous tip, the length of its own branch from the
-      // tip back to there (a crack bends as it grows); short of it, the length of the previous
-      // branch from its tip to where this one stops. Two photos place a tip that did not move
-      // a pixel or so apart across the crack too; as a distance that would only ever add.
+      // Along the crack only: beyond the previous tip, the crack's length from the tip back to
+      // there (a crack bends as it grows); short of it, the previous crack's length from its
+      // tip to where this one stops. Two photos place a tip that did not move a pixel or so
+      // apart across the crack too; as a distance that would only ever add.
       let moved: Double
-      if let grown = arcLength(from: tip, to: previousTip, in: smoothed(current, widthM / 2)), grown > 0 {
+      if let grown = arcLength(from: tip, to: previousTip, in: along), grown > 0 {
         moved = grown
-      } else if let short = arcLength(from: previousTip, to: tip, in: smoothed(previous, widthM / 2)) {
+      } else if let short = arcLength(from: previousTip, to: tip, in: alongBefore) {
         moved = -short
       } else {
         // A crack traced as a loop has no branch ending there: the distance from the previous
@@ -85,15 +86,18 @@ public struct TipGrowth: Sendable, Equatable, Codable {
     from tip: (Double, Double), to target: (Double, Double), in branches: [[(Double, Double)]]
   ) -> Double? {
     let lines = branches.filter { $0.count > 1 }
+    guard lines.contains(where: { Key($0.first!) == Key(tip) || Key($0.last!) == Key(tip) }) else {
+      return nil
+    }
+    let lengths = lines.map { line in zip(line, line.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) } }
     // The shortest way from the tip to each branch end: a few dozen ends, so relaxed until
     // nothing changes.
     var way: [Key: Double] = [Key(tip): 0]
     var changed = true
     while changed {
       changed = false
-      for line in lines {
+      for (line, length) in zip(lines, lengths) {
         let (a, b) = (Key(line.first!), Key(line.last!))
-        let length = zip(line, line.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) }
         if let wa = way[a], wa + length < way[b] ?? .infinity {
           way[b] = wa + length
           changed = true
@@ -103,9 +107,6 @@ public struct TipGrowth: Sendable, Equatable, Codable {
           changed = true
         }
       }
-    }
-    guard lines.contains(where: { Key($0.first!) == Key(tip) || Key($0.last!) == Key(tip) }) else {
-      return nil
     }
     var best = (distance: Double.infinity, arc: 0.0)
     for line in lines {
