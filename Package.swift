@@ -46,8 +46,9 @@ let package = Package(
         .linkedLibrary("opencv_calib3d"),
       ]),
 
-    // Image containers and codecs (JPEG, PNG, HEIF): bytes <-> pixels, and HEIF metadata blocks.
-    .target(name: "Imaging", dependencies: ["CHeif", "CTurboJPEG", "CPNG"]),
+    // Image containers and codecs (JPEG, PNG, HEIF): bytes <-> pixels, and HEIF metadata blocks;
+    // resizing (OpenCV).
+    .target(name: "Imaging", dependencies: ["CHeif", "CTurboJPEG", "CPNG", "COpenCV"]),
 
     .target(
       name: "CaptureMetadata",

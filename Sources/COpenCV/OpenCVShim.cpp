@@ -1,4 +1,5 @@
-// OpenCV behind crackmon's C API: SIFT, ratio-test matching, USAC homography, warping.
+// OpenCV behind crackmon's C API: SIFT, ratio-test matching, USAC homography, warping,
+// resizing.
 #include "opencv_shim.h"
 
 #include <opencv2/calib3d.hpp>
@@ -137,6 +138,25 @@ extern "C" int crackmon_warp_perspective(
     cv::warpPerspective(
       source, destination, cv::Mat(centre), destination.size(), cv::INTER_LINEAR,
       cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    return 0;
+  } catch (const std::exception &e) {
+    report(e, error, error_size);
+    return -1;
+  }
+}
+
+extern "C" int crackmon_resize(
+  const void *src, int width, int height, int channels, int float_pixels, void *dst, int dst_width,
+  int dst_height, int method, char *error, size_t error_size) {
+  try {
+    int type = CV_MAKETYPE(float_pixels ? CV_32F : CV_8U, channels);
+    cv::Mat source(height, width, type, const_cast<void *>(src));
+    cv::Mat destination(dst_height, dst_width, type, dst);
+    int interpolation = method == crackmon_resize_area      ? cv::INTER_AREA
+                        : method == crackmon_resize_cubic   ? cv::INTER_CUBIC
+                        : method == crackmon_resize_nearest ? cv::INTER_NEAREST
+                                                            : cv::INTER_LINEAR;
+    cv::resize(source, destination, destination.size(), 0, 0, interpolation);
     return 0;
   } catch (const std::exception &e) {
     report(e, error, error_size);

@@ -1,16 +1,9 @@
 import COpenCV
 import Imaging
 
-/// OpenCV failed inside a call (out of memory, an image it could not take).
-public struct OpenCVError: Error, Sendable, CustomStringConvertible {
-  public var call: String
-  public var message: String
-  public var description: String { "OpenCV \(call) failed: \(message)" }
-}
-
 /// SIFT keypoints and descriptors of one photo: what registration compares. Computed
-/// once per photo and matched against any number of others. This file is the one place
-/// crackmon calls OpenCV.
+/// once per photo and matched against any number of others. This file and Imaging's
+/// `Resampling` are where crackmon calls OpenCV.
 public final class SurfaceFeatures: @unchecked Sendable {
   // Immutable after init; OpenCV only reads it while matching.
   private let handle: OpaquePointer

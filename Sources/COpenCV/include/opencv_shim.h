@@ -59,6 +59,22 @@ int crackmon_warp_perspective(
   const uint8_t *src, int width, int height, int channels, const double *h, uint8_t *dst,
   int dst_width, int dst_height, char *error, size_t error_size);
 
+/// How crackmon_resize fills the new pixels: area averaging (shrinking), bilinear, bicubic,
+/// nearest neighbour.
+enum {
+  crackmon_resize_area = 0,
+  crackmon_resize_linear = 1,
+  crackmon_resize_cubic = 2,
+  crackmon_resize_nearest = 3
+};
+
+/// Resizes an image of 8-bit (`float_pixels` 0) or 32-bit float (1) samples, `channels`
+/// (1 or 3) interleaved per pixel, row-major, into `dst` of the given size. Pixel
+/// centres map to pixel centres, as OpenCV's resize does.
+int crackmon_resize(
+  const void *src, int width, int height, int channels, int float_pixels, void *dst, int dst_width,
+  int dst_height, int method, char *error, size_t error_size);
+
 #ifdef __cplusplus
 }
 #endif
