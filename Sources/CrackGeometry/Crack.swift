@@ -57,6 +57,14 @@ public struct CrackExtractor: Sendable {
     self.minimumLengthPx = minimumLengthPx
   }
 
+  /// This extractor for a probability map the net made from the photo shrunk by `factor`:
+  /// a speck is judged by the pixels the net saw, so the shortest crack grows with it.
+  public func shrunk(by factor: Double) -> CrackExtractor {
+    var copy = self
+    copy.minimumLengthPx *= max(1, factor)
+    return copy
+  }
+
   /// `grey`, the photo's grey levels, when given, measures widths from them
   /// (`PhotometricWidth`) rather than from the mask's edge.
   public func cracks(in probability: ProbabilityMap, grey: GreyImage? = nil) -> [Crack] {

@@ -11,11 +11,14 @@ struct EvalCommand: ParsableCommand {
       precision, recall and F1 at the model's threshold, with the tolerance and at exact pixels; \
       the best single threshold for the whole set (ODS) and per image (OIS); and crack-class IoU. \
       Predictions are not thinned. Also the centreline IoU with 4 px tolerance (OmniCrack30k's \
-      clIoU) of the cracks crackmon measures, and, for images with an empty mask and photos given \
+      clIoU) of the cracks crackmon measures; the crack length found near the labels over the \
+      labelled length (with --upscale K, each labelled image and its mask enlarged K times first: \
+      the same cracks with more pixels); and, for images with an empty mask and photos given \
       with --crack-free, the share with any crack measured, cracks per image and false crack \
       length per megapixel. JSON keys: images, tolerance_px, threshold, precision, recall, f1, \
       f1_exact, iou, ods_f1, ods_threshold, ois_f1, centreline_iou, centreline_tolerance_px, \
-      crack_free_images, crack_free_share_with_cracks, false_cracks_per_crack_free_image, \
+      length_found, length_tolerance_px, cracks_per_labelled_image (absent, like centreline_iou, \
+      without a labelled crack), crack_free_images, crack_free_share_with_cracks, false_cracks_per_crack_free_image, \
       false_length_px_per_megapixel (the last three absent without crack-free images), and with \
       --scene-check scene_flagged_labelled and scene_flagged_crack_free: the images the scene \
       check flags, which then count as having no crack found, as segment and ingest treat them.
@@ -43,11 +46,17 @@ struct EvalCommand: ParsableCommand {
   var only: String?
   @Option(help: "Tolerance in pixels for the tolerance-based scores.")
   var tolerance: Double = 2
+  @Option(
+    help: ArgumentHelp(
+      "Enlarge each labelled image (bicubic) and its mask this many times before scoring: do cracks keep their length with more pixels?",
+      valueName: "K"))
+  var upscale: Int = 1
   @OptionGroup var model: ModelOptions
   @OptionGroup var output: FormatOption
 
   func validate() throws {
     guard tolerance >= 0 else { throw ValidationError("--tolerance must be 0 or more pixels") }
+    guard (1...8).contains(upscale) else { throw ValidationError("--upscale \(upscale) must be 1 to 8") }
     guard (images == nil) == (masks == nil) else {
       throw ValidationError("--images and --masks go together: each image is scored against its mask")
     }
@@ -68,6 +77,7 @@ struct EvalCommand: ParsableCommand {
       stems: stems, crackFree: crackFree.map(URL.init(fileURLWithPath:)),
       segmenter: try model.segmenter(segmentationModel),
       sceneCheck: sceneCheck ? try SceneCheck(model: SceneCheck.bundledModel()) : nil, tolerance: tolerance,
+      upscale: upscale,
       skipped: { path, error in
         skipped += 1
         printError("skipped \(path): \(error)")
@@ -98,6 +108,15 @@ struct EvalCommand: ParsableCommand {
           String(
             format: "clIoU          %.4f   (centrelines, %.0f px tolerance)", iou,
             report.centrelineTolerancePx))
+      }
+      if let found = report.lengthFound {
+        print(
+          String(
+            format: "length found   %.4f   (of the labelled length, %.0f px tolerance%@)", found,
+            report.lengthTolerancePx, upscale > 1 ? ", images enlarged \(upscale)x" : ""))
+      }
+      if let cracks = report.cracksPerLabelledImage {
+        print(String(format: "cracks         %.2f per labelled image", cracks))
       }
       if let share = report.crackFreeShareWithCracks, let perImage = report.falseCracksPerCrackFreeImage,
         let length = report.falseLengthPxPerMegapixel

@@ -16,6 +16,13 @@ struct ModelOptions: ParsableArguments {
       valueName: "probability"))
   var screenThreshold: Float?
 
+  @Flag(
+    name: .customLong("native-scale"),
+    help:
+      "Run the crack model on the photo's own pixels, even where its detail is coarser than they are (by default such a photo is shrunk until its detail is as fine as the model learnt from)."
+  )
+  var nativeScale = false
+
   func validate() throws {
     if let screenThreshold, !(0...1).contains(screenThreshold) {
       throw ValidationError("--screen \(screenThreshold) must be a probability between 0 and 1")
@@ -27,7 +34,7 @@ struct ModelOptions: ParsableArguments {
   }
 
   func segmenter(_ model: SegmentationModel) throws -> Segmenter {
-    try Segmenter(model: model, screenThreshold: screenThreshold)
+    try Segmenter(model: model, screenThreshold: screenThreshold, scaleToDetail: !nativeScale)
   }
 
   /// The chosen model's whole photo -> cracks stage, behind the scene check unless

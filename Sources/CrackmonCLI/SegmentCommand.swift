@@ -19,7 +19,10 @@ struct SegmentCommand: ParsableCommand {
       A scene check runs first: a photo that is not a close view of a concrete or masonry \
       surface (a landscape, a person, a room), or one taken too far away for cracks (coarser \
       than 5 mm per pixel), is flagged with its reason and no cracks are measured on it, \
-      unless --any-scene.
+      unless --any-scene. A photo whose detail is coarser than its pixels (enlarged, a soft \
+      lens, a high-resolution sensor) is shown to the model shrunk until its detail is as fine \
+      as in the photos it learnt from (model_shrink in the JSON; --native-scale turns this off); \
+      cracks are still measured at the photo's own pixels.
       """)
 
   @Argument(help: "Photo files.")
@@ -72,10 +75,10 @@ struct SegmentCommand: ParsableCommand {
         let found = try finder.find(
           in: data, path: path, orientation: metadata?.orientation,
           millimetresPerPixel: gsd?.millimetresPerPixel)
-        let (image, probability) = (found.image, found.probability)
+        let image = found.image
         let result = PhotoCracks(
           path: path, image: image, gsd: gsd, cracks: found.cracks, model: segmentationModel,
-          scene: found.scene)
+          scene: found.scene, modelShrink: found.shrink)
         switch output.format {
         case .json: print(String(decoding: try jsonEncoder(pretty: false).encode(result), as: UTF8.self))
         case .text: result.printText()
@@ -84,7 +87,7 @@ struct SegmentCommand: ParsableCommand {
         // A photo the scene check flagged has none.
         let cracks =
           (mask != nil || overlay != nil)
-          ? probability.map(finder.extractor.mask)
+          ? found.mask(finder.extractor)
             ?? Mask(width: image.width, height: image.height, repeating: false) : nil
         if let mask, let cracks { try write(maskImage(cracks), to: mask) }
         if let overlay, let cracks { try write(overlayImage(image, cracks), to: overlay) }
@@ -136,13 +139,17 @@ struct PhotoCracks: Encodable {
   var gsdNote: String?
   /// The scene check's answer (nil with --any-scene); a flagged photo has no cracks.
   var scene: SceneCheck.Verdict?
+  /// How many times the photo was shrunk for the crack model, its detail being coarser than
+  /// its pixels (1: its own pixels). Cracks are still measured at the photo's pixels.
+  var modelShrink: Double
   var cracks: [CrackOutput]
 
   init(
     path: String, image: RGBImage, gsd: GroundSampleDistance?, cracks: [Crack], model: SegmentationModel,
-    scene: SceneCheck.Verdict?
+    scene: SceneCheck.Verdict?, modelShrink: Double = 1
   ) {
     self.scene = scene
+    self.modelShrink = modelShrink
     self.path = path
     width = image.width
     height = image.height
@@ -186,7 +193,10 @@ struct PhotoCracks: Encodable {
       print("\(path): \(width)x\(height), flagged: \(reason); no cracks measured (--any-scene measures them)")
       return
     }
-    print("\(path): \(width)x\(height), \(cracks.count) cracks, \(scale)")
+    let shrunk =
+      modelShrink > 1
+      ? String(format: "; detail coarser than the pixels: the model saw it %.2fx smaller", modelShrink) : ""
+    print("\(path): \(width)x\(height), \(cracks.count) cracks, \(scale)\(shrunk)")
     for (i, c) in cracks.enumerated() {
       let mm =
         c.lengthMm.map {

@@ -30,6 +30,14 @@ public struct CrackFinder {
     public var cracks: [Crack]
     /// The scene check's answer; nil when it was not run.
     public var scene: SceneCheck.Verdict?
+    /// How many times the photo was shrunk for the crack model (`InferenceScale`); 1: its
+    /// own pixels.
+    public var shrink: Double = 1
+
+    /// The crack pixels, as the cracks were measured; nil for a flagged photo.
+    public func mask(_ extractor: CrackExtractor) -> Mask? {
+      probability.map(extractor.shrunk(by: shrink).mask)
+    }
   }
 
   /// The cracks of a photo already read into memory (`decoder.read`), turned upright by
@@ -43,10 +51,11 @@ public struct CrackFinder {
     if let scene, !scene.isUsable {
       return Found(image: image, probability: nil, cracks: [], scene: scene)
     }
-    let probability = try segmenter.probabilities(image)
+    let grey = image.grey
+    let (probability, shrink) = try segmenter.crackProbabilities(image, grey: grey.values)
     return Found(
-      image: image, probability: probability, cracks: extractor.cracks(in: probability, grey: image.grey),
-      scene: scene)
+      image: image, probability: probability,
+      cracks: extractor.shrunk(by: shrink).cracks(in: probability, grey: grey), scene: scene, shrink: shrink)
   }
 
   public func find(path: String, orientation: Int?, millimetresPerPixel: Double? = nil) throws -> Found {

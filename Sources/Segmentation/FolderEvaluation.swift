@@ -27,9 +27,13 @@ extension SegmentationMetrics {
   /// skipped and named in `skipped`, so a folder of assorted photos can be scored.
   /// With `sceneCheck`, every image goes through it first, as in `segment` and `ingest`: a
   /// flagged image counts as one with no crack found (a labelled one loses its recall).
+  /// `upscale` enlarges each labelled image (bicubic) and its mask (nearest) that many times
+  /// first, as a photo of the same cracks with more pixels; crack length is then found
+  /// within 2 px per enlargement of the labels, plus 2.
   public static func evaluate(
     images: URL?, masks: URL?, stems: Set<String>? = nil, crackFree: [URL] = [], segmenter: Segmenter,
-    sceneCheck: SceneCheck? = nil, tolerance: Double = 2, skipped: ((String, any Error) -> Void)? = nil,
+    sceneCheck: SceneCheck? = nil, tolerance: Double = 2, upscale: Int = 1,
+    skipped: ((String, any Error) -> Void)? = nil,
     progress: ((Int, Int) -> Void)? = nil
   ) throws -> Report {
     let fm = FileManager.default
@@ -49,7 +53,10 @@ extension SegmentationMetrics {
     }
     let decoder = ImageDecoder()
     let extractor = CrackExtractor(threshold: segmenter.model.threshold)
-    var metrics = SegmentationMetrics(threshold: segmenter.model.threshold, tolerance: tolerance)
+    precondition(upscale >= 1)
+    var metrics = SegmentationMetrics(
+      threshold: segmenter.model.threshold, tolerance: tolerance,
+      lengthTolerance: upscale == 1 ? SegmentationMetrics.centrelineTolerancePx : Double(2 * upscale + 2))
     let cleanPhotos = crackFree.flatMap(photos(under:))
     if imageFiles.isEmpty && cleanPhotos.isEmpty {
       throw EvaluationError.noImages((images ?? crackFree.first)?.path ?? "(no folder given)")
@@ -60,9 +67,9 @@ extension SegmentationMetrics {
       guard let maskName = maskFiles[stem(name)] else {
         throw EvaluationError.noMask(image: name, masks: masks.path)
       }
-      let image = try decoder.decode(images.appendingPathComponent(name))
+      var image = try decoder.decode(images.appendingPathComponent(name))
       let maskURL = masks.appendingPathComponent(maskName)
-      let truth = try Data(contentsOf: maskURL).withUnsafeBytes {
+      var truth = try Data(contentsOf: maskURL).withUnsafeBytes {
         try PNGCodec.decodeGray($0, maxPixels: decoder.maxPixels)
       }
       guard truth.width == image.width, truth.height == image.height else {
@@ -71,21 +78,29 @@ extension SegmentationMetrics {
           width: image.width,
           height: image.height)
       }
-      let probability = try metrics.probabilities(
+      if upscale > 1 {
+        let (w, h) = (image.width * upscale, image.height * upscale)
+        image = try image.resized(width: w, height: h, .cubic)
+        truth = GrayImage(
+          width: w, height: h,
+          pixels: try Resampling.nearest.resize(
+            truth.pixels, width: truth.width, height: truth.height, to: w, h))
+      }
+      let (probability, shrink) = try metrics.probabilities(
         image, segmenter: segmenter, sceneCheck: sceneCheck, labelled: true)
       let labels = Mask(width: truth.width, height: truth.height, values: truth.pixels.map { $0 > 127 })
       metrics.add(probability: probability, truth: labels)
-      metrics.add(
-        cracks: extractor.cracks(in: probability), measured: extractor.mask(probability), truth: labels)
+      let shrunk = extractor.shrunk(by: shrink)
+      metrics.add(cracks: shrunk.cracks(in: probability), measured: shrunk.mask(probability), truth: labels)
       progress?(i + 1, total)
     }
     for (i, url) in cleanPhotos.enumerated() {
       do {
         let image = try decoder.decode(url)
-        let probability = try metrics.probabilities(
+        let (probability, shrink) = try metrics.probabilities(
           image, segmenter: segmenter, sceneCheck: sceneCheck, labelled: false)
-        metrics.add(
-          cracks: extractor.cracks(in: probability), measured: extractor.mask(probability), truth: nil)
+        let shrunk = extractor.shrunk(by: shrink)
+        metrics.add(cracks: shrunk.cracks(in: probability), measured: shrunk.mask(probability), truth: nil)
       } catch {
         skipped?(url.path, error)
       }
@@ -94,16 +109,17 @@ extension SegmentationMetrics {
     return metrics.report
   }
 
-  /// The crack probabilities of an image, all zero where the scene check flags it.
+  /// The crack probabilities of an image as `segment` finds them (with the shrink the net
+  /// ran at), all zero where the scene check flags it.
   private mutating func probabilities(
     _ image: RGBImage, segmenter: Segmenter, sceneCheck: SceneCheck?, labelled: Bool
-  ) throws -> ProbabilityMap {
+  ) throws -> (ProbabilityMap, Double) {
     if let sceneCheck {
       let usable = try sceneCheck.assess(image).isUsable
       noteScene(flagged: !usable, labelled: labelled)
-      if !usable { return ProbabilityMap(width: image.width, height: image.height, repeating: 0) }
+      if !usable { return (ProbabilityMap(width: image.width, height: image.height, repeating: 0), 1) }
     }
-    return try segmenter.probabilities(image)
+    return try segmenter.crackProbabilities(image, grey: image.grey.values)
   }
 
   /// A file as given, or the photos under a folder (hidden entries skipped), sorted.

@@ -17,6 +17,11 @@ import CrackGeometry
 /// - Crack-free images (an empty mask, or a photo with none): the share with any crack
 ///   measured, cracks per image, and their length per megapixel. These are what an inspector
 ///   sees on a clean wall; pixel scores barely move when a few false cracks appear.
+/// - Length found: the length of the measured cracks' skeletons within `lengthTolerance` of
+///   a label, over the labels' skeleton length (8-neighbour steps, diagonals √2), summed over
+///   the labelled images. False cracks elsewhere do not make up for lost ones. With the same
+///   images enlarged, it says whether cracks keep their length at every resolution, and
+///   cracks per labelled image whether they stay whole.
 public struct SegmentationMetrics: Sendable {
   public static let centrelineTolerancePx = 4.0
 
@@ -24,6 +29,7 @@ public struct SegmentationMetrics: Sendable {
 
   public let threshold: Float
   public let tolerance: Double
+  public let lengthTolerance: Double
   private var atThreshold = Counts()
   private var exact = Counts()
   private var intersection = 0
@@ -31,6 +37,7 @@ public struct SegmentationMetrics: Sendable {
   private var perThreshold = [Counts](repeating: Counts(), count: thresholds.count)
   private var bestPerImage: [Double] = []
   private var centreline = (hits: 0, misses: 0, falseHits: 0)
+  private var length = (labelled: 0.0, found: 0.0, images: 0, cracks: 0)
   private var crackFree = (images: 0, withCracks: 0, cracks: 0, lengthPx: 0.0, pixels: 0)
   private var scene: (labelled: Int, crackFree: Int)?
 
@@ -69,9 +76,10 @@ public struct SegmentationMetrics: Sendable {
     }
   }
 
-  public init(threshold: Float, tolerance: Double = 2) {
+  public init(threshold: Float, tolerance: Double = 2, lengthTolerance: Double = centrelineTolerancePx) {
     self.threshold = threshold
     self.tolerance = tolerance
+    self.lengthTolerance = lengthTolerance
   }
 
   public var images: Int { bestPerImage.count }
@@ -123,6 +131,34 @@ public struct SegmentationMetrics: Sendable {
       }
       if found.values[i] && !labelledNear.values[i] { centreline.falseHits += 1 }
     }
+    let near =
+      lengthTolerance == Self.centrelineTolerancePx ? labelledNear : labelled.dilated(by: lengthTolerance)
+    var foundAtLabels = found
+    for i in foundAtLabels.values.indices where !near.values[i] { foundAtLabels.values[i] = false }
+    length.images += 1
+    length.cracks += cracks.count
+    length.labelled += Self.skeletonLength(labelled)
+    length.found += Self.skeletonLength(foundAtLabels)
+  }
+
+  /// A skeleton's length: its 8-neighbour links, diagonal ones √2 long.
+  static func skeletonLength(_ mask: Mask) -> Double {
+    var straight = 0
+    var diagonal = 0
+    let (w, h) = (mask.width, mask.height)
+    mask.values.withUnsafeBufferPointer { m in
+      for y in 0..<h {
+        for x in 0..<w where m[y * w + x] {
+          if x + 1 < w && m[y * w + x + 1] { straight += 1 }
+          if y + 1 < h {
+            if m[(y + 1) * w + x] { straight += 1 }
+            if x + 1 < w && m[(y + 1) * w + x + 1] { diagonal += 1 }
+            if x > 0 && m[(y + 1) * w + x - 1] { diagonal += 1 }
+          }
+        }
+      }
+    }
+    return Double(straight) + 2.0.squareRoot() * Double(diagonal)
   }
 
   public var report: Report {
@@ -136,6 +172,9 @@ public struct SegmentationMetrics: Sendable {
       odsF1: ods.isEmpty ? 0 : ods[best], odsThreshold: Double(Self.thresholds[best]),
       oisF1: bestPerImage.isEmpty ? 0 : bestPerImage.reduce(0, +) / Double(bestPerImage.count),
       centrelineIou: centrelineIoU, centrelineTolerancePx: Self.centrelineTolerancePx,
+      lengthFound: length.labelled > 0 ? length.found / length.labelled : nil,
+      lengthTolerancePx: lengthTolerance,
+      cracksPerLabelledImage: length.images > 0 ? Double(length.cracks) / Double(length.images) : nil,
       crackFreeImages: crackFree.images,
       crackFreeShareWithCracks: crackFree.images > 0
         ? Double(crackFree.withCracks) / Double(crackFree.images) : nil,
@@ -167,6 +206,11 @@ public struct SegmentationMetrics: Sendable {
     /// nil when no image had a labelled crack.
     public var centrelineIou: Double?
     public var centrelineTolerancePx: Double
+    /// Crack length found near the labels over the labelled length; nil with no labelled crack.
+    public var lengthFound: Double?
+    public var lengthTolerancePx: Double
+    /// Cracks measured per image with a labelled crack: a crack found in pieces counts each.
+    public var cracksPerLabelledImage: Double?
     /// Images with an empty mask, plus photos given as crack-free; the figures below are nil
     /// when there were none.
     public var crackFreeImages: Int

@@ -21,17 +21,22 @@ public final class Segmenter {
   public let tileSize: Int
   public let overlap: Int
   public let screenThreshold: Float?
+  /// Whether a photo whose detail is coarser than its pixels is shrunk for the net
+  /// (`InferenceScale`); false runs the net on the photo's own pixels, however soft.
+  public let scaleToDetail: Bool
   private let engine: any InferenceEngine
   private let screen: (any InferenceEngine)?
 
   public init(
-    model: SegmentationModel, tileSize: Int = 512, overlap: Int = 64, screenThreshold: Float? = nil
+    model: SegmentationModel, tileSize: Int = 512, overlap: Int = 64, screenThreshold: Float? = nil,
+    scaleToDetail: Bool = true
   ) throws(InferenceError) {
     precondition(tileSize % 32 == 0 && overlap < tileSize / 2)
     self.model = model
     self.tileSize = tileSize
     self.overlap = overlap
     self.screenThreshold = screenThreshold
+    self.scaleToDetail = scaleToDetail
     engine = try OneDNNEngine(graph: model.graph, tileHeight: tileSize, tileWidth: tileSize)
     guard engine.outputHeight == tileSize, engine.outputWidth == tileSize else {
       throw .unsupportedGraph(
@@ -47,6 +52,25 @@ public final class Segmenter {
   public private(set) var tilesRun = 0
   public private(set) var tilesSkipped = 0
 
+  /// A photo's crack probabilities at its own pixels, the net run on the photo shrunk to
+  /// where its detail is as fine as in training (`InferenceScale`, unless `scaleToDetail` is
+  /// off) and its answer enlarged back; `shrink` is the factor (1: the photo as it is).
+  public func crackProbabilities(_ image: RGBImage, grey: [UInt8]) throws -> (
+    map: ProbabilityMap, shrink: Double
+  ) {
+    let shrink =
+      scaleToDetail ? try InferenceScale.shrink(grey: grey, width: image.width, height: image.height) : 1
+    guard shrink > 1 else { return (try probabilities(image), 1) }
+    let (w, h) = (
+      Int((Double(image.width) / shrink).rounded()), Int((Double(image.height) / shrink).rounded())
+    )
+    let small = try probabilities(image.resized(width: w, height: h, .area))
+    let values = try Resampling.linear.resize(
+      small.values, width: w, height: h, to: image.width, image.height)
+    return (ProbabilityMap(width: image.width, height: image.height, values: values), shrink)
+  }
+
+  /// The net's crack probabilities at the photo's own pixels, however soft.
   public func probabilities(_ image: RGBImage) throws(InferenceError) -> ProbabilityMap {
     let xs = Self.tileStarts(length: image.width, tile: tileSize, overlap: overlap)
     let ys = Self.tileStarts(length: image.height, tile: tileSize, overlap: overlap)

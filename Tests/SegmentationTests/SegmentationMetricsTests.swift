@@ -59,4 +59,21 @@ struct SegmentationMetricsTests {
     #expect(abs(r.f1Exact - 2 * 0.5 / 1.5) < 1e-12)
     #expect(abs(r.iou - 0.5) < 1e-12)
   }
+
+  /// Length found: the measured skeleton near the labels over the labels' skeleton. A 20 px
+  /// diagonal label (19 diagonal links), its first half found on it and a false crack far
+  /// away, which does not count.
+  @Test func lengthFoundCountsOnlyWhatLiesAlongTheLabels() {
+    var truth = Mask(width: 30, height: 30, repeating: false)
+    var measured = Mask(width: 30, height: 30, repeating: false)
+    for i in 0..<20 { truth[i, i] = true }
+    for i in 0..<10 { measured[i, i] = true }
+    for x in 5..<25 { measured[x, 28] = true }
+    var metrics = SegmentationMetrics(threshold: 0.5)
+    metrics.add(cracks: [], measured: measured, truth: truth)
+    let r = metrics.report
+    #expect(abs((r.lengthFound ?? 0) - 9.0 / 19) < 1e-9, "\(r.lengthFound ?? -1)")
+    #expect(r.lengthTolerancePx == 4)
+    #expect(r.cracksPerLabelledImage == 0)
+  }
 }
