@@ -3,7 +3,8 @@
 # (read by the real-data regression tests) and prints the text.
 #
 # - report splits: UAV75 val (10 images) and CFD test 073-118 (46), 2 px tolerance and exact
-#   pixels, the model's own threshold, ODS/OIS over thresholds 0.05-0.95, clIoU at 4 px;
+#   pixels, the model's own threshold, ODS/OIS over thresholds 0.05-0.95, clIoU at 4 px,
+#   crack length found over labelled length; UAV75 val also enlarged 2x, 3x, 4x;
 # - unseen sources (no crackmon model trained on them): LMM ShadowCrack test, LMM AigleRN;
 # - crack-free: the EXIF corpus sources no net trained on (tools/train/data.py EXIF_TRAIN),
 #   none of them photos of concrete: the crack net alone, and behind the scene check;
@@ -17,6 +18,11 @@ heldout=()
 for source in exifr exiftool pillow sitemark-exifr thermal_parser; do heldout+=(--crack-free "$exif/$source"); done
 score() { "$crackmon" eval --format json ${SCREEN:+--screen $SCREEN} "$@" 2>/dev/null; }
 uav=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks)
+# Scale consistency: the same labelled photos enlarged 2x, 3x, 4x (bicubic): the same cracks
+# with more pixels, as a closer shot or a bigger sensor gives them.
+uav_x2=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks --upscale 2)
+uav_x3=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks --upscale 3)
+uav_x4=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks --upscale 4)
 cfd=$(score --images $data/cfd/images --masks $data/cfd/masks --only $data/cfd/splits/test_073-118.txt)
 if [ -z "${SCREEN:-}" ]; then
   shadow=$(score --images $data/lmm-shadowcrack/images --masks $data/lmm-shadowcrack/masks --only $data/lmm-shadowcrack/splits/test.txt)
@@ -36,12 +42,14 @@ if [ -z "${SCREEN:-}" ]; then
 else
   shadow=null aigle=null clean=null clean_scene=null uav_scene=null aigle_scene=null photos=/dev/null
 fi
-python3 - "$uav" "$cfd" "$shadow" "$aigle" "$clean" "$clean_scene" "$uav_scene" "$aigle_scene" "$photos" "${SCREEN:-}" <<'PY'
+python3 - "$uav" "$cfd" "$shadow" "$aigle" "$clean" "$clean_scene" "$uav_scene" "$aigle_scene" "$uav_x2" "$uav_x3" "$uav_x4" "$photos" "${SCREEN:-}" <<'PY'
 import json, sys
-uav, cfd, shadow, aigle, clean, clean_scene, uav_scene, aigle_scene = map(json.loads, sys.argv[1:9])
-photos = [json.loads(line) for line in open(sys.argv[9])]
-screen = sys.argv[10]
+uav, cfd, shadow, aigle, clean, clean_scene, uav_scene, aigle_scene, *uav_up = map(json.loads, sys.argv[1:12])
+photos = [json.loads(line) for line in open(sys.argv[12])]
+screen = sys.argv[13]
 figures = {"uav75_val": uav, "cfd_test": cfd}
+for k, r in zip((2, 3, 4), uav_up):
+    figures[f"uav75_val_x{k}"] = r
 if not screen:
     surfaces = uav_scene["images"] + aigle_scene["images"]
     figures.update({
@@ -70,5 +78,6 @@ for name, r in figures.items():
     else:
         print(f"{name:24s} images {r['images']:3d}  P {r['precision']:.3f} R {r['recall']:.3f} F1@{r['tolerance_px']:.0f}px {r['f1']:.3f}"
               f"  F1 exact {r['f1_exact']:.3f}  IoU {r['iou']:.3f}  ODS {r['ods_f1']:.3f}@{r['ods_threshold']:.2f}  OIS {r['ois_f1']:.3f}"
-              f"  clIoU@4px {r['centreline_iou']:.3f}" + (f"  (screen {screen})" if screen else ""))
+              f"  clIoU@4px {r['centreline_iou']:.3f}  length {r['length_found']:.3f}  cracks/image {r['cracks_per_labelled_image']:.1f}"
+              + (f"  (screen {screen})" if screen else ""))
 PY

@@ -20,7 +20,10 @@ threshold, with a skeleton at least MIN_LENGTH_PX long.
   `select` (UAV75 train, held out from training) is where scale handling is chosen; `uav75-val`
   is only reported.
 
-    python3 tools/train/field.py [--model M.onnx] [--scales auto|1] [--sets unseen,crackfree,scale]
+The model alone, on each photo's own pixels: crackmon's detail-matched inference
+(InferenceScale) is measured by `crackmon eval --upscale K` in evaluate.sh.
+
+    python3 tools/train/field.py [--model M.onnx] [--sets unseen,crackfree,scale]
 """
 import argparse
 import json
@@ -49,12 +52,11 @@ def length(skeleton):
 
 
 class Model:
-    def __init__(self, path, pyramid):
+    def __init__(self, path):
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count()
         self.session = ort.InferenceSession(str(path), options)
         self.threshold = float(self.session.get_modelmeta().custom_metadata_map.get("threshold", 0.6))
-        self.pyramid = pyramid
 
     def run(self, x):
         """Probability map of an H x W x 3 float image, whole (padded to multiples of 16)."""
@@ -65,10 +67,7 @@ class Model:
 
     def probability(self, rgb):
         x = np.asarray(rgb, np.float32) / 255
-        p = self.run(x)
-        if self.pyramid:
-            p = pyramid(self, rgb, p)
-        return p
+        return self.run(x)
 
     def cracks(self, p):
         """Label image of the cracks (0 = none) and their skeleton lengths."""
@@ -89,11 +88,6 @@ class Model:
                 out[box][regions[box] == k] = len(lengths) + 1
                 lengths.append(ln)
         return out, lengths
-
-
-def pyramid(model, rgb, p):
-    """Placeholder replaced by the chosen multi-scale rule (see --scales)."""
-    return p
 
 
 def cl_counts(found, truth, tolerance=4):
@@ -218,7 +212,7 @@ def main():
     parser.add_argument("--sets", default="unseen,crackfree,scale")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
-    model = Model(args.model, pyramid=False)
+    model = Model(args.model)
     figures = {"model": str(args.model)}
     sets = args.sets.split(",")
     if "scale" in sets:
