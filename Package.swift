@@ -164,7 +164,8 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(
-      name: "GrowthTests", dependencies: ["Growth", "Observations", "Imaging", "TestSupport", "crackmon"]),
+      name: "GrowthTests",
+      dependencies: ["Growth", "Observations", "Imaging", "Reports", "TestSupport", "crackmon"]),
     .testTarget(
       name: "MapExportTests",
       dependencies: ["Store", "TestSupport", "crackmon", .product(name: "GRDB", package: "GRDB.swift")]),

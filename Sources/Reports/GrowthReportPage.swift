@@ -28,7 +28,15 @@ public struct GrowthReportPage {
   }
 
   private func number(_ v: Double?, _ digits: Int = 2) -> String {
-    v.map { String(format: "%.\(digits)f", $0) } ?? "–"
+    v.map { Self.fixed($0, digits) } ?? "–"
+  }
+
+  /// `v` to `digits` decimals, with a sign when `signed`; a value that rounds to zero is
+  /// "0.00" (or "+0.00"), never "-0.00": a still crack has not shrunk.
+  static func fixed(_ v: Double, _ digits: Int, signed: Bool = false) -> String {
+    let scale = (0..<digits).reduce(1.0) { product, _ in product * 10 }
+    let rounded = (v * scale).rounded() / scale
+    return String(format: signed ? "%+.\(digits)f" : "%.\(digits)f", rounded == 0 ? 0 : rounded)
   }
 
   private func context() -> [String: Any] {
@@ -72,8 +80,9 @@ public struct GrowthReportPage {
       if let reason = track.noRateReason { row["noRate"] = reason }
       let tips = track.points.compactMap { point in
         point.tips.map { tips in
-          point.cycle + ": " + tips.map { String(format: "%+.1f", $0.extensionMm) }.joined(separator: " and ")
-            + String(format: ", %+.1f in length", TipGrowth.lengthGrowthMm(tips))
+          point.cycle + ": "
+            + tips.map { Self.fixed($0.extensionMm, 1, signed: true) }.joined(separator: " and ")
+            + ", \(Self.fixed(TipGrowth.lengthGrowthMm(tips), 1, signed: true)) in length"
         }
       }
       if !tips.isEmpty { row["tips"] = tips.joined(separator: "; ") }
@@ -86,10 +95,8 @@ public struct GrowthReportPage {
       if !broken.isEmpty { row["pieces"] = broken.joined(separator: "; ") }
       let widening = track.points.compactMap { point in
         point.widthGrowth.map {
-          point.cycle
-            + String(
-              format: ": %+.2f mm at the median point, %+.2f mm where most, %.0f mm along it", $0.medianMm,
-              $0.largestMm, $0.largestAt.alongMm)
+          point.cycle + ": \(Self.fixed($0.medianMm, 2, signed: true)) mm at the median point, "
+            + "\(Self.fixed($0.largestMm, 2, signed: true)) mm where most, \(Self.fixed($0.largestAt.alongMm, 0)) mm along it"
         }
       }
       if !widening.isEmpty { row["widening"] = widening.joined(separator: "; ") }
