@@ -23,6 +23,9 @@ public struct CaptureMetadata: Sendable, Equatable {
   public var focalLength: Double?
   /// 35 mm-equivalent focal length in millimetres.
   public var focalLength35mm: Double?
+  /// EXIF SubjectDistance in metres: where the camera focused. Nil when the camera wrote 0
+  /// (unknown) or infinity.
+  public var subjectDistance: Double?
   public var focalPlane: FocalPlaneResolution?
   /// Pixel size the camera wrote in EXIF (PixelXDimension); the frame the focal plane resolution refers to.
   public var exifPixelWidth: Int?
@@ -152,6 +155,10 @@ extension CaptureMetadata {
     offsetTimeOriginal = tags[.exif, ExifTag.offsetTimeOriginal]?.text.flatMap(Self.zoneOffset)
     focalLength = tags[.exif, ExifTag.focalLength]?.firstNumber.flatMap(positive)
     focalLength35mm = tags[.exif, ExifTag.focalLengthIn35mmFilm]?.firstNumber.flatMap(positive)
+    // 0xFFFFFFFF / 1 is the standard's infinity; nothing past a kilometre is a surface.
+    subjectDistance = tags[.exif, ExifTag.subjectDistance]?.firstNumber.flatMap(positive).flatMap {
+      $0.isFinite && $0 < 1000 ? $0 : nil
+    }
     if let x = tags[.exif, ExifTag.focalPlaneXResolution]?.firstNumber.flatMap(positive) {
       focalPlane = FocalPlaneResolution(
         x: x, y: tags[.exif, ExifTag.focalPlaneYResolution]?.firstNumber.flatMap(positive),

@@ -85,6 +85,7 @@ enum ExifTag {
   static let xmpPacket: UInt16 = 0x02BC
   static let dateTimeOriginal: UInt16 = 0x9003
   static let offsetTimeOriginal: UInt16 = 0x9011
+  static let subjectDistance: UInt16 = 0x9206
   static let focalLength: UInt16 = 0x920A
   static let pixelXDimension: UInt16 = 0xA002
   static let pixelYDimension: UInt16 = 0xA003

@@ -15,6 +15,7 @@ extension CaptureMetadata: Encodable {
     case altitudeKnown = "altitude_known"
     case focalLength = "focal_length_mm"
     case focalLength35mm = "focal_length_35mm"
+    case subjectDistance = "subject_distance_m"
     case focalPlaneX = "focal_plane_x_resolution"
     case focalPlaneY = "focal_plane_y_resolution"
     case focalPlaneUnit = "focal_plane_resolution_unit"
@@ -42,6 +43,7 @@ extension CaptureMetadata: Encodable {
     try c.encode(drone, forKey: .dji)
     try c.encode(focalLength, forKey: .focalLength)
     try c.encode(focalLength35mm, forKey: .focalLength35mm)
+    try c.encode(subjectDistance, forKey: .subjectDistance)
     try c.encode(focalPlane?.x, forKey: .focalPlaneX)
     try c.encode(focalPlane?.y, forKey: .focalPlaneY)
     try c.encode(focalPlane?.unit, forKey: .focalPlaneUnit)

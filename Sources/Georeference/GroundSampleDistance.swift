@@ -10,6 +10,9 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
     /// DJI laser rangefinder (`LRFTargetDistance`): distance to the surface at the frame's
     /// centre, nadir or oblique.
     case laserRange = "laser_range"
+    /// Where the camera says it focused (EXIF SubjectDistance): the last resort, with a large
+    /// uncertainty.
+    case focusDistance = "focus_distance"
     /// No trustworthy distance or focal length; `note` says which is missing.
     case unknown
   }
@@ -42,11 +45,16 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
   /// A tape or laser stand-off measured to about 2 %.
   static let userDistanceRelativeUncertainty = 0.02
 
+  /// A camera's focus distance is a lens position read back, in coarse steps that widen with
+  /// distance, and depth of field lets it be off by a fair share without blur: taken as
+  /// 25 % (one sigma). Enough to tell a crack of 0.3 mm from one of 3 mm, not to grade one.
+  static let focusDistanceRelativeUncertainty = 0.25
+
   /// Scale for one capture.
   ///
-  /// An explicit `userDistance` wins. Otherwise only a nadir drone shot with DJI
-  /// RelativeAltitude has a usable distance: GPS altitude is above sea level, not above
-  /// the surface, and gives absurd scales.
+  /// An explicit `userDistance` wins, then a DJI laser range, then a nadir drone shot's DJI
+  /// RelativeAltitude, then the camera's focus distance. GPS altitude is above sea level,
+  /// not above the surface, and gives absurd scales: it is never used.
   public static func estimate(for metadata: CaptureMetadata, userDistance: Double? = nil)
     -> GroundSampleDistance
   {
@@ -63,17 +71,19 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       method = .laserRange
       distance = range
       distanceSigma = Self.laserRangeUncertainty(range)
-    } else {
-      let view = CameraView(metadata.drone)
-      guard view == .nadir, let height = metadata.drone?.relativeAltitude else {
-        return unknown(missingDistanceNote(view, metadata.drone))
-      }
+    } else if CameraView(metadata.drone) == .nadir, let height = metadata.drone?.relativeAltitude {
       guard height > 0.5 else {
         return unknown("DJI RelativeAltitude is \(height) m: the drone was on or below its take-off point")
       }
       method = .nadirRelativeAltitude
       distance = height
       distanceSigma = relativeAltitudeUncertainty(height)
+    } else if let focus = metadata.subjectDistance {
+      method = .focusDistance
+      distance = focus
+      distanceSigma = focus * Self.focusDistanceRelativeUncertainty
+    } else {
+      return unknown(missingDistanceNote(CameraView(metadata.drone), metadata.drone))
     }
     guard let focal = FocalLengthInPixels(metadata) else {
       return unknown(
@@ -87,6 +97,8 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
     let note: String? =
       switch (method, focal.source) {
       case (.nadirRelativeAltitude, _): "height above take-off point taken as height above the surface"
+      case (.focusDistance, _):
+        "the camera's focus distance (EXIF SubjectDistance): a rough scale, about 25 %; give --distance-m to measure"
       case (.laserRange, _) where CameraView(metadata.drone) == .nadir: "laser range to the surface"
       case (.laserRange, _):
         "laser range to the surface at the frame's centre: oblique, so the scale holds there"

@@ -41,6 +41,36 @@ struct GroundSampleDistanceTests {
     #expect(abs(try #require(measured.millimetresPerPixel) - 1500 / 3666.67) < 1e-9)
   }
 
+  /// Where nothing better is known, the camera's focus distance gives a rough scale, said to
+  /// be rough; anything better wins over it.
+  @Test func aCamerasFocusDistanceIsTheLastResortWithALargeUncertainty() throws {
+    var photo = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
+    #expect(photo.subjectDistance == nil)
+    photo.subjectDistance = 2
+    let rough = GroundSampleDistance.estimate(for: photo)
+    #expect(rough.method == .focusDistance)
+    #expect(rough.distanceMetres == 2)
+    let gsd = try #require(rough.millimetresPerPixel)
+    #expect(try #require(rough.uncertainty) >= 0.25 * gsd)
+    #expect(rough.note?.contains("focus distance") == true && rough.note?.contains("--distance-m") == true)
+    #expect(GroundSampleDistance.estimate(for: photo, userDistance: 2).method == .userDistance)
+    var drone = try CaptureMetadata.read(TestPaths.fixture("photos/dji-nadir.jpg"))
+    drone.subjectDistance = 5
+    #expect(GroundSampleDistance.estimate(for: drone).method == .nadirRelativeAltitude)
+  }
+
+  /// A real camera's SubjectDistance, as ExifTool reads it (3.75 m, Canon IXUS), and the
+  /// standard's "unknown" (0) is no distance.
+  @Test(.enabled(if: TestPaths.hasExifCorpus, "../shared/datasets/exif is missing"))
+  func subjectDistanceIsReadAsExifToolReadsIt() throws {
+    let images = TestPaths.exifCorpus.appendingPathComponent("images/exif-py/jpg")
+    let canon = try CaptureMetadata.read(images.appendingPathComponent("exif-org/canon-ixus.jpg"))
+    #expect(canon.subjectDistance == 3.75)
+    #expect(GroundSampleDistance.estimate(for: canon).method == .focusDistance)
+    let kodak = try CaptureMetadata.read(images.appendingPathComponent("exif-org/kodak-dc210.jpg"))
+    #expect(kodak.subjectDistance == nil)
+  }
+
   @Test func phoneWithOnly35mmEquivalentStatesTheAssumption() throws {
     let photo = try CaptureMetadata.read(TestPaths.fixture("photos/phone-gps.jpg"))
     #expect(GroundSampleDistance.estimate(for: photo).method == .unknown)  // GPS altitude is no distance
