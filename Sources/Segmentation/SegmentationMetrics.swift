@@ -95,11 +95,35 @@ public struct SegmentationMetrics: Sendable {
       if prediction.values[i] && truth.values[i] { intersection += 1 }
       if prediction.values[i] || truth.values[i] { union += 1 }
     }
+    // Every threshold at once: a pixel counts as predicted at each threshold up to its
+    // probability, and a true pixel as recalled at each threshold up to the highest
+    // probability within the tolerance of it (what dilating each threshold's prediction
+    // would say, without a dilation per threshold).
+    let highestNear = Self.highest(probability, within: tolerance)
+    let levels = Self.thresholds.count
+    var predicted = [Int](repeating: 0, count: levels + 1)
+    var precisionHits = [Int](repeating: 0, count: levels + 1)
+    var recallHits = [Int](repeating: 0, count: levels + 1)
+    var actual = 0
+    for i in probability.values.indices {
+      let level = Self.thresholdsReached(probability.values[i])
+      predicted[level] += 1
+      if truthNear.values[i] { precisionHits[level] += 1 }
+      if truth.values[i] {
+        actual += 1
+        recallHits[Self.thresholdsReached(highestNear[i])] += 1
+      }
+    }
     var best = 0.0
-    for (k, t) in Self.thresholds.enumerated() {
-      var image = Counts()
-      image.add(
-        prediction: probability.thresholded(t), truth: truth, truthNear: truthNear, tolerance: tolerance)
+    var reached = (predicted: 0, precisionHits: 0, recallHits: 0)
+    for k in stride(from: levels - 1, through: 0, by: -1) {
+      // Pixels reaching threshold k are those whose level is above k.
+      reached.predicted += predicted[k + 1]
+      reached.precisionHits += precisionHits[k + 1]
+      reached.recallHits += recallHits[k + 1]
+      let image = Counts(
+        precisionHits: reached.precisionHits, predicted: reached.predicted, recallHits: reached.recallHits,
+        actual: actual)
       perThreshold[k].precisionHits += image.precisionHits
       perThreshold[k].predicted += image.predicted
       perThreshold[k].recallHits += image.recallHits
@@ -107,6 +131,42 @@ public struct SegmentationMetrics: Sendable {
       best = max(best, image.scores.f1)
     }
     bestPerImage.append(best)
+  }
+
+  /// How many of `thresholds` a probability reaches (`>=`, as `thresholded` compares).
+  static func thresholdsReached(_ p: Float) -> Int {
+    var (low, high) = (0, thresholds.count)
+    while low < high {
+      let middle = (low + high) / 2
+      if p >= thresholds[middle] { low = middle + 1 } else { high = middle }
+    }
+    return low
+  }
+
+  /// Each pixel's highest probability within `radius` (Euclidean, centre to centre).
+  static func highest(_ probability: ProbabilityMap, within radius: Double) -> [Float] {
+    let reach = Int(radius)
+    var offsets: [(Int, Int)] = []
+    for dy in -reach...reach {
+      for dx in -reach...reach where Double(dx * dx + dy * dy) <= radius * radius { offsets.append((dx, dy)) }
+    }
+    let (w, h) = (probability.width, probability.height)
+    var out = [Float](repeating: 0, count: w * h)
+    probability.values.withUnsafeBufferPointer { p in
+      out.withUnsafeMutableBufferPointer { o in
+        for y in 0..<h {
+          for x in 0..<w {
+            var m: Float = 0
+            for (dx, dy) in offsets {
+              let (nx, ny) = (x + dx, y + dy)
+              if nx >= 0 && nx < w && ny >= 0 && ny < h { m = max(m, p[ny * w + nx]) }
+            }
+            o[y * w + x] = m
+          }
+        }
+      }
+    }
+    return out
   }
 
   /// Adds the cracks measured on an image: to the centreline score if its label has a crack
