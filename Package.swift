@@ -70,7 +70,10 @@ let package = Package(
         "Imaging", "Inference", "ONNXModel", "CrackGeometry",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
-      resources: [.copy("Resources/crackunet.onnx"), .copy("Resources/scenenet.onnx")]),
+      resources: [
+        .copy("Resources/crackunet.onnx"), .copy("Resources/scenenet.onnx"),
+        .copy("Resources/crackverifier.json"),
+      ]),
     // Two photos of one surface -> the homography between them, verified, from the concrete's texture.
     .target(name: "Registration", dependencies: ["COpenCV", "Imaging"]),
     .target(

@@ -28,3 +28,23 @@ func connectedComponents(_ mask: Mask) -> [[Int]] {
   }
   return components
 }
+
+extension Raster where Value == Bool {
+  /// The components of this mask that hold any of `cracks`' measured centreline points: the
+  /// pixels of the cracks kept, when some of those measured in it were set aside.
+  public func components(holding cracks: [Crack]) -> Mask {
+    var out = Mask(width: width, height: height, repeating: false)
+    var wanted = Set<Int>()
+    for crack in cracks {
+      for sample in crack.widthProfilePx {
+        let (x, y) = (Int(sample.point.x.rounded()), Int(sample.point.y.rounded()))
+        if contains(x, y), self[x, y] { wanted.insert(y * width + x) }
+      }
+    }
+    guard !wanted.isEmpty else { return out }
+    for component in connectedComponents(self) where component.contains(where: wanted.contains) {
+      for i in component { out.values[i] = true }
+    }
+    return out
+  }
+}

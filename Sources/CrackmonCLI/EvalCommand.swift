@@ -1,5 +1,7 @@
 import ArgumentParser
+import CrackGeometry
 import Foundation
+import Outputs
 import Segmentation
 
 struct EvalCommand: ParsableCommand {
@@ -10,7 +12,8 @@ struct EvalCommand: ParsableCommand {
       Pairs each image with the mask of the same file stem (0 = background, 255 = crack). Prints \
       precision, recall and F1 at the model's threshold, with the tolerance and at exact pixels; \
       the best single threshold for the whole set (ODS) and per image (OIS); and crack-class IoU. \
-      Predictions are not thinned. Also the centreline IoU with 4 px tolerance (OmniCrack30k's \
+      Predictions are not thinned. The crack figures that follow are of the cracks as segment \
+      measures them, behind the crack verifier (--all-lines: every line the net finds). Also the centreline IoU with 4 px tolerance (OmniCrack30k's \
       clIoU) of the cracks crackmon measures; the crack length found near the labels over the \
       labelled length (with --upscale K, each labelled image and its mask enlarged K times first: \
       the same cracks with more pixels); and, for images with an empty mask and photos given \
@@ -51,6 +54,12 @@ struct EvalCommand: ParsableCommand {
       "Enlarge each labelled image (bicubic) and its mask this many times before scoring: do cracks keep their length with more pixels?",
       valueName: "K"))
   var upscale: Int = 1
+  @Option(
+    name: .customLong("crack-features"),
+    help: ArgumentHelp(
+      "Also write every crack measured to this CSV: image, the share of its centreline on the labels (4 px), its length and its verifier features (what tools/train/verifier.py learns from).",
+      valueName: "out.csv"))
+  var crackFeatures: String?
   @OptionGroup var model: ModelOptions
   @OptionGroup var output: FormatOption
 
@@ -72,17 +81,34 @@ struct EvalCommand: ParsableCommand {
     let segmentationModel = try model.load()
     var bar = ProgressBar(label: "eval")
     var skipped = 0
+    var rows = ["image,on_labels,length_px," + CrackFeatures.names.joined(separator: ",")]
     let report = try SegmentationMetrics.evaluate(
       images: images.map(URL.init(fileURLWithPath:)), masks: masks.map(URL.init(fileURLWithPath:)),
       stems: stems, crackFree: crackFree.map(URL.init(fileURLWithPath:)),
       segmenter: try model.segmenter(segmentationModel),
-      sceneCheck: sceneCheck ? try SceneCheck(model: SceneCheck.bundledModel()) : nil, tolerance: tolerance,
+      sceneCheck: sceneCheck ? try SceneCheck(model: SceneCheck.bundledModel()) : nil,
+      verifier: try model.verifier(), tolerance: tolerance,
       upscale: upscale,
       skipped: { path, error in
         skipped += 1
         printError("skipped \(path): \(error)")
-      }
+      },
+      examine: crackFeatures == nil
+        ? nil
+        : { image, cracks, features, onLabels in
+          for (crack, (f, on)) in zip(cracks, zip(features, onLabels)) {
+            rows.append(
+              ([
+                image.replacingOccurrences(of: ",", with: "_"), String(format: "%.3f", on),
+                String(format: "%.1f", crack.lengthPx),
+              ]
+                + f.values.map { String(format: "%.5g", $0) }).joined(separator: ","))
+          }
+        }
     ) { done, total in bar.update(done, of: total) }
+    if let crackFeatures {
+      try OutputFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: crackFeatures)
+    }
     switch output.format {
     case .json: try printJSON(report)
     case .text:

@@ -112,7 +112,10 @@ struct IngestCommand: ParsableCommand {
     }
     if !noSegment {
       let placed = report.ingested.reduce(0) { $0 + $1.placedOnGround }
-      print("Crack observations: \(report.cracks) (\(placed) placed on the ground through a nadir footprint)")
+      let setAside = report.ingested.reduce(0) { $0 + ($1.linesSetAside ?? 0) }
+      print(
+        "Crack observations: \(report.cracks) (\(placed) placed on the ground through a nadir footprint; "
+          + "\(setAside) lines set aside as joints, marks or edges, not stored)")
     }
     if !report.skipped.isEmpty {
       // A DCIM folder's sidecars and videos by kind (hundreds of .SRT files say little one by

@@ -23,6 +23,13 @@ struct ModelOptions: ParsableArguments {
   )
   var nativeScale = false
 
+  @Flag(
+    name: .customLong("all-lines"),
+    help:
+      "Keep every line the crack net finds as a crack, also those the crack verifier judges to be joints, formwork marks, grooves or edges (set aside by default)."
+  )
+  var allLines = false
+
   func validate() throws {
     if let screenThreshold, !(0...1).contains(screenThreshold) {
       throw ValidationError("--screen \(screenThreshold) must be a probability between 0 and 1")
@@ -31,6 +38,11 @@ struct ModelOptions: ParsableArguments {
 
   func load() throws -> SegmentationModel {
     try SegmentationModel.load(path.map { URL(fileURLWithPath: $0) })
+  }
+
+  /// The bundled crack verifier, or nil with --all-lines.
+  func verifier() throws -> CrackVerifier? {
+    allLines ? nil : try CrackVerifier.bundled()
   }
 
   func segmenter(_ model: SegmentationModel) throws -> Segmenter {
@@ -43,7 +55,7 @@ struct ModelOptions: ParsableArguments {
     CrackFinder(
       segmenter: try segmenter(load()),
       sceneCheck: scene.anyScene ? nil : try SceneCheck(model: SceneCheck.bundledModel()),
-      maxPixels: maxPixels)
+      verifier: try verifier(), maxPixels: maxPixels)
   }
 }
 

@@ -22,7 +22,10 @@ struct SegmentCommand: ParsableCommand {
       unless --any-scene. A photo whose detail is coarser than its pixels (enlarged, a soft \
       lens, a high-resolution sensor) is shown to the model shrunk until its detail is as fine \
       as in the photos it learnt from (model_shrink in the JSON; --native-scale turns this off); \
-      cracks are still measured at the photo's own pixels.
+      cracks are still measured at the photo's own pixels. Each line the crack net finds is then \
+      weighed by the crack verifier: one it judges a joint, a formwork or board mark, a groove or \
+      an edge is set aside (not_cracks in the JSON, drawn in yellow on the overlay; --all-lines \
+      keeps them as cracks).
       """)
 
   @Argument(help: "Photo files.")
@@ -33,7 +36,8 @@ struct SegmentCommand: ParsableCommand {
   var mask: String?
   @Option(
     help: ArgumentHelp(
-      "Write the photo with the cracks drawn on it (PNG or JPEG by extension).", valueName: "out.png"))
+      "Write the photo with the cracks drawn on it in red, and the lines set aside as not cracks in yellow (PNG or JPEG by extension).",
+      valueName: "out.png"))
   var overlay: String?
   @Option(
     name: .customLong("distance-m"), help: "Camera-to-surface distance in metres, for the millimetre scale.")
@@ -77,20 +81,20 @@ struct SegmentCommand: ParsableCommand {
           millimetresPerPixel: gsd?.millimetresPerPixel)
         let image = found.image
         let result = PhotoCracks(
-          path: path, image: image, gsd: gsd, cracks: found.cracks, model: segmentationModel,
-          scene: found.scene, modelShrink: found.shrink)
+          path: path, image: image, gsd: gsd, cracks: found.cracks, notCracks: found.notCracks,
+          model: segmentationModel, verifier: finder.verifier, scene: found.scene, modelShrink: found.shrink)
         switch output.format {
         case .json: print(String(decoding: try jsonEncoder(pretty: false).encode(result), as: UTF8.self))
         case .text: result.printText()
         }
         // What was measured: the extractor's crack pixels, not the bare threshold.
         // A photo the scene check flagged has none.
-        let cracks =
-          (mask != nil || overlay != nil)
-          ? found.mask(finder.extractor)
-            ?? Mask(width: image.width, height: image.height, repeating: false) : nil
-        if let mask, let cracks { try write(maskImage(cracks), to: mask) }
-        if let overlay, let cracks { try write(overlayImage(image, cracks), to: overlay) }
+        let none = Mask(width: image.width, height: image.height, repeating: false)
+        let masks = (mask != nil || overlay != nil) ? found.masks(finder.extractor) ?? (none, none) : nil
+        if let mask, let masks { try write(maskImage(masks.cracks), to: mask) }
+        if let overlay, let masks {
+          try write(overlayImage(image, masks.cracks, notCracks: masks.notCracks), to: overlay)
+        }
       } catch {
         failures += 1
         printError("\(error)")
@@ -103,13 +107,18 @@ struct SegmentCommand: ParsableCommand {
     GrayImage(width: cracks.width, height: cracks.height, pixels: cracks.values.map { $0 ? 255 : 0 })
   }
 
-  /// Crack pixels tinted red over the photo.
-  private func overlayImage(_ image: RGBImage, _ cracks: Mask) -> RGBImage {
+  /// Crack pixels tinted red over the photo, lines set aside as not cracks yellow.
+  private func overlayImage(_ image: RGBImage, _ cracks: Mask, notCracks: Mask) -> RGBImage {
     var pixels = image.pixels
     for (i, crack) in cracks.values.enumerated() where crack {
       pixels[3 * i] = 255
       pixels[3 * i + 1] = UInt8(Double(pixels[3 * i + 1]) * 0.3)
       pixels[3 * i + 2] = UInt8(Double(pixels[3 * i + 2]) * 0.3)
+    }
+    for (i, line) in notCracks.values.enumerated() where line {
+      pixels[3 * i] = 255
+      pixels[3 * i + 1] = 210
+      pixels[3 * i + 2] = UInt8(Double(pixels[3 * i + 2]) * 0.2)
     }
     return RGBImage(width: image.width, height: image.height, pixels: pixels)
   }
@@ -142,11 +151,17 @@ struct PhotoCracks: Encodable {
   /// How many times the photo was shrunk for the crack model, its detail being coarser than
   /// its pixels (1: its own pixels). Cracks are still measured at the photo's pixels.
   var modelShrink: Double
+  /// The crack verifier that weighed each line ("name version"); nil with --all-lines.
+  var verifier: String?
   var cracks: [CrackOutput]
+  /// Lines the crack net found that the verifier judged not to be cracks (joints, formwork
+  /// marks, grooves, edges): not cracks, listed so that a reader can check them.
+  var notCracks: [CrackOutput]
 
   init(
-    path: String, image: RGBImage, gsd: GroundSampleDistance?, cracks: [Crack], model: SegmentationModel,
-    scene: SceneCheck.Verdict?, modelShrink: Double = 1
+    path: String, image: RGBImage, gsd: GroundSampleDistance?, cracks: [Crack], notCracks: [Crack] = [],
+    model: SegmentationModel, verifier: CrackVerifier? = nil, scene: SceneCheck.Verdict?,
+    modelShrink: Double = 1
   ) {
     self.scene = scene
     self.modelShrink = modelShrink
@@ -159,6 +174,8 @@ struct PhotoCracks: Encodable {
     gsdMethod = gsd?.method.rawValue ?? "unknown"
     gsdNote = gsd?.note ?? "no readable metadata (PNG or unsupported): give --distance-m with a JPEG or HEIC"
     self.cracks = cracks.map { CrackOutput($0, gsd: gsd?.millimetresPerPixel) }
+    self.notCracks = notCracks.map { CrackOutput($0, gsd: gsd?.millimetresPerPixel) }
+    self.verifier = verifier.map { "\($0.name) \($0.version)" }
   }
 
   struct CrackOutput: Encodable {
@@ -196,7 +213,11 @@ struct PhotoCracks: Encodable {
     let shrunk =
       modelShrink > 1
       ? String(format: "; detail coarser than the pixels: the model saw it %.2fx smaller", modelShrink) : ""
-    print("\(path): \(width)x\(height), \(cracks.count) cracks, \(scale)\(shrunk)")
+    let setAside =
+      notCracks.isEmpty
+      ? ""
+      : " (and \(notCracks.count) \(notCracks.count == 1 ? "line" : "lines") set aside as joints, marks or edges)"
+    print("\(path): \(width)x\(height), \(cracks.count) cracks\(setAside), \(scale)\(shrunk)")
     for (i, c) in cracks.enumerated() {
       let mm =
         c.lengthMm.map {

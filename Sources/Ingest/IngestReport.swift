@@ -10,6 +10,9 @@ public struct IngestReport: Encodable, Sendable {
     public var cracks: Int?
     /// Of those, placed through the photo's ground footprint.
     public var placedOnGround: Int = 0
+    /// Lines the crack net found that the crack verifier judged not to be cracks (joints,
+    /// formwork marks, grooves, edges): not stored; nil when segmentation was off.
+    public var linesSetAside: Int? = nil
     /// How it aligned with earlier cycles' photos of its spot; nil when not tried.
     public var registration: RevisitRegistration.Outcome? = nil
   }

@@ -121,6 +121,7 @@ public final class Ingestor {
       return
     }
     var observations: [CrackObservation] = []
+    var setAside = 0
     var image: RGBImage?
     // Segmentation is the slow stage: skip it for a file that is already stored.
     if let finder, let builder, try !store.hasCapture(id: record.id) {
@@ -146,6 +147,7 @@ public final class Ingestor {
         let footprint = builder.footprint(
           capture: record, yawDegrees: metadata.drone?.gimbalYaw ?? metadata.drone?.flightYaw,
           imageWidth: found.image.width, imageHeight: found.image.height)
+        setAside = found.notCracks.count
         observations = found.cracks.enumerated().map {
           builder.observation(of: $1, index: $0, capture: record, footprint: footprint)
         }
@@ -177,7 +179,7 @@ public final class Ingestor {
           gsdMethod: record.gsdMethod, cracks: finder == nil ? nil : observations.count,
           placedOnGround: observations.filter {
             $0.georefMethod == CrackObservation.GeorefMethod.footprint.rawValue
-          }.count, registration: registered))
+          }.count, linesSetAside: finder == nil ? nil : setAside, registration: registered))
     case .alreadyIngested(let assetId, let cycleLabel):
       report.duplicates.append(
         .init(path: metadata.path, captureId: record.id, assetId: assetId, cycleLabel: cycleLabel))

@@ -12,11 +12,18 @@ public struct CrackFinder {
   public let decoder: ImageDecoder
   /// Run first on every photo; a photo it flags is not segmented. Nil: every photo is.
   public let sceneCheck: SceneCheck?
+  /// Run on every line the crack net finds; the lines it does not believe are set aside
+  /// (`Found.notCracks`). Nil: every line is a crack.
+  public let verifier: CrackVerifier?
 
   /// `maxPixels`: photos with more pixels are refused before decoding.
-  public init(segmenter: Segmenter, sceneCheck: SceneCheck? = nil, maxPixels: Int = 200_000_000) {
+  public init(
+    segmenter: Segmenter, sceneCheck: SceneCheck? = nil, verifier: CrackVerifier? = nil,
+    maxPixels: Int = 200_000_000
+  ) {
     self.segmenter = segmenter
     self.sceneCheck = sceneCheck
+    self.verifier = verifier
     extractor = CrackExtractor(threshold: segmenter.model.threshold)
     decoder = ImageDecoder(maxPixels: maxPixels)
   }
@@ -28,15 +35,24 @@ public struct CrackFinder {
     /// map of zeros would only take memory (800 MB at 200 MP).
     public var probability: ProbabilityMap?
     public var cracks: [Crack]
+    /// Lines the net found that the verifier judged not to be cracks (joints, edges, marks):
+    /// not measured as cracks, kept to be shown.
+    public var notCracks: [Crack] = []
     /// The scene check's answer; nil when it was not run.
     public var scene: SceneCheck.Verdict?
     /// How many times the photo was shrunk for the crack model (`InferenceScale`); 1: its
     /// own pixels.
     public var shrink: Double = 1
 
-    /// The crack pixels, as the cracks were measured; nil for a flagged photo.
-    public func mask(_ extractor: CrackExtractor) -> Mask? {
-      probability.map(extractor.shrunk(by: shrink).mask)
+    /// The crack pixels, as the cracks were measured, and the pixels of the lines set aside;
+    /// nil for a flagged photo.
+    public func masks(_ extractor: CrackExtractor) -> (cracks: Mask, notCracks: Mask)? {
+      guard let probability else { return nil }
+      let all = extractor.shrunk(by: shrink).mask(probability)
+      guard !notCracks.isEmpty else {
+        return (all, Mask(width: all.width, height: all.height, repeating: false))
+      }
+      return (all.components(holding: cracks), all.components(holding: notCracks))
     }
   }
 
@@ -53,9 +69,12 @@ public struct CrackFinder {
     }
     let grey = image.grey
     let (probability, shrink) = try segmenter.crackProbabilities(image, grey: grey.values)
+    let lines = extractor.shrunk(by: shrink).cracks(in: probability, grey: grey)
+    let verdict = verifier?.verify(lines, grey: grey, shrink: shrink) ?? (cracks: lines, notCracks: [])
     return Found(
-      image: image, probability: probability,
-      cracks: extractor.shrunk(by: shrink).cracks(in: probability, grey: grey), scene: scene, shrink: shrink)
+      image: image, probability: probability, cracks: verdict.cracks, notCracks: verdict.notCracks,
+      scene: scene,
+      shrink: shrink)
   }
 
   public func find(path: String, orientation: Int?, millimetresPerPixel: Double? = nil) throws -> Found {

@@ -30,10 +30,20 @@ extension SegmentationMetrics {
   /// `upscale` enlarges each labelled image (bicubic) and its mask (nearest) that many times
   /// first, as a photo of the same cracks with more pixels; crack length is then found
   /// within 2 px per enlargement of the labels, plus 2.
+  /// With `verifier`, the lines it judges not to be cracks are set aside, as in `segment`:
+  /// the crack scores and the crack-free figures count only the cracks it keeps (pixel scores
+  /// over thresholds are of the probability map, and do not change).
+  /// `examine`, when given, sees every image's lines, before the verifier, with their `CrackFeatures` and, for a
+  /// labelled image, the share of each crack's centreline within 4 px (per enlargement) of a
+  /// label (0 for every crack of a crack-free photo): what the crack verifier learns from.
   public static func evaluate(
     images: URL?, masks: URL?, stems: Set<String>? = nil, crackFree: [URL] = [], segmenter: Segmenter,
-    sceneCheck: SceneCheck? = nil, tolerance: Double = 2, upscale: Int = 1,
+    sceneCheck: SceneCheck? = nil, verifier: CrackVerifier? = nil, tolerance: Double = 2, upscale: Int = 1,
     skipped: ((String, any Error) -> Void)? = nil,
+    examine: (
+      (_ image: String, _ cracks: [Crack], _ features: [CrackFeatures], _ onLabels: [Double]) -> Void
+    )? =
+      nil,
     progress: ((Int, Int) -> Void)? = nil
   ) throws -> Report {
     let fm = FileManager.default
@@ -86,21 +96,36 @@ extension SegmentationMetrics {
           pixels: try Resampling.nearest.resize(
             truth.pixels, width: truth.width, height: truth.height, to: w, h))
       }
+      let grey = image.grey
       let (probability, shrink) = try metrics.probabilities(
-        image, segmenter: segmenter, sceneCheck: sceneCheck, labelled: true)
+        image, grey: grey, segmenter: segmenter, sceneCheck: sceneCheck, labelled: true)
       let labels = Mask(width: truth.width, height: truth.height, values: truth.pixels.map { $0 > 127 })
       metrics.add(probability: probability, truth: labels)
       let shrunk = extractor.shrunk(by: shrink)
-      metrics.add(cracks: shrunk.cracks(in: probability), measured: shrunk.mask(probability), truth: labels)
+      let lines = shrunk.cracks(in: probability, grey: grey)
+      let (cracks, measured) = verified(
+        lines, verifier, grey: grey, shrink: shrink, mask: shrunk.mask(probability))
+      metrics.add(cracks: cracks, measured: measured, truth: labels)
+      if let examine {
+        let near = labels.dilated(by: SegmentationMetrics.centrelineTolerancePx * Double(upscale))
+        examine(
+          name, lines, features(lines, grey: grey, shrink: shrink),
+          lines.map { Self.share(of: $0, on: near) })
+      }
       progress?(i + 1, total)
     }
     for (i, url) in cleanPhotos.enumerated() {
       do {
         let image = try decoder.decode(url)
+        let grey = image.grey
         let (probability, shrink) = try metrics.probabilities(
-          image, segmenter: segmenter, sceneCheck: sceneCheck, labelled: false)
+          image, grey: grey, segmenter: segmenter, sceneCheck: sceneCheck, labelled: false)
         let shrunk = extractor.shrunk(by: shrink)
-        metrics.add(cracks: shrunk.cracks(in: probability), measured: shrunk.mask(probability), truth: nil)
+        let lines = shrunk.cracks(in: probability, grey: grey)
+        let (cracks, measured) = verified(
+          lines, verifier, grey: grey, shrink: shrink, mask: shrunk.mask(probability))
+        metrics.add(cracks: cracks, measured: measured, truth: nil)
+        examine?(url.path, lines, features(lines, grey: grey, shrink: shrink), lines.map { _ in 0 })
       } catch {
         skipped?(url.path, error)
       }
@@ -112,14 +137,47 @@ extension SegmentationMetrics {
   /// The crack probabilities of an image as `segment` finds them (with the shrink the net
   /// ran at), all zero where the scene check flags it.
   private mutating func probabilities(
-    _ image: RGBImage, segmenter: Segmenter, sceneCheck: SceneCheck?, labelled: Bool
+    _ image: RGBImage, grey: GreyImage, segmenter: Segmenter, sceneCheck: SceneCheck?, labelled: Bool
   ) throws -> (ProbabilityMap, Double) {
     if let sceneCheck {
       let usable = try sceneCheck.assess(image).isUsable
       noteScene(flagged: !usable, labelled: labelled)
       if !usable { return (ProbabilityMap(width: image.width, height: image.height, repeating: 0), 1) }
     }
-    return try segmenter.crackProbabilities(image, grey: image.grey.values)
+    return try segmenter.crackProbabilities(image, grey: grey.values)
+  }
+
+  /// The lines the verifier keeps and their pixels; all of them without one.
+  private static func verified(
+    _ lines: [Crack], _ verifier: CrackVerifier?, grey: GreyImage, shrink: Double, mask: Mask
+  ) -> ([Crack], Mask) {
+    guard let verifier else { return (lines, mask) }
+    let kept = verifier.verify(lines, grey: grey, shrink: shrink).cracks
+    return (kept, kept.count == lines.count ? mask : mask.components(holding: kept))
+  }
+
+  /// The share of a crack's centreline, sampled every pixel, that lies in `near`.
+  static func share(of crack: Crack, on near: Mask) -> Double {
+    var (inside, all) = (0, 0)
+    for line in crack.polylines {
+      for (a, b) in zip(line, line.dropFirst()) {
+        let steps = max(1, Int((hypot(b.x - a.x, b.y - a.y)).rounded(.up)))
+        for k in 0..<steps {
+          let t = Double(k) / Double(steps)
+          let (x, y) = (Int((a.x + t * (b.x - a.x)).rounded()), Int((a.y + t * (b.y - a.y)).rounded()))
+          all += 1
+          if near.contains(x, y), near[x, y] { inside += 1 }
+        }
+      }
+    }
+    return all > 0 ? Double(inside) / Double(all) : 0
+  }
+
+  static func features(_ cracks: [Crack], grey: GreyImage, shrink: Double) -> [CrackFeatures] {
+    cracks.map {
+      CrackFeatures(
+        of: $0, among: cracks, grey: grey, shrink: shrink, imageWidth: grey.width, imageHeight: grey.height)
+    }
   }
 
   /// A file as given, or the photos under a folder (hidden entries skipped), sorted.

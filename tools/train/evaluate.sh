@@ -8,6 +8,9 @@
 # - unseen sources (no crackmon model trained on them): LMM ShadowCrack test, LMM AigleRN;
 # - crack-free: the EXIF corpus sources no net trained on (tools/train/data.py EXIF_TRAIN),
 #   none of them photos of concrete: the crack net alone, and behind the scene check;
+# - crack-free concrete: khanh-mixed's noncrack walls numbered 3 modulo 4, which the crack verifier
+#   neither trained nor chose on (tools/train/verifier.py; the crack net trained on them);
+# - with the crack verifier, as segment and ingest run, and without it (--all-lines);
 # - scene check: labelled surfaces it lets through (UAV75 val, AigleRN) and held-out scenes it flags.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +19,11 @@ data=../shared/datasets/cracks
 exif=../shared/datasets/exif/images
 heldout=()
 for source in exifr exiftool pillow sitemark-exifr thermal_parser; do heldout+=(--crack-free "$exif/$source"); done
+walls=()
+for f in $data/khanh-mixed/images/noncrack_*; do
+  n=${f##*concrete_wall_}; n=${n%%_*}
+  if (( n % 4 == 3 )); then walls+=(--crack-free "$f"); fi
+done
 score() { "$crackmon" eval --format json ${SCREEN:+--screen $SCREEN} "$@" 2>/dev/null; }
 uav=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks)
 # Scale consistency: the same labelled photos enlarged 2x, 3x, 4x (bicubic): the same cracks
@@ -28,6 +36,12 @@ if [ -z "${SCREEN:-}" ]; then
   shadow=$(score --images $data/lmm-shadowcrack/images --masks $data/lmm-shadowcrack/masks --only $data/lmm-shadowcrack/splits/test.txt)
   aigle=$(score --images $data/lmm-aiglern-trimm/images --masks $data/lmm-aiglern-trimm/masks)
   clean=$(score "${heldout[@]}")
+  clean_all=$(score "${heldout[@]}" --all-lines)
+  walls_verified=$(score "${walls[@]}")
+  walls_all=$(score "${walls[@]}" --all-lines)
+  uav_all=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks --all-lines)
+  cfd_all=$(score --images $data/cfd/images --masks $data/cfd/masks --only $data/cfd/splits/test_073-118.txt --all-lines)
+  aigle_all=$(score --images $data/lmm-aiglern-trimm/images --masks $data/lmm-aiglern-trimm/masks --all-lines)
   clean_scene=$(score "${heldout[@]}" --scene-check)
   uav_scene=$(score --images $data/uav75/val/images --masks $data/uav75/val/masks --scene-check)
   aigle_scene=$(score --images $data/lmm-aiglern-trimm/images --masks $data/lmm-aiglern-trimm/masks --scene-check)
@@ -41,12 +55,15 @@ if [ -z "${SCREEN:-}" ]; then
     > "$photos" || true  # segment exits 1 when a corpus file cannot be read, as some are meant not to be
 else
   shadow=null aigle=null clean=null clean_scene=null uav_scene=null aigle_scene=null photos=/dev/null
+  clean_all=null walls_verified=null walls_all=null uav_all=null cfd_all=null aigle_all=null
 fi
-python3 - "$uav" "$cfd" "$shadow" "$aigle" "$clean" "$clean_scene" "$uav_scene" "$aigle_scene" "$uav_x2" "$uav_x3" "$uav_x4" "$photos" "${SCREEN:-}" <<'PY'
+python3 - "$uav" "$cfd" "$shadow" "$aigle" "$clean" "$clean_scene" "$uav_scene" "$aigle_scene" "$uav_x2" "$uav_x3" "$uav_x4" "$photos" "${SCREEN:-}" \
+  "$clean_all" "$walls_verified" "$walls_all" "$uav_all" "$cfd_all" "$aigle_all" <<'PY'
 import json, sys
 uav, cfd, shadow, aigle, clean, clean_scene, uav_scene, aigle_scene, *uav_up = map(json.loads, sys.argv[1:12])
 photos = [json.loads(line) for line in open(sys.argv[12])]
 screen = sys.argv[13]
+clean_all, walls_verified, walls_all, uav_all, cfd_all, aigle_all = map(json.loads, sys.argv[14:20])
 figures = {"uav75_val": uav, "cfd_test": cfd}
 for k, r in zip((2, 3, 4), uav_up):
     figures[f"uav75_val_x{k}"] = r
@@ -55,6 +72,9 @@ if not screen:
     figures.update({
         "unseen_shadowcrack_test": shadow, "unseen_aiglern": aigle,
         "crack_free_exif_held_out": clean, "crack_free_exif_held_out_scene_checked": clean_scene,
+        "crack_free_exif_held_out_all_lines": clean_all,
+        "crack_free_walls_held_out": walls_verified, "crack_free_walls_held_out_all_lines": walls_all,
+        "uav75_val_all_lines": uav_all, "cfd_test_all_lines": cfd_all, "unseen_aiglern_all_lines": aigle_all,
         "scene": {
             "surfaces": surfaces,
             "surfaces_passed": 1 - (uav_scene["scene_flagged_labelled"] + aigle_scene["scene_flagged_labelled"]) / surfaces,
