@@ -43,7 +43,7 @@ struct ModelCommand: ParsableCommand {
 
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Name, version, threshold, size and cost of the segmentation model.",
+      abstract: "Name, version, threshold, size and cost of the segmentation model, and its crack verifier.",
       discussion:
         "The training data, its terms and the measured accuracy are in the model card, docs/model-card.md.")
     @OptionGroup var model: ModelOptions
@@ -60,16 +60,22 @@ struct ModelCommand: ParsableCommand {
       var operators: [String]
       var opset: Int
       var metadata: [String: String]
+      /// The crack verifier that weighs each line the model finds ("name version"); nil with --all-lines.
+      var verifier: String?
+      var verifierCutoff: Double?
     }
 
     func run() throws {
       let m = try model.load()
       let operators = Set(m.graph.nodes.map(\.op.onnxName))
-      let summary = Summary(
+      var summary = Summary(
         name: m.name, version: m.version, threshold: m.threshold, file: m.url.path, sha256: m.sha256,
         parameters: m.graph.parameterCount, gflopsPer512Tile: Double(m.flops()) / 1e9,
         operators: operators.sorted(),
         opset: m.graph.opsetVersion, metadata: m.graph.metadata)
+      let verifier = try model.verifier()
+      summary.verifier = verifier.map { "\($0.name) \($0.version)" }
+      summary.verifierCutoff = verifier?.cutoff
       switch output.format {
       case .json: try printJSON(summary)
       case .text:
@@ -80,6 +86,9 @@ struct ModelCommand: ParsableCommand {
         print("operators      \(summary.operators.joined(separator: ", "))")
         print("file           \(summary.file)")
         print("sha256         \(summary.sha256)")
+        if let name = summary.verifier, let cutoff = summary.verifierCutoff {
+          print("verifier       \(name), a line is a crack at \(cutoff) or above")
+        }
         print("model card     docs/model-card.md")
       }
     }

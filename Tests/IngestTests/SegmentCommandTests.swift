@@ -258,5 +258,7 @@ struct SegmentCommandTests {
     let info = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
     #expect((info["parameters"] as? Int ?? 0) > 100_000)
     #expect((info["gflops_per512_tile"] as? Double ?? 99) < 5)
+    #expect(info["verifier"] as? String == "crackverifier 1.0.0")
+    #expect((0.01...0.99).contains(info["verifier_cutoff"] as? Double ?? 0))
   }
 }

@@ -96,7 +96,7 @@ def dump(names=None):
         else:
             for p in spec[1]:
                 cmd += ["--crack-free", str(p)]
-        cmd += ["--crack-features", str(OUT / f"{name}.csv")]
+        cmd += ["--crack-features", str(OUT / f"{name}.csv"), "--all-lines"]
         result = subprocess.run(cmd, capture_output=True, text=True, check=True)
         (OUT / f"{name}.json").write_text(result.stdout)
         print(name, "done", flush=True)
