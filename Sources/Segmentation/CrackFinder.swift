@@ -63,12 +63,16 @@ public struct CrackFinder {
     -> Found
   {
     let image = try decoder.decode(data, path: path, orientation: orientation)
-    let scene = try sceneCheck?.assess(image, millimetresPerPixel: millimetresPerPixel)
-    if let scene, !scene.isUsable {
-      return Found(image: image, probability: nil, cracks: [], scene: scene)
-    }
     let grey = image.grey
-    let (probability, shrink) = try segmenter.crackProbabilities(image, grey: grey.values)
+    // Where the scale is known, whether the photo resolves cracks depends on how fine its
+    // detail is, not its pixels: the shrink is measured first, and then used for the net.
+    let detail = millimetresPerPixel == nil ? nil : try segmenter.shrink(image, grey: grey.values)
+    let scene = try sceneCheck?.assess(
+      image, millimetresPerPixel: millimetresPerPixel, detailShrink: detail ?? 1)
+    if let scene, !scene.isUsable {
+      return Found(image: image, probability: nil, cracks: [], scene: scene, shrink: detail ?? 1)
+    }
+    let (probability, shrink) = try segmenter.crackProbabilities(image, grey: grey.values, shrink: detail)
     let lines = extractor.shrunk(by: shrink).cracks(in: probability, grey: grey)
     let verdict = verifier?.verify(lines, grey: grey, shrink: shrink) ?? (cracks: lines, notCracks: [])
     return Found(

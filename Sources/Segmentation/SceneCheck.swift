@@ -53,8 +53,11 @@ public final class SceneCheck {
     public var isUsable: Bool { reason == nil }
   }
 
-  /// `millimetresPerPixel`: the photo's scale where known.
-  public func assess(_ image: RGBImage, millimetresPerPixel: Double? = nil) throws(InferenceError) -> Verdict
+  /// `millimetresPerPixel`: the photo's scale where known. `detailShrink`: how much coarser its
+  /// detail is than its pixels (`Segmenter.shrink`): a soft or enlarged photo at 3 mm per pixel
+  /// whose detail is twice as coarse resolves no more than one at 6 mm.
+  public func assess(_ image: RGBImage, millimetresPerPixel: Double? = nil, detailShrink: Double = 1)
+    throws(InferenceError) -> Verdict
   {
     let cells = try engine.run(Self.squeezed(image, to: engine.tileWidth))
     let score = Double(cells.reduce(0, +)) / Double(max(1, cells.count))
@@ -64,10 +67,16 @@ public final class SceneCheck {
       reason = String(
         format: "not a close view of a concrete or masonry surface (surface score %.2f, under %.2f)", score,
         threshold)
-    } else if let mm = millimetresPerPixel, mm > Self.coarsestMillimetresPerPixel {
-      reason = String(
-        format: "too far for cracks: %.1f mm per pixel, coarser than %.0f mm", mm,
-        Self.coarsestMillimetresPerPixel)
+    } else if let mm = millimetresPerPixel, mm * detailShrink > Self.coarsestMillimetresPerPixel {
+      reason =
+        detailShrink > 1
+        ? String(
+          format:
+            "too far for cracks: its detail is %.1f mm per pixel (%.1f mm per pixel, detail %.1fx coarser), coarser than %.0f mm",
+          mm * detailShrink, mm, detailShrink, Self.coarsestMillimetresPerPixel)
+        : String(
+          format: "too far for cracks: %.1f mm per pixel, coarser than %.0f mm", mm,
+          Self.coarsestMillimetresPerPixel)
     }
     return Verdict(
       surfaceScore: score, threshold: threshold, millimetresPerPixel: millimetresPerPixel, reason: reason)

@@ -55,11 +55,10 @@ public final class Segmenter {
   /// A photo's crack probabilities at its own pixels, the net run on the photo shrunk to
   /// where its detail is as fine as in training (`InferenceScale`, unless `scaleToDetail` is
   /// off) and its answer enlarged back; `shrink` is the factor (1: the photo as it is).
-  public func crackProbabilities(_ image: RGBImage, grey: [UInt8]) throws -> (
+  public func crackProbabilities(_ image: RGBImage, grey: [UInt8], shrink known: Double? = nil) throws -> (
     map: ProbabilityMap, shrink: Double
   ) {
-    let shrink =
-      scaleToDetail ? try InferenceScale.shrink(grey: grey, width: image.width, height: image.height) : 1
+    let shrink = try known ?? self.shrink(image, grey: grey)
     guard shrink > 1 else { return (try probabilities(image), 1) }
     let (w, h) = (
       Int((Double(image.width) / shrink).rounded()), Int((Double(image.height) / shrink).rounded())
@@ -68,6 +67,12 @@ public final class Segmenter {
     let values = try Resampling.linear.resize(
       small.values, width: w, height: h, to: image.width, image.height)
     return (ProbabilityMap(width: image.width, height: image.height, values: values), shrink)
+  }
+
+  /// How many times the photo is shrunk for the net (`InferenceScale`; 1 without
+  /// `scaleToDetail`): its detail is that much coarser than its pixels.
+  public func shrink(_ image: RGBImage, grey: [UInt8]) throws(OpenCVError) -> Double {
+    scaleToDetail ? try InferenceScale.shrink(grey: grey, width: image.width, height: image.height) : 1
   }
 
   /// The net's crack probabilities at the photo's own pixels, however soft.

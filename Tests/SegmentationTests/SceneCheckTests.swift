@@ -86,4 +86,30 @@ struct SceneCheckTests {
     #expect(far.reason?.contains("too far for cracks: 30.0 mm per pixel") == true, "\(far)")
     #expect(far.surfaceScore == near.surfaceScore)
   }
+
+  /// Whether a photo resolves cracks depends on its detail, not its pixels. The pier photo
+  /// enlarged 3x (bicubic: its detail is 3x coarser than its pixels) at 2 mm per pixel resolves
+  /// no more than the photo itself at 6 mm: too far. At 0.7 mm per pixel, the photo's own
+  /// 2 mm, it is fine, as the photo itself is at 2 mm.
+  @Test func aSoftPhotoIsJudgedByItsDetailNotItsPixels() throws {
+    let finder = CrackFinder(
+      segmenter: try Segmenter(model: try SegmentationModel.load()),
+      sceneCheck: try SceneCheck(model: SceneCheck.bundledModel()), verifier: try CrackVerifier.bundled())
+    let pier = try ImageDecoder().decode(
+      TestPaths.sharedDatasets.appendingPathComponent("cracks/uav75/val/images/DSC00560b.jpg"))
+    let sharp = Data(try PNGCodec.encode(pier))
+    let soft = Data(
+      try PNGCodec.encode(try pier.resized(width: 3 * pier.width, height: 3 * pier.height, .cubic)))
+    let own = try finder.find(in: sharp, path: "sharp.png", orientation: nil, millimetresPerPixel: 2)
+    #expect(own.scene?.isUsable == true && own.shrink == 1 && !own.cracks.isEmpty)
+    let softAtTwo = try finder.find(in: soft, path: "soft.png", orientation: nil, millimetresPerPixel: 2)
+    let reason = try #require(softAtTwo.scene?.reason)
+    #expect(softAtTwo.scene?.tooFar == true && softAtTwo.cracks.isEmpty)
+    #expect(reason.hasPrefix("too far for cracks: its detail is "), "\(reason)")
+    #expect(softAtTwo.shrink >= 2.5 && softAtTwo.shrink <= 4)
+    let softAtOwnScale = try finder.find(
+      in: soft, path: "soft.png", orientation: nil, millimetresPerPixel: 2.0 / 3)
+    #expect(softAtOwnScale.scene?.isUsable == true && !softAtOwnScale.cracks.isEmpty)
+    #expect(softAtOwnScale.shrink == softAtTwo.shrink)
+  }
 }
