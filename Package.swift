@@ -109,7 +109,7 @@ let package = Package(
     .target(
       name: "SyncServer",
       dependencies: [
-        "Store", "MapExport", .product(name: "Hummingbird", package: "hummingbird"),
+        "Store", "MapExport", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
@@ -175,7 +175,8 @@ let package = Package(
     .testTarget(
       name: "SyncTests",
       dependencies: [
-        "TestSupport", "Store", "SyncServer", "crackmon", .product(name: "GRDB", package: "GRDB.swift"),
+        "TestSupport", "Store", "SyncServer", "Imaging", "crackmon",
+        .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .testTarget(

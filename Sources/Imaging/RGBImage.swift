@@ -12,6 +12,19 @@ public struct RGBImage: Sendable, Equatable {
     self.pixels = pixels
   }
 
+  /// The box of `width` × `height` pixels whose top-left pixel is (`x`, `y`); it must lie
+  /// within the image.
+  public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> RGBImage {
+    precondition(
+      x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= width && y + h <= height, "crop outside the image")
+    var out = [UInt8]()
+    out.reserveCapacity(w * h * 3)
+    for row in y..<(y + h) {
+      out.append(contentsOf: pixels[((row * width + x) * 3)..<((row * width + x + w) * 3)])
+    }
+    return RGBImage(width: w, height: h, pixels: out)
+  }
+
   /// The image as it should be displayed, given its EXIF orientation (1–8). Values
   /// outside 1–8 (or nil) leave it as stored.
   ///

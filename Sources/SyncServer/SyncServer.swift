@@ -155,6 +155,12 @@ public struct SyncServer: Sendable {
     router.patch("v1/blobs/:sha") { request, context -> BlobStore.Status in
       try await appendChunk(request, context: context)
     }
+    router.get("v1/captures/:id/photo") { request, context -> Response in
+      try await photoResponse(request, context: context)
+    }
+    router.get("v1/captures/:id/thumbnail") { request, context -> Response in
+      try await thumbnailResponse(request, context: context)
+    }
     return router
   }
 

@@ -56,6 +56,9 @@ extension PushTests {
       Call(method: "GET", path: "v1/assets/pier-17/cracks"),
       Call(method: "POST", path: "v1/blobs", body: Data(#"{"sha256": "\#(sha)", "length": 5}"#.utf8)),
       Call(method: "GET", path: "v1/blobs/\(sha)"),
+      Call(method: "GET", path: "v1/captures/\(sha)/photo"),
+      // Without checking its parameters first.
+      Call(method: "GET", path: "v1/captures/\(sha)/thumbnail?size=5&crop=x"),
       Call(
         method: "PATCH", path: "v1/blobs/\(sha)", body: chunk,
         headers: ["Upload-Offset": "0", "Upload-Checksum": "sha256 " + Self.sha256(chunk)]),

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Imaging
 import Store
 import SyncServer
 import TestSupport
@@ -190,6 +191,11 @@ import Testing
     // Another organisation's photo is as good as absent: no 403 tells that it exists.
     #expect(try await send(server, "GET", "v1/blobs/\(sha)", token: rival.token).0 == 404)
 
+    // Half there is not there: the photo cannot be fetched back, and the reason is given.
+    let early = try await get(server, "v1/captures/\(sha)/photo", token: tablet.token)
+    #expect(early.1.status == 404)
+    #expect(String(decoding: early.0, as: UTF8.self).contains("has not been uploaded yet"))
+
     let photos = try crackmon(["sync", "--store", field])
     #expect(photos.status == 0, "\(photos.stderr)")
     let sizes = try FileManager.default.contentsOfDirectory(
@@ -209,6 +215,37 @@ import Testing
     #expect(
       try FileManager.default.contentsOfDirectory(atPath: blobs.appendingPathComponent(".partial").path)
         .isEmpty)
+
+    // Photos back out of the central store, for the office: the bytes as the device took
+    // them, a thumbnail of the upright photo, and a crack's box of it. Never another
+    // organisation's.
+    let (fetched, fetchedResponse) = try await get(server, "v1/captures/\(sha)/photo", token: tablet.token)
+    #expect(fetched == bytes)
+    #expect((fetchedResponse as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "image/jpeg")
+    #expect(try await get(server, "v1/captures/\(sha)/photo", token: rival.token).1.status == 404)
+    // phone-gps.jpg is stored 96x64 with EXIF orientation 6: upright it is 64x96.
+    let phone = Self.sha256(try Data(contentsOf: TestPaths.fixture("photos/phone-gps.jpg")))
+    func jpeg(_ path: String) async throws -> RGBImage {
+      let (data, response) = try await get(server, path, token: tablet.token)
+      #expect(response.status == 200, "\(path): \(String(decoding: data, as: UTF8.self))")
+      return try data.withUnsafeBytes { try JPEGCodec.decode($0, maxPixels: 1 << 20) }
+    }
+    let thumbnail = try await jpeg("v1/captures/\(phone)/thumbnail?size=48")
+    #expect(thumbnail.width == 32 && thumbnail.height == 48)
+    let whole = try await jpeg("v1/captures/\(phone)/thumbnail")
+    #expect(whole.width == 64 && whole.height == 96, "never enlarged")
+    let crop = try await jpeg("v1/captures/\(phone)/thumbnail?crop=10,20,30,40")
+    #expect(crop.width == 30 && crop.height == 40)
+    let edge = try await jpeg("v1/captures/\(phone)/thumbnail?crop=50,90,30,40")
+    #expect(edge.width == 14 && edge.height == 6, "cut at the photo's edge")
+    for bad in ["size=5", "size=big", "crop=1,2,3", "crop=-1,0,5,5", "crop=64,0,5,5", "crop=0,0,0,5"] {
+      #expect(
+        try await get(server, "v1/captures/\(phone)/thumbnail?\(bad)", token: tablet.token).1.status == 400,
+        "\(bad)")
+    }
+    #expect(try await get(server, "v1/captures/\(phone)/thumbnail", token: rival.token).1.status == 404)
+    #expect(
+      try await get(server, "v1/captures/..%2F..%2Fetc%2Fpasswd/photo", token: tablet.token).1.status == 400)
 
     // The central copy of the asset as a map, scoped to the organisation.
     let placed = try count(field, "capture WHERE gps_status = 'valid'")
