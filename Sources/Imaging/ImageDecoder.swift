@@ -67,8 +67,12 @@ public struct ImageDecoder: Sendable {
   }
 
   /// `orientation` is the EXIF orientation (1–8) to apply to JPEGs; HEIF files carry
-  /// their own rotation, which libheif applies, and PNGs are taken as stored.
-  public func decode(_ data: Data, path: String, orientation: Int? = nil) throws(ImageError) -> RGBImage {
+  /// their own rotation, which libheif applies, and PNGs are taken as stored. `longerSide`:
+  /// enough pixels for a picture that long on its longer side (a thumbnail); a JPEG may then be
+  /// decoded at a fraction of its size (`JPEGCodec`), other photos whole.
+  public func decode(_ data: Data, path: String, orientation: Int? = nil, longerSide: Int? = nil)
+    throws(ImageError) -> RGBImage
+  {
     guard !data.isEmpty else { throw .empty(path: path) }
     let container = Container.sniff(data.prefix(64))
     let limit = maxPixels
@@ -79,7 +83,8 @@ public struct ImageDecoder: Sendable {
           if let (w, h) = try? JPEGCodec.size(bytes), w * h > limit {
             return .failure(.tooLarge(path: path, width: w, height: h, limit: limit))
           }
-          return .success(try JPEGCodec.decode(bytes, maxPixels: limit).oriented(orientation))
+          return .success(
+            try JPEGCodec.decode(bytes, maxPixels: limit, longerSide: longerSide).oriented(orientation))
         case .png:
           return .success(try PNGCodec.decodeRGB(bytes, maxPixels: limit))
         case .heif:

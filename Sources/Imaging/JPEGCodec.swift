@@ -15,12 +15,19 @@ public enum JPEGCodec {
 
   /// Decodes to RGB, refusing images over `maxPixels` before any pixel is decoded.
   /// A file cut short, which libjpeg only warns about, is an error here.
-  public static func decode(_ bytes: UnsafeRawBufferPointer, maxPixels: Int) throws(Problem) -> RGBImage {
+  /// `longerSide`, when given, lets libjpeg-turbo decode at the smallest of its scales
+  /// (1/8 to 1) whose longer side is still at least that many pixels: a thumbnail of a 12 MP
+  /// photo decodes an eighth of its width without computing the rest.
+  public static func decode(_ bytes: UnsafeRawBufferPointer, maxPixels: Int, longerSide: Int? = nil)
+    throws(Problem) -> RGBImage
+  {
     try withDecompressor { handle throws(Problem) in
-      let (width, height) = try header(handle, bytes)
-      guard width * height <= maxPixels else {
-        throw Problem(detail: "\(width)x\(height) is over the limit of \(maxPixels) pixels")
+      let (fullWidth, fullHeight) = try header(handle, bytes)
+      guard fullWidth * fullHeight <= maxPixels else {
+        throw Problem(detail: "\(fullWidth)x\(fullHeight) is over the limit of \(maxPixels) pixels")
       }
+      let (width, height) =
+        longerSide.map { scaled(fullWidth, fullHeight, toAtLeast: $0) } ?? (fullWidth, fullHeight)
       var pixels = [UInt8](repeating: 0, count: width * height * 3)
       let status = pixels.withUnsafeMutableBufferPointer { out in
         tjDecompress2(
@@ -49,6 +56,20 @@ public enum JPEGCodec {
     defer { tjFree(buffer) }
     guard status == 0, let buffer else { throw Problem(detail: message(handle)) }
     return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
+  }
+
+  /// The smallest size libjpeg-turbo can decode to whose longer side reaches `target`.
+  static func scaled(_ width: Int, _ height: Int, toAtLeast target: Int) -> (Int, Int) {
+    var count: Int32 = 0
+    guard let factors = tjGetScalingFactors(&count) else { return (width, height) }
+    var best = (width, height)
+    for factor in UnsafeBufferPointer(start: factors, count: Int(count)) where factor.num <= factor.denom {
+      // TJSCALED: each side rounded up.
+      let (num, denom) = (Int(factor.num), Int(factor.denom))
+      let size = ((width * num + denom - 1) / denom, (height * num + denom - 1) / denom)
+      if max(size.0, size.1) >= target, size.0 * size.1 < best.0 * best.1 { best = size }
+    }
+    return best
   }
 
   private static func withDecompressor<T>(_ body: (tjhandle) throws(Problem) -> T) throws(Problem) -> T {

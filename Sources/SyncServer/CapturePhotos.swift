@@ -94,7 +94,9 @@ extension SyncServer {
     let orientation = (try? CaptureMetadata.read(data, path: name))?.orientation
     var image: RGBImage
     do {
-      image = try ImageDecoder().decode(data, path: name, orientation: orientation)
+      // A whole-photo thumbnail needs only `size` pixels a side; a crop, every pixel of its box.
+      image = try ImageDecoder().decode(
+        data, path: name, orientation: orientation, longerSide: box == nil ? size : nil)
     } catch {
       throw HTTPError(.unprocessableContent, message: "the photo of \(name) cannot be decoded: \(error)")
     }

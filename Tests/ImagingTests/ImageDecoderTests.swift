@@ -14,6 +14,23 @@ struct ImageDecoderTests {
     #expect(mean > 120 && mean < 170)
   }
 
+  /// A thumbnail's decode: a UAV75 photo (512 x 512) asked for 128 px a side decodes at a
+  /// quarter scale, 128 x 128, and shows what the whole decode shrunk by area averaging shows.
+  @Test(.enabled(if: TestPaths.hasCrackDatasets, "../shared/datasets/cracks is missing"))
+  func aThumbnailDecodesOnlyThePixelsItNeeds() throws {
+    let data = try Data(
+      contentsOf: TestPaths.sharedDatasets.appendingPathComponent("cracks/uav75/val/images/DSC00560b.jpg"))
+    let small = try decoder.decode(data, path: "DSC00560b.jpg", longerSide: 128)
+    let whole = try decoder.decode(data, path: "DSC00560b.jpg")
+    #expect(whole.width == 512 && small.width == 128 && small.height == 128)
+    // libjpeg-turbo scales by eighths: 129 px a side is 3/8 of 512, 192 px.
+    let justOver = try decoder.decode(data, path: "DSC00560b.jpg", longerSide: 129)
+    #expect(justOver.width == 192, "the smallest eighth that is not below the size asked")
+    let shrunk = try whole.resized(width: 128, height: 128, .area)
+    let difference = zip(small.pixels, shrunk.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+    #expect(Double(difference) / Double(small.pixels.count) < 3, "mean difference in grey levels")
+  }
+
   @Test func appliesEXIFOrientation() throws {
     // phone-gps.jpg says orientation 6: stored 96x64, displayed 64x96.
     let upright = try decoder.decode(TestPaths.fixture("photos/phone-gps.jpg"), orientation: 6)
