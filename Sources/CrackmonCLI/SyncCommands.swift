@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Growth
+import Outputs
 import Store
 import SyncClient
 
@@ -42,7 +43,7 @@ struct SyncCommand: AsyncParsableCommand {
       on site, offline; tracking is rebuilt for assets that received observations. Photos are \
       uploaded, never pulled. Safe to interrupt at any point and to run again.
       """,
-    subcommands: [Status.self])
+    subcommands: [Status.self, Photo.self])
 
   @Flag(help: "Do not upload photos (records only).")
   var noPhotos = false
@@ -161,6 +162,62 @@ struct SyncCommand: AsyncParsableCommand {
       if !followed.isEmpty {
         print("Pulling crack history of: " + followed.map(\.scope).joined(separator: ", "))
       }
+    }
+  }
+
+  struct Photo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "photo",
+      abstract: "Fetch a capture's photo, or a thumbnail or a crack's crop of it, from the central server.",
+      discussion: """
+        Any capture of this device's organisation whose photo has been uploaded, by any of its \
+        devices. Without --size or --crop, the photo as its device took it; with them, a JPEG \
+        of the upright photo (EXIF orientation applied), or of a box of it, at most --size \
+        pixels on its longer side (default 512), never enlarged. A crack's box comes from its \
+        polyline in pixels (`crackmon cracks --format json`).
+        """)
+    @Argument(help: "The capture id: the photo's SHA-256, as `crackmon captures` lists it.")
+    var capture: String
+    @Option(help: ArgumentHelp("Where to write the photo or thumbnail.", valueName: "path"))
+    var out: String
+    @Option(help: "A JPEG thumbnail at most this many pixels on its longer side (16 to 2048).")
+    var size: Int?
+    @Option(
+      help: ArgumentHelp(
+        "Only this box of the upright photo, in its pixels (a crack's box), as a JPEG.", valueName: "x,y,w,h")
+    )
+    var crop: String?
+    @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+      guard capture.utf8.count == 64,
+        capture.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+      else { throw ValidationError("\(capture) is not a capture id (64 lowercase hex digits)") }
+      if let size, !(16...2048).contains(size) {
+        throw ValidationError("--size \(size) must be 16 to 2048 pixels")
+      }
+      if let crop {
+        let parts = crop.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 4, parts.allSatisfy({ ($0 ?? -1) >= 0 }), (parts[2] ?? 0) > 0,
+          (parts[3] ?? 0) > 0
+        else {
+          throw ValidationError("--crop \(crop): give x,y,width,height in the upright photo's pixels")
+        }
+      }
+    }
+
+    func run() async throws {
+      let client = SyncClient(store: try DeviceStore(opening: storeOptions.path))
+      let data: Data
+      do {
+        data = try await client.photo(capture: capture, size: size, crop: crop)
+        await client.close()
+      } catch {
+        await client.close()
+        throw error
+      }
+      try OutputFile.write(data, to: out)
+      print("wrote \(out): \(data.count) bytes")
     }
   }
 }

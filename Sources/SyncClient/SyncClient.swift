@@ -363,6 +363,30 @@ public struct SyncClient {
     }
   }
 
+  /// A capture's photo from the central store, as its device took it; with `size` or `crop`,
+  /// a JPEG thumbnail of the upright photo, or of the box `crop` ("x,y,width,height" in its
+  /// pixels), at most `size` pixels on its longer side. The device's organisation's only.
+  public func photo(capture: String, size: Int? = nil, crop: String? = nil) async throws -> Data {
+    guard let remote = try store.remote() else { throw SyncError.noRemote }
+    guard let base = URL(string: remote.url), ["http", "https"].contains(base.scheme ?? "") else {
+      throw SyncError.badURL(remote.url)
+    }
+    let thumbnail = size != nil || crop != nil
+    var components = URLComponents(
+      url: base.appendingPathComponent("v1/captures/\(capture)/\(thumbnail ? "thumbnail" : "photo")"),
+      resolvingAgainstBaseURL: false)!
+    let items = [
+      size.map { URLQueryItem(name: "size", value: String($0)) },
+      crop.map { URLQueryItem(name: "crop", value: $0) },
+    ].compactMap { $0 }
+    if !items.isEmpty { components.queryItems = items }
+    var retries = 0
+    let (data, status) = try await send(
+      Call(url: components.url!, method: .GET, token: remote.token), retries: &retries)
+    guard status == 200 else { throw SyncError.refusal(status: status, body: data) }
+    return data
+  }
+
   /// The smallest photo chunk on a bad link.
   static let smallestChunk = 4096
 

@@ -18,7 +18,8 @@ extension SyncServer {
   /// The organisation's copy of a capture's photo: 404 when the capture is not the
   /// organisation's, or its photo has not arrived yet.
   func uploadedPhoto(_ sha: String, device: DeviceRegistration) async throws -> URL {
-    let shelf = try await checkPhoto(sha, device: device)
+    let shelf = try await checkPhoto(
+      sha, device: device, unheld: "no device of this organisation has pushed it")
     guard try await blobCall({ try await shelf.exists(sha) }) else {
       throw HTTPError(
         .notFound,

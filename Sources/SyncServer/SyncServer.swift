@@ -243,7 +243,10 @@ public struct SyncServer: Sendable {
   /// Photos are uploaded for captures already pushed, of the token's organisation, into its
   /// own blob folder. Another organisation's photo is answered as if it did not exist: a 403
   /// would tell that someone holds it.
-  func checkPhoto(_ sha: String, device: DeviceRegistration) async throws -> BlobStore {
+  /// `unheld`: what to add when the organisation has no such capture.
+  func checkPhoto(
+    _ sha: String, device: DeviceRegistration, unheld: String = "push records before photos"
+  ) async throws -> BlobStore {
     do throws(BlobStore.Failure) { try BlobStore.checkName(sha) } catch {
       throw HTTPError(.badRequest, message: error.description)
     }
@@ -253,7 +256,7 @@ public struct SyncServer: Sendable {
     }
     guard held else {
       throw HTTPError(
-        .notFound, message: "no capture \(sha) in the central store: push records before photos")
+        .notFound, message: "no capture \(sha) in the central store: \(unheld)")
     }
     return try await blobCall { try await blobs.store(for: device.orgId) }
   }

@@ -246,6 +246,32 @@ import Testing
     #expect(try await get(server, "v1/captures/\(phone)/thumbnail", token: rival.token).1.status == 404)
     #expect(
       try await get(server, "v1/captures/..%2F..%2Fetc%2Fpasswd/photo", token: tablet.token).1.status == 400)
+    // The same from the command line of a device of the organisation.
+    let copy = directory.appendingPathComponent("fetched.jpg")
+    let fetchedByCLI = try crackmon(["sync", "photo", sha, "--out", copy.path, "--store", field])
+    #expect(fetchedByCLI.status == 0, "\(fetchedByCLI.stderr)")
+    #expect(try Data(contentsOf: copy) == bytes)
+    let cropFile = directory.appendingPathComponent("crack.jpg")
+    let cropped = try crackmon([
+      "sync", "photo", phone, "--crop", "10,20,30,40", "--size", "20", "--out", cropFile.path, "--store",
+      field,
+    ])
+    #expect(cropped.status == 0, "\(cropped.stderr)")
+    let crackCrop = try Data(contentsOf: cropFile).withUnsafeBytes {
+      try JPEGCodec.decode($0, maxPixels: 1 << 20)
+    }
+    #expect(crackCrop.width == 15 && crackCrop.height == 20)
+    // A capture the organisation does not hold: one clear error, and nothing written.
+    let nowhere = directory.appendingPathComponent("nowhere.jpg")
+    let unheld = try crackmon([
+      "sync", "photo", String(repeating: "0", count: 64), "--out", nowhere.path, "--store", field,
+    ])
+    #expect(unheld.status != 0)
+    #expect(
+      unheld.stderr.contains("HTTP 404")
+        && unheld.stderr.contains("no device of this organisation has pushed it"),
+      "\(unheld.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: nowhere.path))
 
     // The central copy of the asset as a map, scoped to the organisation.
     let placed = try count(field, "capture WHERE gps_status = 'valid'")
