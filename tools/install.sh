@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs crackmon under PREFIX so that it runs from the PATH: the binary and what it reads
-# from beside itself (the segmentation model, the OpenAPI document, the PostgreSQL
+# from beside itself (the segmentation and scene-check models, the crack verifier, the OpenAPI document, the PostgreSQL
 # migrations) go to PREFIX/lib/crackmon/, and PREFIX/bin/crackmon links to it (crackmon follows
 # the link to find them). A binary copied alone cannot find its model.
 #
