@@ -81,7 +81,12 @@ extension SyncServer {
     } catch {
       throw HTTPError(.internalServerError, message: "the photo of capture \(sha) cannot be read")
     }
-    let bytes = try Self.thumbnail(of: data, capture: sha, size: size ?? 512, crop: box)
+    await decoding.acquire()
+    let made = Result { () throws(HTTPError) in
+      try Self.thumbnail(of: data, capture: sha, size: size ?? 512, crop: box)
+    }
+    await decoding.release()
+    let bytes = try made.get()
     return Response(
       status: .ok, headers: [.contentType: "image/jpeg"],
       body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -135,5 +140,30 @@ extension SyncServer {
       return "image/heic"
     }
     return "application/octet-stream"
+  }
+}
+
+/// At most `count` holders at once; the others wait their turn, first come first served.
+actor DecodeSlots {
+  private var free: Int
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  init(count: Int) { free = count }
+
+  func acquire() async {
+    if free > 0 {
+      free -= 1
+      return
+    }
+    await withCheckedContinuation { waiting.append($0) }
+  }
+
+  /// Hands the slot to the next in line, if any.
+  func release() {
+    if waiting.isEmpty {
+      free += 1
+    } else {
+      waiting.removeFirst().resume()
+    }
   }
 }

@@ -20,6 +20,9 @@ public struct SyncServer: Sendable {
   public let store: any CentralStore
   public let blobs: OrganisationBlobs
   public let metrics: ServerMetrics
+  /// Photos decoded for thumbnails at once. A 200 MP photo takes 600 MB decoded: without a
+  /// bound, a token holder asking for many thumbnails at once could take the server's memory.
+  let decoding = DecodeSlots(count: 2)
   /// Largest photo chunk accepted in one PATCH.
   public static let maxChunkBytes: Int64 = 8 << 20
   /// Largest push body accepted: 500 entries of the largest rows (captures carry their

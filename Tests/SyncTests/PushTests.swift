@@ -244,6 +244,19 @@ import Testing
         "\(bad)")
     }
     #expect(try await get(server, "v1/captures/\(phone)/thumbnail", token: rival.token).1.status == 404)
+    // Many at once: decoded two at a time (memory stays bounded), every one answered.
+    let (base, bearer) = (server.url.absoluteString, tablet.token)
+    let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+      for size in 16..<28 {
+        group.addTask {
+          var request = URLRequest(url: URL(string: base + "/v1/captures/\(phone)/thumbnail?size=\(size)")!)
+          request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization")
+          return (try await URLSession.shared.data(for: request).1 as? HTTPURLResponse)?.statusCode ?? 0
+        }
+      }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(statuses == Array(repeating: 200, count: 12), "\(statuses)")
     #expect(
       try await get(server, "v1/captures/..%2F..%2Fetc%2Fpasswd/photo", token: tablet.token).1.status == 400)
     // The same from the command line of a device of the organisation.
