@@ -42,7 +42,7 @@ public struct CrackVerifier: Sendable, Decodable {
     do {
       verifier = try JSONDecoder().decode(CrackVerifier.self, from: bytes)
     } catch {
-      throw .unsupported(path: url.path, detail: "not a crack verifier: \(error)")
+      throw .unsupported(path: url.path, detail: "not a crack verifier: \(Self.reason(error))")
     }
     // Weights for other features, or in another order, would weigh the wrong figures.
     guard verifier.features == CrackFeatures.names,
@@ -56,6 +56,18 @@ public struct CrackVerifier: Sendable, Decodable {
         detail: "its features are \(verifier.features), crackmon computes \(CrackFeatures.names)")
     }
     return verifier
+  }
+
+  /// What is wrong with a file, in a few words rather than the decoder's own.
+  private static func reason(_ error: any Error) -> String {
+    func field(_ path: [any CodingKey]) -> String { path.map(\.stringValue).joined(separator: ".") }
+    switch error as? DecodingError {
+    case .keyNotFound(let key, let context)?: return "\"\(field(context.codingPath + [key]))\" is missing"
+    case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+      return "\"\(field(context.codingPath))\" is not what it should be"
+    case .dataCorrupted?: return "not valid JSON"
+    default: return "unreadable"
+    }
   }
 
   /// The probability that a line with these features is a crack.

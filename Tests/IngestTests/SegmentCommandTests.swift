@@ -180,6 +180,7 @@ struct SegmentCommandTests {
       environment: ["CRACKMON_VERIFIER": other.path])
     #expect(broken.status != 0)
     #expect(broken.stderr.contains("\(other.path): not a crack verifier"), "\(broken.stderr)")
+    #expect(broken.stderr.contains("not a crack verifier: not valid JSON"), "\(broken.stderr)")
   }
 
   @Test func evalRefusesAMaskOfTheWrongSize() throws {
