@@ -122,18 +122,6 @@ BEGIN
   SELECT RAISE(ABORT, 'captures are immutable');
 END;
 
-CREATE TABLE "sync_outbox" (
-  device_id TEXT NOT NULL REFERENCES device(id),
-  seq INTEGER NOT NULL CHECK (seq > 0),
-  entity TEXT NOT NULL
-    CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track',
-                      'track_override')),
-  entity_key TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  pushed_at TEXT,
-  PRIMARY KEY (device_id, seq)
-);
-
 CREATE TABLE track_override (
   observation_id TEXT NOT NULL REFERENCES crack_observation(id),
   action TEXT NOT NULL CHECK (action IN ('link', 'unlink')),
@@ -252,3 +240,41 @@ CREATE TABLE registered_placement (
   uncertainty_m REAL NOT NULL,
   PRIMARY KEY (asset_id, observation_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE "sync_outbox" (
+  device_id TEXT NOT NULL REFERENCES device(id),
+  seq INTEGER NOT NULL CHECK (seq > 0),
+  entity TEXT NOT NULL
+    CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track',
+                      'track_override', 'correction')),
+  entity_key TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  pushed_at TEXT,
+  PRIMARY KEY (device_id, seq)
+);
+
+CREATE TABLE correction (
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  kind TEXT NOT NULL CHECK (kind IN ('void_capture', 'move_capture', 'set_distance',
+                                     'supersede_observation', 'retire_asset', 'retire_cycle')),
+  capture_id TEXT,
+  observation_id TEXT,
+  cycle_label TEXT,
+  distance_m REAL CHECK (distance_m > 0),
+  reason TEXT NOT NULL CHECK (reason <> ''),
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq),
+  CHECK ((kind IN ('retire_asset', 'retire_cycle')) = (capture_id IS NULL)),
+  CHECK ((kind = 'supersede_observation') = (observation_id IS NOT NULL)),
+  CHECK ((kind IN ('move_capture', 'retire_cycle')) = (cycle_label IS NOT NULL)),
+  CHECK ((kind = 'set_distance') = (distance_m IS NOT NULL))
+);
+
+CREATE INDEX correction_by_capture ON correction(asset_id, capture_id);
+
+CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
+BEGIN
+  SELECT RAISE(ABORT, 'corrections are immutable: record another one');
+END;

@@ -22,7 +22,7 @@ public struct CentralMigration: Sendable {
   static let tables = [
     "org", "org_receipt_counter", "device_registration", "asset", "asset_org", "inspection_cycle", "capture",
     "crack_track",
-    "crack_observation", "track_override", "push_receipt", "overwrite_audit",
+    "crack_observation", "track_override", "correction", "push_receipt", "overwrite_audit",
   ]
   static let pageRows = 2_000
 

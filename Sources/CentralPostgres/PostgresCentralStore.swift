@@ -257,6 +257,15 @@ public final class PostgresCentralStore: CentralStore {
       dictionaries({ $0.observation }, keyedByAsset: true), into: "crack_observation", connection)
     try await insert(
       dictionaries({ $0.trackOverride }, keyedByAsset: true), into: "track_override", connection)
+    // Corrections come after the rows they name (a re-processing supersedes observations
+    // pushed earlier in the same batch), each checked against its asset here.
+    for entry in fresh {
+      guard let row = entry.correction else { continue }
+      if let missing = try await missingReference(of: row, connection) {
+        throw CentralError.badEntry(seq: entry.seq, reason: missing)
+      }
+    }
+    try await insert(dictionaries({ $0.correction }), into: "correction", connection)
 
     // Server order, last: the counter row stays locked until this transaction commits. Then
     // the organisation's own order (its pull cursors), under its counter's row lock, always
@@ -278,6 +287,37 @@ public final class PostgresCentralStore: CentralStore {
       WHERE r.device_id = \(storeDevice) AND r.seq = u.seq
       """, logger: logger)
     return result
+  }
+
+  /// What a correction names that its asset does not hold here, if anything.
+  private func missingReference(of row: CorrectionRow, _ connection: PostgresConnection) async throws
+    -> String?
+  {
+    if let capture = row.captureId,
+      try await rows(
+        "SELECT 1 FROM capture WHERE asset_id = \(row.assetId) AND id = \(capture)", connection
+      ).isEmpty
+    {
+      return "capture \(capture) is not in asset \"\(row.assetId)\" in the central store"
+    }
+    if let observation = row.observationId,
+      try await rows(
+        """
+        SELECT 1 FROM crack_observation
+        WHERE asset_id = \(row.assetId) AND id = \(observation) AND capture_id = \(row.captureId)
+        """, connection
+      ).isEmpty
+    {
+      return "observation \(observation) is not on that capture in the central store"
+    }
+    if let cycle = row.cycleLabel,
+      try await rows(
+        "SELECT 1 FROM inspection_cycle WHERE asset_id = \(row.assetId) AND label = \(cycle)", connection
+      ).isEmpty
+    {
+      return "asset \"\(row.assetId)\" has no cycle \"\(cycle)\" in the central store"
+    }
+    return nil
   }
 
   /// The asset each entry belongs to: its own, or its capture's or observation's (looked up
@@ -334,6 +374,8 @@ public final class PostgresCentralStore: CentralStore {
           throw CentralError.badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
         }
         assets[entry.seq] = asset
+      } else if let row = entry.correction {
+        assets[entry.seq] = row.assetId
       } else {
         throw CentralError.badEntry(seq: entry.seq, reason: "no row")
       }
@@ -509,6 +551,7 @@ public final class PostgresCentralStore: CentralStore {
     let observations = try await stamped("crack_observation")
     let tracks = try await stamped("crack_track")
     let overrides = try await stamped("track_override")
+    let corrections = try await stamped("correction")
 
     var bytes = 0
     for (index, receipt) in receipts.enumerated() {
@@ -525,6 +568,7 @@ public final class PostgresCentralStore: CentralStore {
         entry.observation = try observations[stamp].map { try CrackObservation(row: $0) }
       case "crack_track": entry.track = try tracks[stamp].map { try CrackTrackRow(row: $0) }
       case "track_override": entry.trackOverride = try overrides[stamp].map { try TrackOverrideRow(row: $0) }
+      case "correction": entry.correction = try corrections[stamp].map { try CorrectionRow(row: $0) }
       default: break
       }
       if entry.stamp != nil,
@@ -562,7 +606,7 @@ public final class PostgresCentralStore: CentralStore {
       for table in [
         "org", "device_registration", "asset", "inspection_cycle", "capture", "crack_observation",
         "crack_track",
-        "track_override", "push_receipt", "overwrite_audit",
+        "track_override", "correction", "push_receipt", "overwrite_audit",
       ] {
         let count: Int64? = try await self.first(
           PostgresQuery(unsafeSQL: "SELECT count(*) AS n FROM \(table)"), "n", connection)
@@ -592,12 +636,18 @@ public final class PostgresCentralStore: CentralStore {
         throw StoreError.unknownCycle(asset: asset, label: cycle)
       }
       guard kind != .track else { return }
+      // An asset with corrections is read through them (as on SQLite); one without skips their joins.
+      let corrected = try await !self.rows(
+        "SELECT 1 FROM correction WHERE asset_id = \(asset) LIMIT 1", connection
+      ).isEmpty
+      let cycleOf = corrected ? Corrected.cycle("c") : "c.cycle_label"
       var binds = PostgresBindings()
       binds.append(asset)
-      var filters = ""
+      var filters = corrected ? " AND \(Corrected.captureIsLive("c"))" : ""
+      if corrected, kind == .crack { filters += " AND \(Corrected.observationIsLive("o", capture: "c"))" }
       if let cycle {
         binds.append(cycle)
-        filters += " AND c.cycle_label = $\(binds.count)"
+        filters += " AND \(cycleOf) = $\(binds.count)"
       }
       if let box = within {
         for value in [box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude] {
@@ -612,10 +662,10 @@ public final class PostgresCentralStore: CentralStore {
       }
       let sql: String
       let photo = """
-        c.id AS capture_id, c.cycle_label, COALESCE(y.start_date, y.end_date) AS cycle_date, c.gps_time_utc,
-        c.taken_at, c.taken_at_offset
+        c.id AS capture_id, \(cycleOf) AS cycle_label, COALESCE(y.start_date, y.end_date) AS cycle_date,
+        c.gps_time_utc, c.taken_at, c.taken_at_offset
         """
-      let cycleJoin = "JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = c.cycle_label"
+      let cycleJoin = "JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = \(cycleOf)"
       if kind == .crack {
         sql = """
           SELECT \(photo), o.id, o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
@@ -623,14 +673,14 @@ public final class PostgresCentralStore: CentralStore {
             o.polyline_wgs84
           FROM capture c \(cycleJoin) JOIN crack_observation o ON o.asset_id = c.asset_id AND o.capture_id = c.id
           WHERE c.asset_id = $1 AND o.georef_method <> 'asset'\(filters)
-          ORDER BY y.start_date NULLS FIRST, c.cycle_label, c.id, o.crack_index, o.id
+          ORDER BY y.start_date NULLS FIRST, 2, c.id, o.crack_index, o.id
           """
       } else {
         sql = """
           SELECT \(photo), c.longitude, c.latitude FROM capture c \(cycleJoin)
           WHERE c.asset_id = $1 AND c.gps_status = 'valid' AND c.latitude IS NOT NULL
             AND c.longitude IS NOT NULL\(filters)
-          ORDER BY y.start_date NULLS FIRST, c.cycle_label, c.id
+          ORDER BY y.start_date NULLS FIRST, 2, c.id
           """
       }
       for try await found in try await connection.query(

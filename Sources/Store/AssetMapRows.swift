@@ -190,13 +190,17 @@ extension MapRow {
       db, sql: "SELECT label FROM inspection_cycle WHERE asset_id = ? ORDER BY start_date, label",
       arguments: [asset])
     if let cycle, !labels.contains(cycle) { throw StoreError.unknownCycle(asset: asset, label: cycle) }
+    // An asset with corrections is read through them; the usual one, without, skips their joins.
+    let corrected =
+      try Row.fetchOne(db, sql: "SELECT 1 FROM correction WHERE asset_id = ? LIMIT 1", arguments: [asset])
+      != nil
     // One query for a box's cracks (from the R*Tree); else one per cycle, in cycle order,
     // except tracks, which are not per cycle unless a cycle is asked for.
     let queries: [(sql: String, arguments: StatementArguments)]
     if let box, kind == .crack {
       queries = [
         (
-          mapSQL(kind, oneCycle: cycle != nil, boxed: true, keyedByAsset: keyedByAsset),
+          mapSQL(kind, oneCycle: cycle != nil, boxed: true, keyedByAsset: keyedByAsset, corrected: corrected),
           [asset, cycle, box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude]
         )
       ]
@@ -204,7 +208,7 @@ extension MapRow {
       let passes: [String?] = kind == .track && cycle == nil ? [nil] : cycle.map { [$0] } ?? labels
       queries = passes.map { label in
         (
-          mapSQL(kind, oneCycle: label != nil, keyedByAsset: keyedByAsset),
+          mapSQL(kind, oneCycle: label != nil, keyedByAsset: keyedByAsset, corrected: corrected),
           label.map { [asset, $0] } ?? [asset]
         )
       }
@@ -222,19 +226,26 @@ extension MapRow {
     return nil
   }
 
-  /// Every kind selects the same 23 columns, in `MapRow.init`'s order.
-  private static func mapSQL(_ kind: MapRow.Kind, oneCycle: Bool, boxed: Bool = false, keyedByAsset: Bool)
+  /// Every kind selects the same 23 columns, in `MapRow.init`'s order. `corrected`: captures
+  /// are placed in their cycle as moved, and voided ones, those of retired cycles and
+  /// superseded observations are left out.
+  private static func mapSQL(
+    _ kind: MapRow.Kind, oneCycle: Bool, boxed: Bool = false, keyedByAsset: Bool, corrected: Bool
+  )
     -> String
   {
     func same(_ a: String, _ b: String) -> String { keyedByAsset ? " AND \(a).asset_id = \(b).asset_id" : "" }
+    func cycleOf(_ c: String) -> String { corrected ? Corrected.cycle(c) : "\(c).cycle_label" }
+    let live = corrected ? " AND \(Corrected.captureIsLive("c"))" : ""
+    let liveCrack = corrected ? live + " AND \(Corrected.observationIsLive("o", capture: "c"))" : ""
     // SQLite's strftime turns "2026-11-20T10:15:30" || "+01:00" into UTC; without an
     // offset the camera clock's zone is unknown and the concatenation is NULL.
     let capture = """
-      c.cycle_label, COALESCE(y.start_date, y.end_date),
+      \(cycleOf("c")), COALESCE(y.start_date, y.end_date),
       COALESCE(c.gps_time_utc, strftime('%Y-%m-%dT%H:%M:%SZ', c.taken_at || c.taken_at_offset)), c.id
       """
-    let cycleJoin = "LEFT JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = c.cycle_label"
-    let cycleFilter = oneCycle ? "AND c.cycle_label = ?2" : ""
+    let cycleJoin = "LEFT JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = \(cycleOf("c"))"
+    let cycleFilter = oneCycle ? "AND \(cycleOf("c")) = ?2" : ""
     let measures = """
       o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
       g.max_width_mm_per_year, g.length_mm_per_year, g.no_rate_reason
@@ -276,8 +287,8 @@ extension MapRow {
         LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
         \(placementJoin)
         WHERE e.max_lon >= ?3 AND e.min_lon <= ?5 AND e.max_lat >= ?4 AND e.min_lat <= ?6
-          AND c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'
-        ORDER BY y.start_date, c.cycle_label, c.rowid, o.rowid
+          AND c.asset_id = ?1 \(cycleFilter) AND o.georef_method <> 'asset'\(liveCrack)
+        ORDER BY y.start_date, \(cycleOf("c")), c.rowid, o.rowid
         """
     case .crack:
       return """
@@ -287,7 +298,7 @@ extension MapRow {
         LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
         LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
         \(placementJoin)
-        WHERE c.asset_id = ?1 \(cycleFilter) AND \(placed)
+        WHERE c.asset_id = ?1 \(cycleFilter) AND \(placed)\(liveCrack)
         ORDER BY c.rowid, o.rowid
         """
     case .capture:
@@ -296,7 +307,7 @@ extension MapRow {
           'camera-position', NULL, NULL, NULL, c.longitude, c.latitude, NULL, NULL, NULL
         FROM capture c \(cycleJoin)
         WHERE c.asset_id = ?1 \(cycleFilter) AND c.gps_status = 'valid' AND c.latitude IS NOT NULL
-          AND c.longitude IS NOT NULL
+          AND c.longitude IS NOT NULL\(live)
         ORDER BY c.rowid
         """
     case .track:
@@ -309,7 +320,7 @@ extension MapRow {
           SELECT m.observation_id FROM crack_track_member m
           JOIN crack_observation o2 ON o2.id = m.observation_id\(same("o2", "m"))
           JOIN capture c2 ON c2.id = o2.capture_id\(same("c2", "o2"))
-          WHERE m.track_id = g.track_id\(same("m", "g")) AND c2.cycle_label = ?2
+          WHERE m.track_id = g.track_id\(same("m", "g")) AND \(cycleOf("c2")) = ?2
           ORDER BY o2.length_px DESC, o2.id LIMIT 1)\(same("o", "g"))
         """
         : "JOIN crack_observation o ON o.id = g.latest_observation_id\(same("o", "g"))"

@@ -97,16 +97,17 @@ extension DeviceStore {
   /// capture records was a sixth of it on 100,000 photos.
   public func registeredCaptures(asset: String) throws(StoreError) -> [RegisteredCapture] {
     try read { db in
-      try Row.fetchAll(
+      let (cycleOf, live) = try Self.correctedSQL(asset: asset, db: db, observations: false)
+      return try Row.fetchAll(
         db,
         sql: """
-          SELECT id, cycle_label, camera_view, gsd_mm_per_px, latitude, longitude, width, height, orientation,
-            metadata_json, gps_sigma_m
-          FROM capture
-          WHERE asset_id = ? AND id IN (
+          SELECT c.id, \(cycleOf), c.camera_view, c.gsd_mm_per_px, c.latitude, c.longitude, c.width, c.height,
+            c.orientation, c.metadata_json, c.gps_sigma_m
+          FROM capture c
+          WHERE c.asset_id = ?\(live) AND c.id IN (
             SELECT capture_id FROM capture_registration WHERE registered = 1
             UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
-          ORDER BY id
+          ORDER BY c.id
           """, arguments: [asset]
       ).map {
         RegisteredCapture(
@@ -121,12 +122,13 @@ extension DeviceStore {
   /// capture: the only ones tracking places through a registration.
   public func registeredCracks(asset: String) throws(StoreError) -> [RegisteredCrack] {
     try read { db in
-      try Row.fetchAll(
+      let live = try Self.correctedSQL(asset: asset, db: db).live
+      return try Row.fetchAll(
         db,
         sql: """
           SELECT o.id, o.capture_id, o.polyline_px, o.width_profile_px FROM crack_observation o
           JOIN capture c ON c.id = o.capture_id
-          WHERE c.asset_id = ? AND o.capture_id IN (
+          WHERE c.asset_id = ?\(live) AND o.capture_id IN (
             SELECT capture_id FROM capture_registration WHERE registered = 1
             UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
           ORDER BY o.id

@@ -346,6 +346,8 @@ public final class SQLiteCentralStore: CentralStore {
         throw CentralError.badEntry(seq: entry.seq, reason: "observation \(row.observationId) is unknown")
       }
       asset = found
+    } else if let row = entry.correction {
+      asset = row.assetId
     } else {
       throw CentralError.badEntry(seq: entry.seq, reason: "no row")
     }
@@ -356,6 +358,9 @@ public final class SQLiteCentralStore: CentralStore {
     }
     if owner == nil, entry.asset == nil {
       throw CentralError.badEntry(seq: entry.seq, reason: "asset \"\(asset)\" is not in the central store")
+    }
+    if let row = entry.correction, let missing = try Self.missingReference(of: row, db: db) {
+      throw CentralError.badEntry(seq: entry.seq, reason: missing)
     }
 
     try db.execute(
@@ -398,7 +403,37 @@ public final class SQLiteCentralStore: CentralStore {
       try row.insert(db, onConflict: .ignore)
     } else if let row = entry.trackOverride {
       try Self.insert(row, asset: asset, db: db)
+    } else if let row = entry.correction {
+      try row.insert(db, onConflict: .ignore)
     }
+  }
+
+  /// What a correction names that its asset does not hold here, if anything: a correction
+  /// reaches the central store after the rows it corrects (one outbox, in order; another
+  /// device's rows were pulled from here).
+  static func missingReference(of row: CorrectionRow, db: Database) throws -> String? {
+    if let capture = row.captureId,
+      try Row.fetchOne(
+        db, sql: "SELECT 1 FROM capture WHERE asset_id = ? AND id = ?", arguments: [row.assetId, capture])
+        == nil
+    {
+      return "capture \(capture) is not in asset \"\(row.assetId)\" in the central store"
+    }
+    if let observation = row.observationId,
+      try Row.fetchOne(
+        db, sql: "SELECT 1 FROM crack_observation WHERE asset_id = ? AND id = ? AND capture_id = ?",
+        arguments: [row.assetId, observation, row.captureId]) == nil
+    {
+      return "observation \(observation) is not on that capture in the central store"
+    }
+    if let cycle = row.cycleLabel,
+      try Row.fetchOne(
+        db, sql: "SELECT 1 FROM inspection_cycle WHERE asset_id = ? AND label = ?",
+        arguments: [row.assetId, cycle]) == nil
+    {
+      return "asset \"\(row.assetId)\" has no cycle \"\(cycle)\" in the central store"
+    }
+    return nil
   }
 
   /// The asset of the organisation's capture or crack observation (`table`) with this id.
@@ -492,6 +527,8 @@ public final class SQLiteCentralStore: CentralStore {
             entry.track = try CrackTrackRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
           case "track_override":
             entry.trackOverride = try TrackOverrideRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
+          case "correction":
+            entry.correction = try CorrectionRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
           default: break
           }
           if entry.stamp != nil,
@@ -546,7 +583,7 @@ public final class SQLiteCentralStore: CentralStore {
         for table in [
           "org", "device_registration", "asset", "inspection_cycle", "capture", "crack_observation",
           "crack_track",
-          "track_override", "push_receipt", "overwrite_audit",
+          "track_override", "correction", "push_receipt", "overwrite_audit",
         ] {
           counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
         }

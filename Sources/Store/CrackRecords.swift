@@ -13,19 +13,20 @@ extension DeviceStore {
     _ = try self.asset(asset)
     if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
     return try read { db in
+      let (cycleOf, live) = try Self.correctedSQL(asset: asset, db: db)
       // Capture columns first, then the observation's in `CrackObservation.columns` order.
       var sql = """
-        SELECT c.cycle_label, c.source_path, c.taken_at, c.orientation,
+        SELECT \(cycleOf) AS cycle, c.source_path, c.taken_at, c.orientation,
           \(CrackObservation.columns.map { "o." + $0 }.joined(separator: ", "))
         FROM crack_observation o JOIN capture c ON c.id = o.capture_id
-        WHERE c.asset_id = ?
+        WHERE c.asset_id = ?\(live)
         """
       var arguments: StatementArguments = [asset]
       if let cycle {
-        sql += " AND c.cycle_label = ?"
+        sql += " AND \(cycleOf) = ?"
         arguments += [cycle]
       }
-      sql += " ORDER BY c.cycle_label, c.source_path, o.crack_index"
+      sql += " ORDER BY cycle, c.source_path, o.crack_index"
       return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
         ObservationInCycle(
           observation: CrackObservation(row: row, at: 4), cycleLabel: row[0], sourcePath: row[1],
@@ -69,17 +70,18 @@ extension DeviceStore {
   {
     _ = try self.asset(asset)
     return try read { db in
+      let (cycleOf, live) = try Self.correctedSQL(asset: asset, db: db)
       var arguments: StatementArguments = [asset]
-      var cycleFilter = ""
+      var cycleFilter = live
       if let cycles {
-        cycleFilter =
-          " AND c.cycle_label IN (\(Array(repeating: "?", count: cycles.count).joined(separator: ", ")))"
+        cycleFilter +=
+          " AND \(cycleOf) IN (\(Array(repeating: "?", count: cycles.count).joined(separator: ", ")))"
         arguments += StatementArguments(cycles)
       }
       let cursor = try Row.fetchCursor(
         db,
         sql: """
-          SELECT o.id, c.cycle_label, o.easting, o.northing, o.bearing_deg, o.georef_method,
+          SELECT o.id, \(cycleOf), o.easting, o.northing, o.bearing_deg, o.georef_method,
             o.georef_uncertainty_m, o.length_px, o.length_mm, o.max_width_mm, o.mean_width_mm,
             o.severity_scheme, o.severity, t.points,
             CASE WHEN t.points IS NULL THEN o.polyline_projected END

@@ -169,15 +169,10 @@ public final class DeviceStore: Sendable {
     try read { try CaptureRecord.fetchOne($0, key: id) }
   }
 
-  /// Captures of an asset, optionally of one cycle, oldest first.
+  /// Captures of an asset, optionally of one cycle, oldest first, as corrected: each in its
+  /// cycle as moved, and none voided or of a retired cycle (`capturesWithState` lists those).
   public func captures(asset: String, cycle: String? = nil) throws(StoreError) -> [CaptureRecord] {
-    _ = try self.asset(asset)
-    if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
-    return try read { db in
-      var request = CaptureRecord.filter(Column("asset_id") == asset)
-      if let cycle { request = request.filter(Column("cycle_label") == cycle) }
-      return try request.order(Column("taken_at"), Column("source_path")).fetchAll(db)
-    }
+    try capturesWithState(asset: asset, cycle: cycle).filter { $0.setAside == nil }.map(\.capture)
   }
 
   /// The schema as SQL, in creation order: what `schema/device-store.sql` mirrors.

@@ -23,6 +23,9 @@ enum Migrations {
     migrator.registerMigration("v12 registered placements") { db in
       try db.execute(sql: registeredPlacement)
     }
+    migrator.registerMigration("v13 corrections") { db in
+      try db.execute(sql: correctionsOutbox + corrections)
+    }
     return migrator
   }
 
@@ -87,6 +90,9 @@ enum Migrations {
     }
     migrator.registerMigration("central v10 registered placements") { db in
       try db.execute(sql: registeredPlacement)
+    }
+    migrator.registerMigration("central v11 corrections") { db in
+      try db.execute(sql: corrections)
     }
     return migrator
   }
@@ -730,6 +736,54 @@ enum Migrations {
       PRIMARY KEY (capture_id, reference_id)
     );
     CREATE INDEX capture_registration_by_reference ON capture_registration(reference_id);
+    """
+
+  /// Corrections are synced: the outbox's entity list grows by one (rebuilt, as in v2).
+  private static let correctionsOutbox = """
+    CREATE TABLE sync_outbox_v13 (
+      device_id TEXT NOT NULL REFERENCES device(id),
+      seq INTEGER NOT NULL CHECK (seq > 0),
+      entity TEXT NOT NULL
+        CHECK (entity IN ('asset', 'inspection_cycle', 'capture', 'crack_observation', 'crack_track',
+                          'track_override', 'correction')),
+      entity_key TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      pushed_at TEXT,
+      PRIMARY KEY (device_id, seq)
+    );
+    INSERT INTO sync_outbox_v13 SELECT * FROM sync_outbox;
+    DROP TABLE sync_outbox;
+    ALTER TABLE sync_outbox_v13 RENAME TO sync_outbox;
+
+    """
+
+  /// An inspector's corrections (`CorrectionRow`): append-only, synced, the same table on the
+  /// device and centrally (PostgreSQL: 0007). Every reader sees captures and observations
+  /// through them (`Corrected`).
+  private static let corrections = """
+    CREATE TABLE correction (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      kind TEXT NOT NULL CHECK (kind IN ('void_capture', 'move_capture', 'set_distance',
+                                         'supersede_observation', 'retire_asset', 'retire_cycle')),
+      capture_id TEXT,
+      observation_id TEXT,
+      cycle_label TEXT,
+      distance_m REAL CHECK (distance_m > 0),
+      reason TEXT NOT NULL CHECK (reason <> ''),
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      UNIQUE (device_id, seq),
+      CHECK ((kind IN ('retire_asset', 'retire_cycle')) = (capture_id IS NULL)),
+      CHECK ((kind = 'supersede_observation') = (observation_id IS NOT NULL)),
+      CHECK ((kind IN ('move_capture', 'retire_cycle')) = (cycle_label IS NOT NULL)),
+      CHECK ((kind = 'set_distance') = (distance_m IS NOT NULL))
+    );
+    CREATE INDEX correction_by_capture ON correction(asset_id, capture_id);
+    CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
+    BEGIN
+      SELECT RAISE(ABORT, 'corrections are immutable: record another one');
+    END;
     """
 
   private static let captureColumns = """

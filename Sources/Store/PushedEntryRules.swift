@@ -22,6 +22,7 @@ extension SyncEntry {
   public static let maxPushEntries = 500
   static let entities: Set<String> = [
     "asset", "inspection_cycle", "capture", "crack_observation", "crack_track", "track_override",
+    "correction",
   ]
 
   /// The row's text fields by name, and whether each may be long (a capture's metadata and
@@ -80,6 +81,14 @@ extension SyncEntry {
         ("trackOverride.trackId", t.trackId, false), ("trackOverride.createdAt", t.createdAt, false),
       ]
     }
+    if let c = correction {
+      return [
+        ("correction.assetId", c.assetId, false), ("correction.kind", c.kind, false),
+        ("correction.captureId", c.captureId, false), ("correction.observationId", c.observationId, false),
+        ("correction.cycleLabel", c.cycleLabel, false), ("correction.reason", c.reason, false),
+        ("correction.createdAt", c.createdAt, false),
+      ]
+    }
     return []
   }
 
@@ -99,6 +108,7 @@ extension SyncEntry {
     if let observation { found.append((CrackObservation.syncEntity, observation.syncKey)) }
     if let track { found.append((CrackTrackRow.syncEntity, track.syncKey)) }
     if let trackOverride { found.append((TrackOverrideRow.syncEntity, trackOverride.syncKey)) }
+    if let correction { found.append((CorrectionRow.syncEntity, correction.syncKey)) }
     return found.count == 1 ? found[0] : nil
   }
 
@@ -196,6 +206,12 @@ extension SyncEntry {
         (trackOverride.action == "link") == (trackOverride.trackId != nil)
       else { throw refuse("trackOverride: a link names a track, an unlink none") }
       if let track = trackOverride.trackId { try identifier("trackOverride.trackId", track) }
+    } else if let correction {
+      try identifier("correction.assetId", correction.assetId)
+      if let problem = correction.problem { throw refuse("correction: \(problem)") }
+      if let capture = correction.captureId { try sha("correction.captureId", capture) }
+      if let observation = correction.observationId { try sha("correction.observationId", observation) }
+      if let cycle = correction.cycleLabel { try identifier("correction.cycleLabel", cycle) }
     }
     // Every text field but the few that may be long: a name, a date, a note.
     for field in textFields where !field.long {

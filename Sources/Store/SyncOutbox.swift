@@ -14,6 +14,7 @@ public struct SyncEntry: Codable, Sendable, Equatable {
   public var observation: CrackObservation?
   public var track: CrackTrackRow?
   public var trackOverride: TrackOverrideRow?
+  public var correction: CorrectionRow?
 
   public init(seq: Int64, entity: String, key: String) {
     self.seq = seq
@@ -29,6 +30,7 @@ public struct SyncEntry: Codable, Sendable, Equatable {
     if let observation { return (observation.deviceId, observation.seq) }
     if let track { return (track.deviceId, track.seq) }
     if let trackOverride { return (trackOverride.deviceId, trackOverride.seq) }
+    if let correction { return (correction.deviceId, correction.seq) }
     return nil
   }
 }
@@ -131,6 +133,7 @@ extension DeviceStore {
       }
       try attach("crack_track") { $0.track = try CrackTrackRow(row: $1) }
       try attach("track_override") { $0.trackOverride = try TrackOverrideRow(row: $1) }
+      try attach("correction") { $0.correction = try CorrectionRow(row: $1) }
       if let orphan = entries.first(where: { $0.stamp == nil }) {
         throw StoreError.database("outbox entry \(orphan.seq) (\(orphan.entity) \(orphan.key)) has no row")
       }
@@ -155,7 +158,9 @@ extension DeviceStore {
   }
 
   /// Photos whose capture the server has acknowledged and that it does not have yet:
-  /// (capture id = SHA-256, path it was ingested from, size in bytes).
+  /// (capture id = SHA-256, path it was ingested from, size in bytes). A photo set aside
+  /// before it was uploaded (voided, its cycle or asset retired) stays on the device: a junk
+  /// photo or a holiday snap ingested by mistake is not sent to the organisation.
   public func photosToUpload() throws(StoreError) -> [(sha256: String, path: String, size: Int64)] {
     try read { db in
       try Row.fetchAll(
@@ -164,7 +169,8 @@ extension DeviceStore {
           SELECT c.id, c.source_path, c.file_size FROM capture c
           JOIN sync_outbox s ON s.device_id = c.device_id AND s.seq = c.seq
           LEFT JOIN photo_upload p ON p.capture_id = c.id
-          WHERE s.pushed_at IS NOT NULL AND p.capture_id IS NULL ORDER BY c.seq
+          WHERE s.pushed_at IS NOT NULL AND p.capture_id IS NULL AND \(Corrected.captureIsLive("c"))
+          ORDER BY c.seq
           """
       ).map { ($0[0], $0[1], $0[2]) }
     }
@@ -199,7 +205,8 @@ extension DeviceStore {
           sql: """
             SELECT COUNT(*) FROM capture c
             JOIN sync_outbox s ON s.device_id = c.device_id AND s.seq = c.seq
-            LEFT JOIN photo_upload p ON p.capture_id = c.id WHERE p.capture_id IS NULL
+            LEFT JOIN photo_upload p ON p.capture_id = c.id
+            WHERE p.capture_id IS NULL AND \(Corrected.captureIsLive("c"))
             """) ?? 0
       let problems = try Row.fetchAll(
         db,

@@ -63,7 +63,7 @@ extension DeviceStore {
         case .keptLocal: applied.keptLocal += 1
         case .unchanged: break
         }
-        if entry.observation != nil || entry.trackOverride != nil, !scope.isEmpty {
+        if entry.observation != nil || entry.trackOverride != nil || entry.correction != nil, !scope.isEmpty {
           applied.assetsToRetrack.insert(scope)
         }
       }
@@ -104,6 +104,7 @@ extension DeviceStore {
     if let row = entry.observation { try row.insert(db, onConflict: .ignore) }
     if let row = entry.track { try row.insert(db, onConflict: .ignore) }
     if let row = entry.trackOverride { try row.insert(db, onConflict: .ignore) }
+    if let row = entry.correction { try row.insert(db, onConflict: .ignore) }
     return db.totalChangesCount > before ? .changed : .unchanged
   }
 

@@ -1,0 +1,295 @@
+import Foundation
+import GRDB
+
+/// An inspector's correction of what was stored: an append-only, attributed fact, synced like
+/// the rows it corrects. Captures and observations themselves never change; every reader
+/// (tracking, crack lists, maps, both central stores) sees them through the corrections.
+///
+/// - `void_capture`: the photo and everything found on it are set aside (a junk photo, the
+///   wrong structure, a test shot).
+/// - `move_capture`: the photo belongs to another cycle of its asset (`cycleLabel`).
+/// - `set_distance`: the camera-to-surface distance was `distanceM` (written by `reprocess`,
+///   which measures the photo again at that scale).
+/// - `supersede_observation`: `observationId` was replaced by a re-processing of its photo.
+/// - `retire_asset`, `retire_cycle`: a mistaken asset or cycle (`cycleLabel`); its photos are
+///   set aside as if voided, and nothing more can be ingested into it.
+public struct CorrectionRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, SyncStamped {
+  public enum Kind: String, Codable, Sendable, CaseIterable {
+    case voidCapture = "void_capture"
+    case moveCapture = "move_capture"
+    case setDistance = "set_distance"
+    case supersedeObservation = "supersede_observation"
+    case retireAsset = "retire_asset"
+    case retireCycle = "retire_cycle"
+  }
+
+  public var assetId: String
+  public var kind: String
+  public var captureId: String?
+  public var observationId: String?
+  public var cycleLabel: String?
+  public var distanceM: Double?
+  /// Why, in the inspector's words (or the command's, for a re-processing).
+  public var reason: String
+  public var createdAt: String
+  public var deviceId: String = ""
+  public var seq: Int64 = 0
+
+  public init(
+    assetId: String, kind: Kind, captureId: String? = nil, observationId: String? = nil,
+    cycleLabel: String? = nil, distanceM: Double? = nil, reason: String, createdAt: String = Timestamp.now()
+  ) {
+    self.assetId = assetId
+    self.kind = kind.rawValue
+    self.captureId = captureId
+    self.observationId = observationId
+    self.cycleLabel = cycleLabel
+    self.distanceM = distanceM
+    self.reason = reason
+    self.createdAt = createdAt
+  }
+
+  public static let databaseTableName = "correction"
+  public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+  public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+  static let syncEntity = "correction"
+  var syncKey: String { "\(assetId)/\(kind)/\(seq)" }
+
+  /// Which fields each kind needs, and that it has no others: nil when the row is whole.
+  public var problem: String? {
+    guard let kind = Kind(rawValue: kind) else { return "kind \"\(kind.prefix(64))\" is not a correction" }
+    guard !reason.isEmpty else { return "a correction says why (reason)" }
+    let needs: (capture: Bool, observation: Bool, cycle: Bool, distance: Bool) =
+      switch kind {
+      case .voidCapture: (true, false, false, false)
+      case .moveCapture: (true, false, true, false)
+      case .setDistance: (true, false, false, true)
+      case .supersedeObservation: (true, true, false, false)
+      case .retireAsset: (false, false, false, false)
+      case .retireCycle: (false, false, true, false)
+      }
+    if needs.capture != (captureId != nil) {
+      return "\(kind.rawValue) \(needs.capture ? "names" : "has no") capture"
+    }
+    if needs.observation != (observationId != nil) {
+      return "\(kind.rawValue) \(needs.observation ? "names" : "has no") observation"
+    }
+    if needs.cycle != (cycleLabel != nil) {
+      return "\(kind.rawValue) \(needs.cycle ? "names" : "has no") cycle"
+    }
+    if needs.distance != (distanceM != nil) {
+      return "\(kind.rawValue) \(needs.distance ? "gives" : "has no") distance"
+    }
+    if let distanceM, !(distanceM.isFinite && distanceM > 0 && distanceM < 10_000) {
+      return "distance \(distanceM) m is not above 0 and below 10 km"
+    }
+    return nil
+  }
+}
+
+/// The SQL every reader uses to see captures and observations through the corrections. The
+/// same text runs on the device store, the central SQLite store and PostgreSQL: `c` is a
+/// capture row, `o` an observation row, and both carry their asset id in every store.
+public enum Corrected {
+  /// The cycle a capture belongs to: the latest move's, else the one it was ingested into.
+  public static func cycle(_ c: String) -> String {
+    """
+    COALESCE((SELECT x.cycle_label FROM correction x WHERE x.asset_id = \(c).asset_id \
+    AND x.capture_id = \(c).id AND x.kind = 'move_capture' \
+    ORDER BY x.created_at DESC, x.device_id DESC, x.seq DESC LIMIT 1), \(c).cycle_label)
+    """
+  }
+
+  /// The capture is neither voided nor in a retired cycle or asset (its cycle as moved).
+  public static func captureIsLive(_ c: String) -> String {
+    """
+    NOT EXISTS (SELECT 1 FROM correction x WHERE x.asset_id = \(c).asset_id AND (x.kind = 'retire_asset' \
+    OR (x.kind = 'void_capture' AND x.capture_id = \(c).id) \
+    OR (x.kind = 'retire_cycle' AND x.cycle_label = \(cycle(c)))))
+    """
+  }
+
+  /// The observation has not been replaced by a re-processing of its photo. `c` is its
+  /// capture (a device's observation rows do not carry their asset).
+  public static func observationIsLive(_ o: String, capture c: String) -> String {
+    """
+    NOT EXISTS (SELECT 1 FROM correction x WHERE x.asset_id = \(c).asset_id \
+    AND x.kind = 'supersede_observation' AND x.observation_id = \(o).id)
+    """
+  }
+}
+
+extension DeviceStore {
+  /// How to read an asset's captures (`c`) and observations (`o`) through its corrections: the
+  /// capture's cycle, and the condition that leaves out voided captures, retired cycles and
+  /// superseded observations. An asset never corrected is read as it is, without their joins.
+  /// `observations`: the query reads observations (`o`) as well as captures.
+  static func correctedSQL(asset: String, db: Database, observations: Bool = true) throws
+    -> (cycle: String, live: String)
+  {
+    guard
+      try Row.fetchOne(db, sql: "SELECT 1 FROM correction WHERE asset_id = ? LIMIT 1", arguments: [asset])
+        != nil
+    else { return ("c.cycle_label", "") }
+    let crack = observations ? " AND \(Corrected.observationIsLive("o", capture: "c"))" : ""
+    return (Corrected.cycle("c"), " AND \(Corrected.captureIsLive("c"))" + crack)
+  }
+
+  /// Captures of an asset, optionally of one (corrected) cycle, oldest first, each in its cycle
+  /// as moved, with why it is set aside (voided, or its cycle or asset retired) if it is.
+  /// `distanceM` is the distance it was last measured at (a re-processing's, else ingest's).
+  public func capturesWithState(asset: String, cycle: String? = nil) throws(StoreError)
+    -> [(capture: CaptureRecord, setAside: String?, distanceM: Double?)]
+  {
+    _ = try self.asset(asset)
+    if let cycle { _ = try self.cycle(asset: asset, label: cycle) }
+    return try read { db in
+      var sql = """
+        SELECT c.*, \(Corrected.cycle("c")) AS corrected_cycle,
+          (SELECT x.kind || ': ' || x.reason FROM correction x WHERE x.asset_id = c.asset_id
+            AND (x.kind = 'retire_asset' OR (x.kind = 'void_capture' AND x.capture_id = c.id)
+              OR (x.kind = 'retire_cycle' AND x.cycle_label = \(Corrected.cycle("c"))))
+            ORDER BY x.created_at LIMIT 1) AS set_aside,
+          (SELECT x.distance_m FROM correction x WHERE x.asset_id = c.asset_id AND x.capture_id = c.id
+            AND x.kind = 'set_distance' ORDER BY x.created_at DESC, x.device_id DESC, x.seq DESC LIMIT 1)
+            AS corrected_distance
+        FROM capture c WHERE c.asset_id = ?
+        """
+      var arguments: StatementArguments = [asset]
+      if let cycle {
+        sql += " AND \(Corrected.cycle("c")) = ?"
+        arguments += [cycle]
+      }
+      sql += " ORDER BY c.taken_at, c.source_path"
+      return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+        var capture = try CaptureRecord(row: row)
+        capture.cycleLabel = row["corrected_cycle"]
+        return (capture, row["set_aside"], row["corrected_distance"] ?? capture.distanceM)
+      }
+    }
+  }
+
+  /// Every correction of an asset, oldest first.
+  public func corrections(asset: String) throws(StoreError) -> [CorrectionRow] {
+    _ = try self.asset(asset)
+    return try read { db in
+      try CorrectionRow.filter(Column("asset_id") == asset).order(Column("created_at"), Column("seq"))
+        .fetchAll(db)
+    }
+  }
+
+  /// Why an asset or one of its cycles was retired, if it was.
+  public func retirement(asset: String, cycle: String? = nil) throws(StoreError) -> String? {
+    try read { db in
+      try String.fetchOne(
+        db,
+        sql: """
+          SELECT reason FROM correction WHERE asset_id = ?
+            AND (kind = 'retire_asset' OR (kind = 'retire_cycle' AND cycle_label = ?))
+          ORDER BY kind = 'retire_asset' DESC LIMIT 1
+          """, arguments: [asset, cycle])
+    }
+  }
+
+  /// A capture by its id or a unique prefix of it (lists show ids shortened).
+  public func capture(matching prefix: String) throws(StoreError) -> CaptureRecord {
+    let found = try read { db in
+      try CaptureRecord.fetchAll(
+        db, sql: "SELECT * FROM capture WHERE substr(id, 1, length(?1)) = ?1 LIMIT 2", arguments: [prefix])
+    }
+    guard found.count == 1, prefix.count >= 4 else { throw .unknownCapture(prefix) }
+    return found[0]
+  }
+
+  /// The capture's state after every correction: its cycle, and why it is set aside (voided,
+  /// or its cycle or asset retired), if it is.
+  public func correctedState(of capture: CaptureRecord) throws(StoreError) -> (
+    cycle: String, setAside: String?
+  ) {
+    let found = try capturesWithState(asset: capture.assetId).first { $0.capture.id == capture.id }
+    return (found?.capture.cycleLabel ?? capture.cycleLabel, found?.setAside)
+  }
+
+  /// Records a correction of an asset, stamped for sync, after checking what it names exists
+  /// here and is not already set aside.
+  @discardableResult
+  public func correct(_ correction: CorrectionRow) throws(StoreError) -> CorrectionRow {
+    if let problem = correction.problem { throw .invalid(field: "correction", reason: problem) }
+    _ = try asset(correction.assetId)
+    if let reason = try retirement(asset: correction.assetId) {
+      throw .retired("asset \"\(correction.assetId)\"", reason: reason)
+    }
+    if let cycle = correction.cycleLabel {
+      _ = try self.cycle(asset: correction.assetId, label: cycle)
+      if correction.kind == CorrectionRow.Kind.retireCycle.rawValue,
+        let reason = try retirement(asset: correction.assetId, cycle: cycle)
+      {
+        throw .retired("cycle \"\(cycle)\" of \"\(correction.assetId)\"", reason: reason)
+      }
+    }
+    if let id = correction.captureId {
+      guard let capture = try self.capture(id: id), capture.assetId == correction.assetId else {
+        throw .unknownCapture(id)
+      }
+      if let setAside = try correctedState(of: capture).setAside {
+        throw .invalid(field: "capture \(id.prefix(12))", reason: "already set aside (\(setAside))")
+      }
+    }
+    return try write { db in
+      var row = correction
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+      return row
+    }
+  }
+
+  /// Replaces a capture's live observations by `observations` (a re-processing of its photo,
+  /// with ids of its own), and records the distance it used when that changed: one
+  /// transaction, so a failure leaves the old observations in place.
+  public func replaceObservations(
+    of capture: CaptureRecord, with observations: [CrackObservation], distanceM: Double?, reason: String
+  ) throws(StoreError) -> (superseded: Int, added: Int) {
+    try write { db in
+      let old = try String.fetchAll(
+        db,
+        sql: """
+          SELECT o.id FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+          WHERE o.capture_id = ? AND \(Corrected.observationIsLive("o", capture: "c"))
+          """,
+        arguments: [capture.id])
+      for id in old {
+        var row = CorrectionRow(
+          assetId: capture.assetId, kind: .supersedeObservation, captureId: capture.id, observationId: id,
+          reason: reason)
+        try row.stamp(device: deviceID, in: db)
+        try row.insert(db)
+      }
+      if let distanceM, distanceM != capture.distanceM {
+        var row = CorrectionRow(
+          assetId: capture.assetId, kind: .setDistance, captureId: capture.id, distanceM: distanceM,
+          reason: reason)
+        try row.stamp(device: deviceID, in: db)
+        try row.insert(db)
+      }
+      for observation in observations {
+        var crack = observation
+        crack.captureId = capture.id
+        try crack.stamp(device: deviceID, in: db)
+        try crack.insert(db)
+      }
+      return (old.count, observations.count)
+    }
+  }
+
+  /// The distance a capture was last measured at: a correction's, else ingest's.
+  public func correctedDistance(of capture: CaptureRecord) throws(StoreError) -> Double? {
+    try read { db in
+      try Double.fetchOne(
+        db,
+        sql: """
+          SELECT distance_m FROM correction WHERE asset_id = ? AND capture_id = ? AND kind = 'set_distance'
+          ORDER BY created_at DESC, device_id DESC, seq DESC LIMIT 1
+          """, arguments: [capture.assetId, capture.id])
+    } ?? capture.distanceM
+  }
+}

@@ -1,0 +1,144 @@
+import CaptureMetadata
+import Foundation
+import GRDB
+import Store
+import TestSupport
+import Testing
+
+/// Corrections are append-only facts that every reader of the device store honours: a voided
+/// capture's cracks leave tracking and the crack list, a moved capture's cracks change cycle,
+/// a superseded observation is no longer read, a retired cycle takes its captures with it.
+extension DeviceStoreTests {
+  func observation(_ id: String, on capture: CaptureRecord, index: Int = 0) -> CrackObservation {
+    CrackObservation(
+      id: id, captureId: capture.id, crackIndex: index, polylinePx: "[]", widthProfilePx: "[]", lengthPx: 10,
+      maxWidthPx: 1, meanWidthPx: 1, orientationDeg: 0, areaPx: 10, georefMethod: .asset, confidence: 0.9,
+      modelName: "model", modelVersion: "1")
+  }
+
+  /// pier-17 with cycles 2026-Q4 and 2027-Q4, the phone photo (obs-1, obs-2) and the drone photo
+  /// (obs-3) in 2026-Q4.
+  func correctedAsset() throws -> (phone: CaptureRecord, drone: CaptureRecord) {
+    let phone = try phoneCapture()
+    try store.add(InspectionCycle(assetId: "pier-17", label: "2027-Q4"))
+    try store.insert(
+      phone, observations: [observation("obs-1", on: phone), observation("obs-2", on: phone, index: 1)])
+    let metadata = try CaptureMetadata.read(TestPaths.fixture("photos/dji-nadir.jpg"))
+    let drone = CaptureRecord(
+      metadata: metadata, assetId: "pier-17", cycleLabel: "2026-Q4", gsd: .estimate(for: metadata),
+      cameraView: .nadir, projected: nil)
+    try store.insert(drone, observations: [observation("obs-3", on: drone)])
+    return (phone, drone)
+  }
+
+  func live(cycle: String? = nil) throws -> [String: String] {
+    Dictionary(
+      uniqueKeysWithValues: try store.observations(asset: "pier-17", cycle: cycle).map {
+        ($0.observation.id, $0.cycleLabel)
+      })
+  }
+
+  @Test func everyReaderSeesCapturesThroughTheirCorrections() throws {
+    let (phone, drone) = try correctedAsset()
+    #expect(try live() == ["obs-1": "2026-Q4", "obs-2": "2026-Q4", "obs-3": "2026-Q4"])
+
+    try store.correct(
+      CorrectionRow(
+        assetId: "pier-17", kind: .moveCapture, captureId: drone.id, cycleLabel: "2027-Q4", reason: "r"))
+    #expect(try live() == ["obs-1": "2026-Q4", "obs-2": "2026-Q4", "obs-3": "2027-Q4"])
+    #expect(try live(cycle: "2027-Q4").keys.sorted() == ["obs-3"])
+    #expect(
+      try store.trackedObservations(asset: "pier-17", cycles: ["2026-Q4"]).map(\.id).sorted() == [
+        "obs-1", "obs-2",
+      ])
+    #expect(try store.captures(asset: "pier-17", cycle: "2027-Q4").map(\.id) == [drone.id])
+
+    // A re-processing: obs-1 and obs-2 superseded by obs-4, and the distance it used recorded.
+    let replaced = try store.replaceObservations(
+      of: phone, with: [observation("obs-4", on: phone)], distanceM: 2.5, reason: "at 2.5 m")
+    #expect(replaced == (superseded: 2, added: 1))
+    #expect(try live() == ["obs-4": "2026-Q4", "obs-3": "2027-Q4"])
+    #expect(try store.correctedDistance(of: phone) == 2.5)
+    // Again: only the live one is superseded.
+    #expect(
+      try store.replaceObservations(of: phone, with: [], distanceM: nil, reason: "again").superseded == 1)
+    #expect(try live() == ["obs-3": "2027-Q4"])
+
+    try store.correct(
+      CorrectionRow(assetId: "pier-17", kind: .voidCapture, captureId: drone.id, reason: "junk"))
+    #expect(try live().isEmpty)
+    #expect(try store.trackedObservations(asset: "pier-17").isEmpty)
+    #expect(try store.captures(asset: "pier-17").map(\.id) == [phone.id])
+    let states = try store.capturesWithState(asset: "pier-17")
+    #expect(states.first { $0.capture.id == drone.id }?.setAside == "void_capture: junk")
+
+    // Retiring the cycle sets the phone photo aside too; nothing more can be said of it.
+    try store.correct(
+      CorrectionRow(assetId: "pier-17", kind: .retireCycle, cycleLabel: "2026-Q4", reason: "test"))
+    #expect(try store.captures(asset: "pier-17").isEmpty)
+    #expect(try store.retirement(asset: "pier-17", cycle: "2026-Q4") == "test")
+    #expect(try store.retirement(asset: "pier-17", cycle: "2027-Q4") == nil)
+    #expect(throws: StoreError.self) {
+      try store.correct(
+        CorrectionRow(assetId: "pier-17", kind: .retireCycle, cycleLabel: "2026-Q4", reason: "x"))
+    }
+    // Every correction is kept, synced, in order.
+    let kinds = try store.corrections(asset: "pier-17").map(\.kind)
+    #expect(
+      kinds == [
+        "move_capture", "supersede_observation", "supersede_observation", "set_distance",
+        "supersede_observation",
+        "void_capture", "retire_cycle",
+      ])
+    #expect(try store.outboxCounts()["correction"] == kinds.count)
+  }
+
+  @Test func correctionsNameWhatTheAssetHoldsAndCannotBeChanged() throws {
+    let (phone, _) = try correctedAsset()
+    try store.add(
+      Asset(id: "pier-18", name: "Pier 18", kind: .bridge, latitude: 52.52, longitude: 13.4, epsg: 32633))
+    // A capture of another asset, an unknown one, a cycle the asset lacks, a row not whole.
+    #expect(throws: StoreError.unknownCapture(phone.id)) {
+      try store.correct(
+        CorrectionRow(assetId: "pier-18", kind: .voidCapture, captureId: phone.id, reason: "r"))
+    }
+    #expect(throws: StoreError.self) {
+      try store.correct(
+        CorrectionRow(
+          assetId: "pier-17", kind: .moveCapture, captureId: phone.id, cycleLabel: "1999", reason: "r"))
+    }
+    #expect(throws: StoreError.invalid(field: "correction", reason: "move_capture names cycle")) {
+      try store.correct(
+        CorrectionRow(assetId: "pier-17", kind: .moveCapture, captureId: phone.id, reason: "r"))
+    }
+    #expect(throws: StoreError.invalid(field: "correction", reason: "a correction says why (reason)")) {
+      try store.correct(
+        CorrectionRow(assetId: "pier-17", kind: .voidCapture, captureId: phone.id, reason: ""))
+    }
+    #expect(throws: StoreError.unknownCapture("ab")) { try store.capture(matching: "ab") }
+    #expect(try store.corrections(asset: "pier-17").isEmpty)
+
+    // Corrections are immutable, and the schema refuses a row that is not whole.
+    try store.correct(CorrectionRow(assetId: "pier-17", kind: .voidCapture, captureId: phone.id, reason: "r"))
+    let queue = try DatabaseQueue(path: store.path)
+    #expect(throws: DatabaseError.self) {
+      try queue.write { try $0.execute(sql: "UPDATE correction SET reason = 'other'") }
+    }
+    #expect(throws: DatabaseError.self) {
+      try queue.write {
+        try $0.execute(
+          sql: """
+            INSERT INTO correction (asset_id, kind, reason, created_at, device_id, seq)
+            VALUES ('pier-17', 'void_capture', 'no capture', 'now', 'd', 99)
+            """)
+      }
+    }
+    // Retiring the asset leaves nothing live, and refuses further corrections.
+    try store.correct(CorrectionRow(assetId: "pier-17", kind: .retireAsset, reason: "a test asset"))
+    #expect(try store.captures(asset: "pier-17").isEmpty)
+    #expect(throws: StoreError.retired("asset \"pier-17\"", reason: "a test asset")) {
+      try store.correct(
+        CorrectionRow(assetId: "pier-17", kind: .retireCycle, cycleLabel: "2027-Q4", reason: "r"))
+    }
+  }
+}
