@@ -30,10 +30,10 @@ public final class Ingestor {
   /// Registers each new capture to earlier cycles' photos of its spot; nil skips it
   /// (`--no-register`).
   public var registration: RevisitRegistration?
-  private let transform: CoordinateTransform
+  let transform: CoordinateTransform
   /// The asset's reference point in its CRS, for the distance of each photo from it.
   private let assetPosition: (easting: Double, northing: Double)?
-  private let builder: CrackObservationBuilder?
+  let builder: CrackObservationBuilder?
   private let batchSize = 32
 
   /// `scheme` classifies the severity of the cracks `finder` finds.
@@ -63,6 +63,9 @@ public final class Ingestor {
   public func run(_ inputs: [String], progress: ((Int, Int) -> Void)? = nil) throws(StoreError)
     -> IngestReport
   {
+    if let reason = try store.retirement(asset: asset.id, cycle: cycle.label) {
+      throw .retired("\(asset.id) / \(cycle.label)", reason: reason)
+    }
     var report = IngestReport()
     let (found, missing, skipped) = PhotoFiles.expand(inputs)
     var files = found
@@ -223,7 +226,8 @@ public final class Ingestor {
     )
   }
 
-  private func makeRecord(_ metadata: CaptureMetadata) -> CaptureRecord {
+  /// `distance`: the camera-to-surface distance for this photo, else the run's.
+  func makeRecord(_ metadata: CaptureMetadata, distance: Double? = nil) -> CaptureRecord {
     var projected: (epsg: Int, easting: Double, northing: Double)?
     if let lat = metadata.gps.latitude, let lon = metadata.gps.longitude,
       let (e, n) = try? transform.project(latitude: lat, longitude: lon)
@@ -232,7 +236,8 @@ public final class Ingestor {
     }
     return CaptureRecord(
       metadata: metadata, assetId: asset.id, cycleLabel: cycle.label,
-      gsd: .estimate(for: metadata, userDistance: userDistance), cameraView: CameraView(metadata.drone),
+      gsd: .estimate(for: metadata, userDistance: distance ?? userDistance),
+      cameraView: CameraView(metadata.drone),
       projected: projected, gpsSigmaM: gpsSigmaM)
   }
 }

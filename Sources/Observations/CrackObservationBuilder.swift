@@ -18,6 +18,9 @@ public struct CrackObservationBuilder {
   /// 1-sigma horizontal error of the photo's GPS position, metres. Consumer drone and
   /// phone GNSS is good to a few metres; RTK drones to a few centimetres.
   public var positionUncertaintyM: Double
+  /// A re-processing's own id (`crackmon reprocess`): its observations get ids of their own,
+  /// never those of the observations they supersede, even with the same model and photo.
+  public var run: String?
   private let transform: CoordinateTransform
 
   public init(
@@ -50,7 +53,8 @@ public struct CrackObservationBuilder {
     let mm = gsd.map { crack.inMillimetres(gsd: $0) }
     let severity = mm.map { scheme.classify(maxWidthMm: $0.maxWidth) }
     var observation = CrackObservation(
-      id: ContentHash.sha256(Data("\(capture.id)|\(modelName)|\(modelVersion)|\(index)".utf8)),
+      id: ContentHash.sha256(
+        Data("\(capture.id)|\(modelName)|\(modelVersion)|\(index)\(run.map { "|" + $0 } ?? "")".utf8)),
       captureId: capture.id, crackIndex: index,
       polylinePx: Self.json(crack.polylines.map { $0.map { [$0.x, $0.y] } }, decimals: 1),
       widthProfilePx: Self.json(
