@@ -6,7 +6,7 @@ struct AssetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "asset",
     abstract: "Register and list the structures under inspection.",
-    subcommands: [Add.self, List.self])
+    subcommands: [Add.self, List.self, Retire.self])
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(

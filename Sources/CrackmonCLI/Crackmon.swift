@@ -22,7 +22,8 @@ public struct Crackmon: AsyncParsableCommand {
       """,
     subcommands: [
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
-      CapturesCommand.self, CracksCommand.self, TrackCommand.self, AlertsCommand.self, ReportCommand.self,
+      CapturesCommand.self, CorrectionsCommand.self, ReprocessCommand.self, CracksCommand.self,
+      TrackCommand.self, AlertsCommand.self, ReportCommand.self,
       ExportCommand.self, RemoteCommand.self, SyncCommand.self, ServeCommand.self, AdminCommand.self,
       MigrateCentralCommand.self,
       SegmentCommand.self, EvalCommand.self, ModelCommand.self, RegisterCommand.self,

@@ -6,7 +6,7 @@ struct CycleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cycle",
     abstract: "Add and list inspection cycles of an asset.",
-    subcommands: [Add.self, List.self])
+    subcommands: [Add.self, List.self, Retire.self])
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Start an inspection cycle of an asset.")
