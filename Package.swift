@@ -79,7 +79,7 @@ let package = Package(
     .target(
       name: "Store",
       dependencies: [
-        "CaptureMetadata", "Georeference", .product(name: "GRDB", package: "GRDB.swift"),
+        "CaptureMetadata", "CrackGeometry", "Georeference", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),

@@ -668,7 +668,8 @@ public final class PostgresCentralStore: CentralStore {
       let cycleJoin = "JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = \(cycleOf)"
       if kind == .crack {
         sql = """
-          SELECT \(photo), o.id, o.length_mm, o.max_width_mm, o.mean_width_mm, o.severity, o.severity_scheme,
+          SELECT \(photo), o.id, o.length_mm, o.max_width_mm, o.mean_width_mm, o.max_width_px, o.severity,
+            o.severity_scheme,
             o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
             o.polyline_wgs84
           FROM capture c \(cycleJoin) JOIN crack_observation o ON o.asset_id = c.asset_id AND o.capture_id = c.id
@@ -701,6 +702,7 @@ public final class PostgresCentralStore: CentralStore {
           feature.lengthMm = row["length_mm"]
           feature.maxWidthMm = row["max_width_mm"]
           feature.meanWidthMm = row["mean_width_mm"]
+          feature.maxWidthPx = row["max_width_px"]
           feature.severity = row["severity"]
           feature.severityScheme = row["severity_scheme"]
           feature.uncertaintyM = row["georef_uncertainty_m"]

@@ -28,6 +28,18 @@ public struct Crack: Sendable, Equatable, Codable {
   /// Mean crack probability over the component's pixels.
   public var confidence: Double
 
+  /// The narrowest width a photo's grey levels tell apart from a narrower one. A crack
+  /// narrower than a pixel still darkens the pixels it crosses, but its own grey level is
+  /// never seen, so the estimate settles near a pixel whatever the truth: cracks 0.2–1.2 px
+  /// wide read 0.95–1.29 px (`PhotometricWidthTests`). A width under this is reported as an
+  /// estimate below the photo's resolution, never as a measurement.
+  public static let narrowestResolvedWidthPx = 1.5
+  public static func widthIsBelowResolution(maxWidthPx: Double) -> Bool {
+    maxWidthPx < narrowestResolvedWidthPx
+  }
+  /// Its widest stretch is below what the photo resolves: its widths are estimates.
+  public var widthIsBelowResolution: Bool { Self.widthIsBelowResolution(maxWidthPx: maxWidthPx) }
+
   public struct WidthSample: Sendable, Equatable, Codable {
     public var point: Point
     public var widthPx: Double

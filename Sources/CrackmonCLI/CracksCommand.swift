@@ -9,7 +9,8 @@ struct CracksCommand: ParsableCommand {
     discussion: """
       Lengths and widths are in millimetres where the photo's scale is known, else in pixels. \
       "placed" says how the crack was put on the map: footprint (nadir shot, every point placed), \
-      camera-position (the photo's position only) or asset (no GPS).
+      camera-position (the photo's position only) or asset (no GPS). "(estimate)" marks a \
+      crack narrower than its photo resolves (about 1.5 px): its widths are estimates, not measurements.
       """)
 
   @OptionGroup var scope: AssetScope
@@ -31,7 +32,8 @@ struct CracksCommand: ParsableCommand {
           return [
             String(o.id.prefix(12)), row.cycleLabel,
             mm ? String(format: "%.1f mm", o.lengthMm!) : String(format: "%.0f px", o.lengthPx),
-            mm ? String(format: "%.2f mm", o.maxWidthMm!) : String(format: "%.1f px", o.maxWidthPx),
+            (mm ? String(format: "%.2f mm", o.maxWidthMm!) : String(format: "%.1f px", o.maxWidthPx))
+              + (o.widthIsBelowResolution ? " (estimate)" : ""),
             mm ? String(format: "%.2f mm", o.meanWidthMm!) : String(format: "%.1f px", o.meanWidthPx),
             o.severity ?? "-", o.georefMethod, o.georefUncertaintyM.map { String(format: "%.2f", $0) } ?? "-",
             row.sourcePath,
@@ -60,6 +62,7 @@ struct CrackRow: Encodable {
     var c = encoder.container(keyedBy: Key.self)
     try c.encode(cycle, forKey: Key("cycle"))
     try c.encode(photo, forKey: Key("photo"))
+    try c.encode(observation.widthIsBelowResolution, forKey: Key("width_below_resolution"))
     // Geometry as nested arrays, not JSON inside a string.
     for (name, text) in [
       ("polyline_px", observation.polylinePx), ("width_profile_px", observation.widthProfilePx),

@@ -189,6 +189,8 @@ struct PhotoCracks: Encodable {
     var orientationDeg: Double
     var areaPx: Int
     var confidence: Double
+    /// Narrower than the photo resolves at its widest: the widths are estimates, not measurements.
+    var widthBelowResolution: Bool
 
     init(_ crack: Crack, gsd: Double?) {
       polylinesPx = crack.polylines.map { $0.map { [$0.x, $0.y] } }
@@ -201,6 +203,7 @@ struct PhotoCracks: Encodable {
       orientationDeg = crack.orientationDeg
       areaPx = crack.areaPx
       confidence = crack.confidence
+      widthBelowResolution = crack.widthIsBelowResolution
     }
   }
 
@@ -227,7 +230,8 @@ struct PhotoCracks: Encodable {
         String(
           format: "  #%d  %.0f px long, max %.1f px, mean %.1f px wide, %.0f°, confidence %.2f", i + 1,
           c.lengthPx,
-          c.maxWidthPx, c.meanWidthPx, c.orientationDeg, c.confidence) + mm)
+          c.maxWidthPx, c.meanWidthPx, c.orientationDeg, c.confidence) + mm
+          + (c.widthBelowResolution ? " (narrower than the photo resolves: widths are estimates)" : ""))
     }
   }
 }

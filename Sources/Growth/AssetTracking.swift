@@ -1,3 +1,4 @@
+import CrackGeometry
 import Foundation
 import Georeference
 import Observations
@@ -292,12 +293,11 @@ extension AssetTracking {
     let frame = Set(frames).count == 1 ? frames[0] : nil
     guard pieces.count > 1 else {
       let o = pieces[0]
-      return (
-        GrowthSeries.Point(
-          cycle: o.cycleLabel, date: date, observationId: o.id, lengthMm: o.lengthMm,
-          maxWidthMm: o.maxWidthMm,
-          meanWidthMm: o.meanWidthMm, severity: o.severity), branches[0], frame
-      )
+      var point = GrowthSeries.Point(
+        cycle: o.cycleLabel, date: date, observationId: o.id, lengthMm: o.lengthMm, maxWidthMm: o.maxWidthMm,
+        meanWidthMm: o.meanWidthMm, severity: o.severity)
+      point.widthBelowResolution = Crack.widthIsBelowResolution(maxWidthPx: o.maxWidthPx) ? true : nil
+      return (point, branches[0], frame)
     }
     let (joined, gap) = CrackPieces.joined(branches)
     let main = pieces.max { ($0.lengthPx, $1.id) < ($1.lengthPx, $0.id) }!
@@ -313,6 +313,7 @@ extension AssetTracking {
       maxWidthMm: pieces.compactMap(\.maxWidthMm).max(),
       meanWidthMm: weighted.count == pieces.count && seenLength > 0
         ? weighted.reduce(0) { $0 + $1.0 } / seenLength : nil, severity: widest.severity)
+    point.widthBelowResolution = Crack.widthIsBelowResolution(maxWidthPx: widest.maxWidthPx) ? true : nil
     point.pieceIds = pieces.map(\.id).filter { $0 != main.id }.sorted()
     point.unseenMm = unseenMm
     return (point, joined, frame)

@@ -44,14 +44,19 @@ public struct AlertRules: Sendable, Equatable {
     let lengths = GrowthSeries.chained(series.points)
     for k in series.points.indices.dropFirst() {
       let (a, b, ab) = (series.points[k - 1], series.points[k], (years[k - 1], years[k]))
+      // A width below what its photo resolves is an estimate: a class reached on one says so, and
+      // two of them cannot show a crack widening (their difference is within what neither resolves).
+      let estimated = b.widthBelowResolution == true ? "; narrower than its photo resolves: an estimate" : ""
       if let from = a.severity, let to = b.severity, let ra = rank(from), let rb = rank(to), rb > ra {
         out.append(
           .init(
             trackId: trackId, cycle: b.cycle, kind: .severityCrossed, value: b.maxWidthMm, limit: nil,
             message:
-              "severity \(from) -> \(to) (max width \(format(a.maxWidthMm)) -> \(format(b.maxWidthMm)) mm)"))
+              "severity \(from) -> \(to) (max width \(format(a.maxWidthMm)) -> \(format(b.maxWidthMm)) mm\(estimated))"
+          ))
       }
-      if let r = GrowthSeries.rate(a, b, \.maxWidthMm, years: ab), r > maxWidthMmPerYear {
+      let bothEstimated = a.widthBelowResolution == true && b.widthBelowResolution == true
+      if !bothEstimated, let r = GrowthSeries.rate(a, b, \.maxWidthMm, years: ab), r > maxWidthMmPerYear {
         out.append(
           .init(
             trackId: trackId, cycle: b.cycle, kind: .widthRate, value: r, limit: maxWidthMmPerYear,

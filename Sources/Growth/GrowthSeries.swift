@@ -11,6 +11,10 @@ public struct GrowthSeries: Sendable, Equatable, Codable {
     public var maxWidthMm: Double?
     public var meanWidthMm: Double?
     public var severity: String?
+    /// True where the crack was narrower at its widest than its photo resolves
+    /// (`Crack.narrowestResolvedWidthPx`): its widths, and so its severity, are estimates from
+    /// the grey levels, not measurements; nil otherwise.
+    public var widthBelowResolution: Bool?
     /// Where it grew since the track's previous point: its two tips, the one that moved most
     /// first (`TipGrowth`); nil unless both photos lie on one chain of registrations.
     public var tips: [TipGrowth]?

@@ -209,6 +209,12 @@ struct GeoJSONWriter {
     appendNumber(row.maxWidthMm, places: 3)
     append(",\"mean_width_mm\":")
     appendNumber(row.meanWidthMm, places: 3)
+    append(",\"width_below_resolution\":")
+    switch row.widthIsBelowResolution {
+    case true?: append("true")
+    case false?: append("false")
+    case nil: append("null")
+    }
     append(",\"severity\":")
     appendString(row.severity)
     append(",\"severity_scheme\":")

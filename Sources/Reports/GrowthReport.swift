@@ -118,7 +118,7 @@ public struct GrowthReport: Codable, Sendable {
       "track_id,cycle,date,observation_id,length_mm,max_width_mm,mean_width_mm,severity,severity_scheme,"
         + "length_mm_per_year,max_width_mm_per_year,mean_width_mm_per_year,alerts,"
         + "latitude,longitude,easting,northing,matched_by,registration_residual_mm,pieces,unseen_mm,"
-        + "width_change_median_mm,width_change_largest_mm,length_growth_at_tips_mm"
+        + "width_change_median_mm,width_change_largest_mm,length_growth_at_tips_mm,width_below_resolution"
     ]
     func number(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
     // Nine decimals of a degree: 0.1 mm on the ground.
@@ -140,6 +140,7 @@ public struct GrowthReport: Codable, Sendable {
             number(track.northing), field(track.matchedBy), number(track.registrationResidualMm),
             String((p.pieceIds?.count ?? 0) + 1), number(p.unseenMm), number(p.widthGrowth?.medianMm),
             number(p.widthGrowth?.largestMm), number(p.lengthGrowthMm),
+            p.widthBelowResolution == true ? "1" : "0",
           ].joined(separator: ","))
       }
     }

@@ -78,6 +78,7 @@ public struct GrowthReportPage {
       // Absent keys, not "" or nil: to the template an empty string or a boxed nil is a
       // value and would open the section.
       if let reason = track.noRateReason { row["noRate"] = reason }
+      if latest?.widthBelowResolution == true { row["widthEstimated"] = true }
       let tips = track.points.compactMap { point in
         point.tips.map { tips in
           point.cycle + ": "
@@ -177,7 +178,7 @@ public struct GrowthReportPage {
     {{/cycles}}</table>
     <h2>Tracks, most urgent first</h2>
     <table><tr><th>track</th><th>severity</th><th>max width mm</th><th>length mm</th><th>width mm/yr</th><th>length mm/yr</th><th>cycles</th><th>alerts</th></tr>
-    {{#tracks}}<tr{{#urgent}} class="urgent"{{/urgent}}><td><a href="#{{id}}">{{id}}</a></td><td>{{severity}}</td><td>{{maxWidth}}</td><td>{{length}}</td><td>{{widthRate}}</td><td>{{lengthRate}}</td><td>{{cycles}}</td><td>{{#alerts}}<div class="alert">{{cycle}}: {{message}}</div>{{/alerts}}</td></tr>
+    {{#tracks}}<tr{{#urgent}} class="urgent"{{/urgent}}><td><a href="#{{id}}">{{id}}</a></td><td>{{severity}}</td><td>{{maxWidth}}{{#widthEstimated}} <span class="muted" title="Narrower than its photo resolves: an estimate from the grey levels, not a measurement">(estimate)</span>{{/widthEstimated}}</td><td>{{length}}</td><td>{{widthRate}}</td><td>{{lengthRate}}</td><td>{{cycles}}</td><td>{{#alerts}}<div class="alert">{{cycle}}: {{message}}</div>{{/alerts}}</td></tr>
     {{/tracks}}</table>
     {{#events.count}}<h2>Splits and merges</h2><table><tr><th>cycle</th><th>event</th><th>track</th><th>other track</th></tr>
     {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/events.count}}

@@ -1,3 +1,4 @@
+import CrackGeometry
 import Foundation
 import GRDB
 
@@ -45,6 +46,11 @@ public struct MapRow {
   /// largest residual of the registrations that placed it, mm; for cracks, their track's.
   public var matchedBy: String?
   public var registrationResidualMm: Double?
+  /// The crack's widest stretch in its photo's pixels (a track's: its latest sighting's).
+  public var maxWidthPx: Double?
+  /// Narrower at its widest than its photo resolves: the widths are estimates, not
+  /// measurements (`Crack.narrowestResolvedWidthPx`); nil for captures.
+  public var widthIsBelowResolution: Bool? { maxWidthPx.map { Crack.widthIsBelowResolution(maxWidthPx: $0) } }
 
   /// A feature with only its identity; a store sets the facts it has.
   public init(kind: Kind, id: String, cycle: String, captureId: String, georefMethod: String) {
@@ -91,6 +97,7 @@ public struct MapRow {
     polylineWgs84 = row.dataNoCopy(atIndex: 22)
     matchedBy = row[23]
     registrationResidualMm = row[24]
+    maxWidthPx = row[25]
   }
 }
 
@@ -256,7 +263,7 @@ extension MapRow {
       CASE WHEN p.polyline_wgs84 IS NULL THEN o.georef_method ELSE 'footprint' END,
       COALESCE(p.uncertainty_m, o.georef_uncertainty_m), o.model_version, o.confidence,
       COALESCE(p.longitude, o.longitude), COALESCE(p.latitude, o.latitude),
-      COALESCE(p.polyline_wgs84, o.polyline_wgs84), g.matched_by, g.registration_residual_mm
+      COALESCE(p.polyline_wgs84, o.polyline_wgs84), g.matched_by, g.registration_residual_mm, o.max_width_px
       """
     let placementJoin =
       "LEFT JOIN registered_placement p ON p.observation_id = o.id AND p.asset_id = c.asset_id"
@@ -270,7 +277,7 @@ extension MapRow {
       : """
       CASE WHEN g.polyline_wgs84 IS NULL THEN o.georef_method ELSE 'footprint' END, o.georef_uncertainty_m, o.model_version, o.confidence, COALESCE(g.longitude, o.longitude),
       COALESCE(g.latitude, o.latitude), COALESCE(g.polyline_wgs84, o.polyline_wgs84), g.matched_by,
-      g.registration_residual_mm
+      g.registration_residual_mm, o.max_width_px
       """
     switch kind {
     case .crack where boxed:
@@ -304,7 +311,7 @@ extension MapRow {
     case .capture:
       return """
         SELECT 'capture', c.id, \(capture), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-          'camera-position', NULL, NULL, NULL, c.longitude, c.latitude, NULL, NULL, NULL
+          'camera-position', NULL, NULL, NULL, c.longitude, c.latitude, NULL, NULL, NULL, NULL
         FROM capture c \(cycleJoin)
         WHERE c.asset_id = ?1 \(cycleFilter) AND c.gps_status = 'valid' AND c.latitude IS NOT NULL
           AND c.longitude IS NOT NULL\(live)

@@ -1,3 +1,4 @@
+import CrackGeometry
 import Foundation
 import GRDB
 
@@ -166,6 +167,10 @@ public struct CrackObservation: Codable, Sendable, Equatable, FetchableRecord, P
     ]
     for (column, value) in zip(Self.columns, values) { container[column] = value }
   }
+
+  /// Its widest stretch is narrower than its photo resolves (`Crack.narrowestResolvedWidthPx`),
+  /// so its widths are estimates, not measurements.
+  public var widthIsBelowResolution: Bool { Crack.widthIsBelowResolution(maxWidthPx: maxWidthPx) }
 
   /// A stored polyline or profile column (JSON text) as branches of number lists.
   public static func branches(_ json: String?) -> [[[Double]]]? {

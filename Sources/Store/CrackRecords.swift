@@ -53,6 +53,9 @@ public struct TrackedObservation: Sendable {
   public var meanWidthMm: Double?
   public var severityScheme: String?
   public var severity: String?
+  /// The widest stretch in its photo's pixels: narrower than the photo resolves, its widths
+  /// are estimates (`Crack.narrowestResolvedWidthPx`).
+  public var maxWidthPx: Double
   /// The projected centreline's branches, once tracking has derived them (`tracking_centreline`).
   public var centreline: [[(Double, Double)]]?
   /// Otherwise `polyline_projected` as stored (JSON), footprint only; decoded by the
@@ -84,7 +87,7 @@ extension DeviceStore {
           SELECT o.id, \(cycleOf), o.easting, o.northing, o.bearing_deg, o.georef_method,
             o.georef_uncertainty_m, o.length_px, o.length_mm, o.max_width_mm, o.mean_width_mm,
             o.severity_scheme, o.severity, t.points,
-            CASE WHEN t.points IS NULL THEN o.polyline_projected END
+            CASE WHEN t.points IS NULL THEN o.polyline_projected END, o.max_width_px
           FROM crack_observation o JOIN capture c ON c.id = o.capture_id
           LEFT JOIN tracking_centreline t ON t.observation_id = o.id
           WHERE c.asset_id = ?\(cycleFilter)
@@ -96,6 +99,7 @@ extension DeviceStore {
             id: row[0], cycleLabel: row[1], easting: row[2], northing: row[3], bearingDeg: row[4],
             georefMethod: row[5], georefUncertaintyM: row[6], lengthPx: row[7], lengthMm: row[8],
             maxWidthMm: row[9], meanWidthMm: row[10], severityScheme: row[11], severity: row[12],
+            maxWidthPx: row[15],
             centreline: try row.withUnsafeData(atIndex: 13) { $0.map(PackedCentreline.unpack) },
             polylineProjected: row[14]))
       }

@@ -21,6 +21,16 @@ struct PhotometricWidthTests {
     )
   }
 
+  /// A crack narrower than a pixel still darkens its pixels, but the estimate settles near a
+  /// pixel whatever its width: such a crack is marked as below the photo's resolution, and a
+  /// crack two pixels or more wide is measured.
+  @Test(arguments: [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 2.0, 3.0])
+  func aCrackNarrowerThanThePhotoResolvesIsMarkedAsAnEstimate(_ width: Double) throws {
+    let (grey, mask) = crackPhoto(width: width, angle: 30, crackGrey: 20)
+    let crack = try #require(extractor.cracks(in: mask, grey: grey).first)
+    #expect(crack.widthIsBelowResolution == (width < 1.5), "max \(crack.maxWidthPx) px, truth \(width)")
+  }
+
   /// A mark no darker than the concrete gives no grey-level width: the mask's stands.
   @Test func withoutContrastTheMaskWidthStands() throws {
     let (grey, mask) = crackPhoto(width: 3, angle: 20, crackGrey: 150)

@@ -73,6 +73,28 @@ import Testing
       ])
   }
 
+  /// Widths narrower than their photos resolve are estimates: two of them raise no width-rate
+  /// alert (a photo at 1 mm/px cannot show 0.3 mm growing to 0.6), a class reached on one says so, and
+  /// a crack that becomes wide enough to measure is still an alert.
+  @Test func widthsUnderAPixelAreNotGrowth() {
+    let scheme = SeverityScheme.aashtoMBEI1130
+    var points = [
+      point("2023", "2023-06-01", length: 50, width: 0.3, severity: "CS2"),
+      point("2024", "2024-06-01", length: 50, width: 0.6, severity: "CS2"),
+      point("2025", "2025-06-01", length: 50, width: 0.9, severity: "CS3"),
+      point("2026", "2026-06-01", length: 50, width: 2.5, severity: "CS3"),
+    ]
+    for k in 0..<3 { points[k].widthBelowResolution = true }
+    let alerts = AlertRules(maxWidthMmPerYear: 0.2).alerts(trackId: "t", series: GrowthSeries(points: points))
+    {
+      scheme.rank(of: $0)
+    }
+    #expect(
+      alerts.map { "\($0.cycle) \($0.kind.rawValue)" } == ["2025 severity_crossed", "2026 width_rate"])
+    #expect(alerts.first?.message.contains("narrower than its photo resolves: an estimate") == true)
+    #expect(alerts.last?.message.contains("estimate") == false)
+  }
+
   @Test func severitySchemesClassifyByMaximumWidth() {
     #expect(SeverityScheme.aashtoMBEI1130.classify(maxWidthMm: 0.29).name == "CS1")
     #expect(SeverityScheme.aashtoMBEI1130.classify(maxWidthMm: 0.3).name == "CS2")

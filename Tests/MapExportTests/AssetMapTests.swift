@@ -145,10 +145,14 @@ import Testing
 
     // Flat, typed, the same keys on every feature; ids unique.
     let keys = Set((features[0]["properties"] as! [String: Any]).keys)
-    #expect(keys.count == 22 && keys.contains("growth_width_mm_per_year") && keys.contains("matched_by"))
+    #expect(keys.count == 23 && keys.contains("growth_width_mm_per_year") && keys.contains("matched_by"))
     for feature in features {
       let properties = try #require(feature["properties"] as? [String: Any])
       #expect(Set(properties.keys) == keys)
+      // Whether the widths are estimates below the photo's resolution: said of every crack
+      // and track, of no capture.
+      let resolution = properties["width_below_resolution"]
+      #expect(properties["kind"] as? String == "capture" ? resolution is NSNull : resolution is Bool)
       #expect(!properties.values.contains { $0 is [String: Any] || $0 is [Any] })
       #expect(properties["asset_id"] as? String == "bern")
     }
@@ -293,7 +297,7 @@ import Testing
       "mean_width_mm": "Real", "severity": "String", "severity_scheme": "String",
       "growth_width_mm_per_year": "Real", "growth_length_mm_per_year": "Real", "growth_note": "String",
       "cycles_seen": "Integer", "georef_method": "String", "uncertainty_m": "Real", "model_version": "String",
-      "confidence": "Real",
+      "confidence": "Real", "width_below_resolution": "Integer(Boolean)",
     ]
     for (name, type) in expected {
       #expect(fields[name] == type, "field \(name): \(fields[name] ?? "missing")")
