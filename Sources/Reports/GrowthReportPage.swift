@@ -184,7 +184,7 @@ public struct GrowthReportPage {
     {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/events.count}}
     <h2>Track details</h2>
     {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
-    <p>Severity {{severity}} <span class="muted">({{scheme}})</span>; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
+    <p>Severity {{severity}} <span class="muted">({{scheme}})</span>{{#widthEstimated}}, from a width narrower than its photo resolves (an estimate){{/widthEstimated}}; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
     {{#position}}<p class="muted">At {{position}}.</p>{{/position}}
     {{#tips}}<p>Growth at its two tips since the cycle before, beyond where each tip was (mm): {{tips}}.</p>{{/tips}}
     {{#widening}}<p>Width change along the crack since the cycle before, at the same points: {{widening}}.</p>{{/widening}}

@@ -43,3 +43,50 @@ extension CommandLineTests {
     print("\(unresolved) of \(cracks) cracks narrower than the photo resolves")
   }
 }
+
+/// A crack narrower than its photo resolves is stored as measured by the grey levels, and every
+/// output that shows its width says that width is an estimate, and only of such a crack.
+extension CommandLineTests {
+  @Test(.enabled(if: TestPaths.hasCrackDatasets, "../shared/datasets/cracks is missing"))
+  func everyOutputSaysWhichWidthsAreEstimates() throws {
+    try setUpAsset()
+    let folder = directory.appendingPathComponent("pier")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    // A UAV75 pier photo at 0.26 mm/px: its cracks are 1–2 px wide.
+    try FileManager.default.copyItem(
+      at: TestPaths.sharedDatasets.appendingPathComponent("cracks/uav75/train/images/DSC00587.jpg"),
+      to: folder.appendingPathComponent("DSC00587.jpg"))
+    let ingest = try crackmon(
+      "ingest", folder.path, "--asset", "pier-17", "--cycle", "2026-Q4", "--distance-m", "3")
+    #expect(ingest.status == 0, "\(ingest.stderr)")
+    #expect(try crackmon("track", "--asset", "pier-17").status == 0)
+
+    let listed = try crackmon("cracks", "--asset", "pier-17", "--format", "json")
+    let cracks = try #require(
+      try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+    let estimated = try cracks.filter { crack in
+      let widest = try #require(crack["max_width_px"] as? Double)
+      #expect(crack["width_below_resolution"] as? Bool == (widest < 1.5), "\(widest) px")
+      return widest < 1.5
+    }
+    try #require(!estimated.isEmpty && estimated.count < cracks.count, "\(cracks.count) cracks")
+    let table = try crackmon("cracks", "--asset", "pier-17").stdout
+    #expect(table.components(separatedBy: "(estimate)").count - 1 == estimated.count, "\(table)")
+
+    // One cycle: each track's latest sighting is its one crack.
+    let html = directory.appendingPathComponent("report.html")
+    #expect(try crackmon("report", "growth", "--asset", "pier-17", "--out", html.path).status == 0)
+    let page = try String(contentsOf: html, encoding: .utf8)
+    #expect(page.components(separatedBy: ">(estimate)</span>").count - 1 == estimated.count)
+    #expect(
+      page.components(separatedBy: "narrower than its photo resolves (an estimate)").count - 1
+        == estimated.count)
+    let csv = directory.appendingPathComponent("report.csv")
+    #expect(
+      try crackmon("report", "growth", "--asset", "pier-17", "--format", "csv", "--out", csv.path).status == 0
+    )
+    let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+    #expect(rows.first?.hasSuffix(",width_below_resolution") == true)
+    #expect(rows.dropFirst().filter { $0.hasSuffix(",1") }.count == estimated.count)
+  }
+}
