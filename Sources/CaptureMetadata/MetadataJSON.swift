@@ -2,7 +2,7 @@
 /// each capture in the store: flat, snake_case, every key always present (null when unknown).
 extension CaptureMetadata: Encodable {
   enum CodingKeys: String, CodingKey {
-    case path, sha256, container, make, model, width, height, orientation, warnings, dji
+    case path, sha256, container, make, model, width, height, orientation, warnings, drone, dji
     case fileSize = "file_size"
     case dateTimeOriginal = "datetime_original"
     case offsetTimeOriginal = "offset_time_original"
@@ -40,7 +40,9 @@ extension CaptureMetadata: Encodable {
     try c.encode(gps.altitude, forKey: .altitude)
     try c.encode(gps.altitudeReference, forKey: .altitudeRef)
     try c.encode(gps.altitudeKnown, forKey: .altitudeKnown)
-    try c.encode(drone, forKey: .dji)
+    try c.encode(drone, forKey: .drone)
+    // The key this object had when only DJI packets were read, kept for scripts that use it.
+    try c.encode(drone?.maker == .dji ? drone : nil, forKey: .dji)
     try c.encode(focalLength, forKey: .focalLength)
     try c.encode(focalLength35mm, forKey: .focalLength35mm)
     try c.encode(subjectDistance, forKey: .subjectDistance)
@@ -55,8 +57,10 @@ extension CaptureMetadata: Encodable {
   }
 }
 
-extension DroneMetadata {
+extension DroneMetadata: Encodable {
   enum CodingKeys: String, CodingKey {
+    case maker
+    case laserRange = "laser_range_m"
     case relativeAltitude = "relative_altitude_m"
     case absoluteAltitude = "absolute_altitude_m"
     case gimbalPitch = "gimbal_pitch_deg"
@@ -70,6 +74,7 @@ extension DroneMetadata {
 
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(maker, forKey: .maker)
     try c.encode(relativeAltitude, forKey: .relativeAltitude)
     try c.encode(absoluteAltitude, forKey: .absoluteAltitude)
     try c.encode(gimbalPitch, forKey: .gimbalPitch)
@@ -79,5 +84,6 @@ extension DroneMetadata {
     try c.encode(flightPitch, forKey: .flightPitch)
     try c.encode(flightRoll, forKey: .flightRoll)
     try c.encode(calibratedFocalLength, forKey: .calibratedFocalLength)
+    try c.encode(laserRangeMetres, forKey: .laserRange)
   }
 }

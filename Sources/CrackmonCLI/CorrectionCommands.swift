@@ -190,8 +190,7 @@ struct ReprocessCommand: ParsableCommand {
   var reason: String?
   @Option(name: .customLong("severity-scheme"), help: "How crack widths map to severity classes.")
   var scheme: SeverityScheme = .default
-  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
-  var maxMegapixels: Double = 200
+  @OptionGroup var photoSize: PhotoSizeOption
   @OptionGroup var model: ModelOptions
   @OptionGroup var scene: SceneOptions
   @OptionGroup var storeOptions: StoreOptions
@@ -204,7 +203,6 @@ struct ReprocessCommand: ParsableCommand {
     if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
       throw ValidationError("--reason is empty: say why")
     }
-    guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
   }
 
   func run() throws {
@@ -220,7 +218,7 @@ struct ReprocessCommand: ParsableCommand {
       let ids = Set(wanted.map(\.id))
       captures.removeAll { !ids.contains($0.id) }
     }
-    let finder = try model.finder(maxPixels: Int(maxMegapixels * 1_000_000), scene: scene)
+    let finder = try model.finder(maxPixels: photoSize.maxPixels, scene: scene)
     let why =
       reason
       ?? "re-processed with \(finder.segmenter.model.name) \(finder.segmenter.model.version)"

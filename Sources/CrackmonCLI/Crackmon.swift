@@ -76,6 +76,21 @@ struct FormatOption: ParsableArguments {
   var format: OutputFormat = .text
 }
 
+/// `--max-megapixels`: the largest photo a command decodes, refused before decoding it
+/// (a hostile header can claim any size).
+struct PhotoSizeOption: ParsableArguments {
+  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
+  var maxMegapixels: Double = 200
+
+  var maxPixels: Int { Int(maxMegapixels * 1_000_000) }
+
+  func validate() throws {
+    guard maxMegapixels > 0, maxMegapixels <= 10_000 else {
+      throw ValidationError("--max-megapixels must be above 0 and at most 10000")
+    }
+  }
+}
+
 /// `--asset ID [--cycle LABEL]`: what the listing commands (captures, cracks, alerts) show.
 struct AssetScope: ParsableArguments {
   @Option(help: "Asset id.")

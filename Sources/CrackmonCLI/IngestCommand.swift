@@ -15,7 +15,9 @@ struct IngestCommand: ParsableCommand {
       that fails is reported and skipped; the others still go in. Exits 0 if every file was \
       handled, 1 if any failed.
 
-      Scale comes from DJI RelativeAltitude for nadir drone shots. For oblique or facade shots, \
+      Scale comes from --distance-m where given, else a DJI laser rangefinder, else the height \
+      above take-off of a nadir drone shot (DJI, Skydio and Parrot XMP; true only over ground at \
+      take-off height), else the camera's focus distance (rough). For oblique or facade shots, \
       give the stand-off distance with --distance-m.
 
       Each new photo is segmented and one crack observation is stored per crack (see `crackmon \
@@ -42,8 +44,7 @@ struct IngestCommand: ParsableCommand {
   var noSegment = false
   @Option(name: .customLong("severity-scheme"), help: "How crack widths map to severity classes.")
   var scheme: SeverityScheme = .default
-  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
-  var maxMegapixels: Double = 200
+  @OptionGroup var photoSize: PhotoSizeOption
   @Option(
     name: .customLong("far-m"),
     help: ArgumentHelp(
@@ -71,7 +72,6 @@ struct IngestCommand: ParsableCommand {
     if let distance, !(distance > 0 && distance < 10_000) {
       throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
     }
-    guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
     guard farMetres > 0 else { throw ValidationError("--far-m must be above 0") }
     if let gpsSigma, !(gpsSigma > 0 && gpsSigma <= 100_000) {
       throw ValidationError("--gps-sigma-m \(gpsSigma) must be a distance in metres above 0")
@@ -80,13 +80,13 @@ struct IngestCommand: ParsableCommand {
 
   func run() throws {
     let store = try DeviceStore(opening: storeOptions.path)
-    let finder = try noSegment ? nil : model.finder(maxPixels: Int(maxMegapixels * 1_000_000), scene: scene)
+    let finder = try noSegment ? nil : model.finder(maxPixels: photoSize.maxPixels, scene: scene)
     let ingestor = try Ingestor(
       store: store, asset: asset, cycle: cycle, userDistance: distance, finder: finder,
       scheme: scheme, gpsSigmaM: gpsSigma)
     if !noRegister {
       ingestor.registration = RevisitRegistration(
-        store: store, decoder: ImageDecoder(maxPixels: Int(maxMegapixels * 1_000_000)))
+        store: store, decoder: ImageDecoder(maxPixels: photoSize.maxPixels))
     }
     ingestor.farMetres = farMetres
     ingestor.strict = strict

@@ -27,12 +27,10 @@ struct RegisterCommand: ParsableCommand {
       "When registered, write the reference with PHOTO warped onto it, half and half (PNG or JPEG by extension): "
         + "a good alignment looks like one sharp photo.", valueName: "out.png"))
   var overlay: String?
-  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
-  var maxMegapixels: Double = 200
+  @OptionGroup var photoSize: PhotoSizeOption
   @OptionGroup var output: FormatOption
 
   func validate() throws {
-    guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
     if let overlay, ![".png", ".jpg", ".jpeg"].contains(where: overlay.lowercased().hasSuffix) {
       throw ValidationError(
         "--overlay \(overlay): overlays are written as PNG or JPEG; give a .png or .jpg name")
@@ -40,7 +38,7 @@ struct RegisterCommand: ParsableCommand {
   }
 
   func run() throws {
-    let decoder = ImageDecoder(maxPixels: Int(maxMegapixels * 1_000_000))
+    let decoder = ImageDecoder(maxPixels: photoSize.maxPixels)
     let registrar = Registrar()
     // Each photo is read, decoded upright and described, then its pixels are let go:
     // two 48 MP photos need not be held at once.

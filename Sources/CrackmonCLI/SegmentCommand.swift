@@ -42,8 +42,7 @@ struct SegmentCommand: ParsableCommand {
   @Option(
     name: .customLong("distance-m"), help: "Camera-to-surface distance in metres, for the millimetre scale.")
   var distance: Double?
-  @Option(name: .customLong("max-megapixels"), help: "Refuse photos larger than this, before decoding them.")
-  var maxMegapixels: Double = 200
+  @OptionGroup var photoSize: PhotoSizeOption
   @OptionGroup var model: ModelOptions
   @OptionGroup var scene: SceneOptions
   @OptionGroup var output: FormatOption
@@ -61,11 +60,10 @@ struct SegmentCommand: ParsableCommand {
         "--overlay \(overlay): overlays are written as PNG or JPEG; give a .png or .jpg name")
     }
     if let distance, !(distance > 0) { throw ValidationError("--distance-m must be above 0") }
-    guard maxMegapixels > 0 else { throw ValidationError("--max-megapixels must be above 0") }
   }
 
   func run() throws {
-    let finder = try model.finder(maxPixels: Int(maxMegapixels * 1_000_000), scene: scene)
+    let finder = try model.finder(maxPixels: photoSize.maxPixels, scene: scene)
     let segmentationModel = finder.segmenter.model
     var failures = 0
     for path in photos {

@@ -3,7 +3,8 @@ import CaptureMetadata
 /// Millimetres on the surface per image pixel, with how it was obtained.
 public struct GroundSampleDistance: Sendable, Equatable, Codable {
   public enum Method: String, Codable, Sendable {
-    /// Nadir drone shot, distance = DJI RelativeAltitude (height above take-off).
+    /// Nadir drone shot, distance = the drone's height above its take-off point (DJI
+    /// `RelativeAltitude`, Skydio `RelativeAltitude`, Parrot `Camera:AboveGroundAltitude`).
     case nadirRelativeAltitude = "nadir_relative_altitude"
     /// Stand-off distance the inspector gave (`--distance-m`).
     case userDistance = "user_distance"
@@ -52,8 +53,9 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
 
   /// Scale for one capture.
   ///
-  /// An explicit `userDistance` wins, then a DJI laser range, then a nadir drone shot's DJI
-  /// RelativeAltitude, then the camera's focus distance. GPS altitude is above sea level,
+  /// An explicit `userDistance` wins, then a DJI laser range, then a nadir drone shot's height
+  /// above take-off, then the camera's focus distance. Height above take-off is the distance
+  /// to the surface only over ground at take-off height, and its uncertainty grows with it. GPS altitude is above sea level,
   /// not above the surface, and gives absurd scales: it is never used.
   public static func estimate(for metadata: CaptureMetadata, userDistance: Double? = nil)
     -> GroundSampleDistance
@@ -71,9 +73,12 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       method = .laserRange
       distance = range
       distanceSigma = Self.laserRangeUncertainty(range)
-    } else if CameraView(metadata.drone) == .nadir, let height = metadata.drone?.relativeAltitude {
+    } else if CameraView(metadata.drone) == .nadir, let drone = metadata.drone,
+      let height = drone.relativeAltitude
+    {
       guard height > 0.5 else {
-        return unknown("DJI RelativeAltitude is \(height) m: the drone was on or below its take-off point")
+        return unknown(
+          "\(drone.maker.heightProperty) is \(height) m: the drone was on or below its take-off point")
       }
       method = .nadirRelativeAltitude
       distance = height
@@ -96,7 +101,8 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       + focal.source.relativeUncertainty * focal.source.relativeUncertainty).squareRoot()
     let note: String? =
       switch (method, focal.source) {
-      case (.nadirRelativeAltitude, _): "height above take-off point taken as height above the surface"
+      case (.nadirRelativeAltitude, _):
+        "height above the take-off point (\(metadata.drone?.maker.heightProperty ?? "?")) taken as height above the surface"
       case (.focusDistance, _):
         "the camera's focus distance (EXIF SubjectDistance): a rough scale, about 25 %; give --distance-m to measure"
       case (.laserRange, _) where CameraView(metadata.drone) == .nadir: "laser range to the surface"
@@ -124,7 +130,7 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
       let pitch = drone?.gimbalPitch.map { "\($0)" } ?? "?"
       return "oblique shot (gimbal pitch \(pitch)°): altitude gives no scale; give --distance-m"
     case .nadir:
-      return "nadir shot without DJI RelativeAltitude; give --distance-m"
+      return "nadir shot without a height above take-off; give --distance-m"
     case .unknown:
       return "no distance to the surface: not a nadir drone shot; give --distance-m"
     }

@@ -146,8 +146,9 @@ public enum RegisteredFrames {
       let height = capture.height,
       let metadata = try? JSONSerialization.jsonObject(with: Data(capture.metadataJson.utf8))
         as? [String: Any],
-      let dji = metadata["dji"] as? [String: Any],
-      let yaw = (dji["gimbal_yaw_deg"] as? Double) ?? (dji["flight_yaw_deg"] as? Double)
+      // "dji" is where captures stored before other makers were read keep it.
+      let drone = (metadata["drone"] ?? metadata["dji"]) as? [String: Any],
+      let yaw = (drone["gimbal_yaw_deg"] as? Double) ?? (drone["flight_yaw_deg"] as? Double)
     else { return nil }
     // Orientations 5-8 turn the picture a quarter: its upright width is the stored height.
     let turned = (5...8).contains(capture.orientation ?? 1)

@@ -159,4 +159,89 @@ struct GroundSampleDistanceTests {
     // Someone's measured distance still wins.
     #expect(GroundSampleDistance.estimate(for: photo, userDistance: 12).method == .userDistance)
   }
+
+  /// Parrot and Skydio nadir shots scale from their heights above take-off as DJI's do,
+  /// each read from where its maker writes it, and the note names that property.
+  @Test(arguments: [
+    ("drones/parrot-nadir.jpg", DroneMaker.parrot, 25.15, 4.0 * 96 / 6.17),
+    ("drones/skydio-nadir.jpg", DroneMaker.skydio, 18.4, 10.26 * 96 / 13.2),
+  ])
+  func otherMakersNadirShotsScaleFromTheirHeightAboveTakeOff(
+    _ name: String, _ maker: DroneMaker, _ height: Double, _ focalPixels: Double
+  ) throws {
+    let photo = try CaptureMetadata.read(TestPaths.fixture(name))
+    #expect(photo.drone?.maker == maker)
+    #expect(CameraView(photo.drone) == .nadir)
+    let gsd = GroundSampleDistance.estimate(for: photo)
+    #expect(gsd.method == .nadirRelativeAltitude)
+    #expect(gsd.distanceMetres == height)
+    #expect(gsd.note?.contains(maker.heightProperty) == true, "\(gsd.note ?? "")")
+    #expect(abs(try #require(gsd.millimetresPerPixel) - height * 1000 / focalPixels) < 1e-6)
+    // Barometric height, and ground that may not be at take-off height: the higher, the looser.
+    #expect(try #require(gsd.uncertainty) > 0.03 * gsd.millimetresPerPixel!)
+  }
+
+  /// The forms the makers' packets take, and what must not be read from them.
+  @Test func eachMakersVocabularyIsReadWhereItMeansWhatWeTakeItFor() throws {
+    func drone(_ namespaces: String, _ body: String) throws -> DroneMetadata? {
+      let xmp = """
+        <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+        <rdf:Description \(namespaces)>\(body)</rdf:Description></rdf:RDF></x:xmpmeta>
+        """
+      return try DroneMetadata.parse(xmp: Data(xmp.utf8))
+    }
+    let skydio = #"xmlns:drone-skydio="https://www.skydio.com/drone-skydio/1.0/""#
+    // Skydio's older form: the attitude as attributes of its struct element.
+    let attributes = try drone(
+      skydio + #" drone-skydio:RelativeAltitude="12.0""#,
+      #"<drone-skydio:CameraOrientationNED drone-skydio:Roll="0.1" drone-skydio:Pitch="-90.0" drone-skydio:Yaw="12.5"/>"#
+    )
+    #expect(attributes?.maker == .skydio && attributes?.gimbalPitch == -90 && attributes?.gimbalYaw == 12.5)
+    #expect(attributes?.relativeAltitude == 12)
+    // An attitude in another frame is not the camera's.
+    let otherFrame = try drone(
+      skydio, #"<drone-skydio:CameraOrientationFLU drone-skydio:Pitch="-90.0" drone-skydio:Yaw="12.5"/>"#)
+    #expect(otherFrame == nil)
+
+    let parrot =
+      #"xmlns:drone-parrot="http://www.parrot.com/drone-parrot/1.0/" xmlns:Camera="http://pix4d.com/camera/1.0/""#
+    let rational = try drone(
+      parrot,
+      "<drone-parrot:CameraPitchDegree>-90</drone-parrot:CameraPitchDegree>"
+        + "<Camera:AboveGroundAltitude>4971569/65536</Camera:AboveGroundAltitude>")
+    #expect(rational?.maker == .parrot)
+    #expect(abs(try #require(rational?.relativeAltitude) - 4_971_569.0 / 65536) < 1e-12)
+    // Pix4D's schema alone (a MicaSense, a senseFly) says nothing of a Parrot's take-off.
+    let pix4dOnly = try drone(
+      #"xmlns:Camera="http://pix4d.com/camera/1.0/""#,
+      "<Camera:AboveGroundAltitude>40</Camera:AboveGroundAltitude><Camera:Pitch>0</Camera:Pitch>")
+    #expect(pix4dOnly == nil)
+    let oddPix4D = try drone(
+      #"xmlns:Camera="http://pix4d.com/camera/1.0/""#,
+      "<Camera:AboveGroundAltitude>n/a</Camera:AboveGroundAltitude>")
+    #expect(oddPix4D == nil)
+    #expect(throws: XMPError.self) {
+      try drone(parrot, "<Camera:AboveGroundAltitude>40/0</Camera:AboveGroundAltitude>")
+    }
+    do {
+      _ = try drone(skydio + #" drone-skydio:RelativeAltitude="high""#, "")
+      Issue.record("a height that is not a number was read")
+    } catch {
+      #expect((error as? XMPError)?.reason == #"drone-skydio:RelativeAltitude is "high", not a number"#)
+    }
+
+    // A MicaSense Altum frame writes Pix4D's schema without a drone maker's: no drone values.
+    // (crackmon does not read TIFF photos; its XMP packet is taken from the file's bytes.)
+    let url = TestPaths.exifCorpus.appendingPathComponent("images/sitemark-exifr/MicaSense_Altum_TRM.tif")
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      print("SKIPPED: \(url.path) is missing (../shared not beside the checkout)")
+      return
+    }
+    let bytes = try Data(contentsOf: url)
+    let start = try #require(bytes.range(of: Data("<x:xmpmeta".utf8)))
+    let end = try #require(bytes.range(of: Data("</x:xmpmeta>".utf8), in: start.lowerBound..<bytes.endIndex))
+    let packet = bytes[start.lowerBound..<end.upperBound]
+    #expect(String(decoding: packet, as: UTF8.self).contains("http://pix4d.com/camera/1.0"))
+    #expect(try DroneMetadata.parse(xmp: packet) == nil)
+  }
 }

@@ -114,5 +114,16 @@ struct CommandLineTests {
     let ingestHelp = try runCrackmon(["ingest", "--help"])
     #expect(ingestHelp.stdout.contains("--distance-m"))
     #expect(ingestHelp.stdout.contains("CRACKMON_STORE"))
+    #expect(ingestHelp.stdout.contains("Skydio"))
+    // The corrections: each listed, and each says what it needs.
+    for command in ["reprocess", "corrections"] { #expect(help.stdout.contains(command), "\(command)") }
+    for (command, option) in [
+      (["captures", "void"], "--reason"), (["captures", "move"], "--cycle"),
+      (["asset", "retire"], "--reason"),
+      (["cycle", "retire"], "--reason"), (["reprocess"], "--distance-m"), (["corrections"], "--asset"),
+    ] {
+      let run = try runCrackmon(command + ["--help"])
+      #expect(run.status == 0 && run.stdout.contains(option), "\(command): \(run.stdout)")
+    }
   }
 }

@@ -41,6 +41,19 @@ struct IngestTests {
     #expect(noGPS.gpsStatus == "absent" && noGPS.easting == nil && noGPS.latitude == nil)
   }
 
+  /// Parrot and Skydio nadir shots are scaled and placed as DJI's are.
+  @Test func otherMakersDroneShotsAreScaledAndPlaced() throws {
+    let report = try ingestor().run([TestPaths.fixture("drones").path])
+    #expect(report.ingested.count == 2 && report.failed.isEmpty)
+    let captures = try store.captures(asset: "pier-17")
+    for (suffix, height) in [("parrot-nadir.jpg", 25.15), ("skydio-nadir.jpg", 18.4)] {
+      let capture = try #require(captures.first { $0.sourcePath.hasSuffix(suffix) })
+      #expect(capture.cameraView == "nadir", "\(suffix)")
+      #expect(capture.gsdMethod == "nadir_relative_altitude" && capture.distanceM == height, "\(suffix)")
+      #expect(capture.easting != nil && capture.gsdMmPerPx != nil, "\(suffix)")
+    }
+  }
+
   @Test func reingestingIsANoOp() throws {
     let first = try ingestor().run([TestPaths.fixture("photos").path])
     let outboxBefore = try store.outboxCounts()

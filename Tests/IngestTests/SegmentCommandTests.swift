@@ -81,6 +81,21 @@ struct SegmentCommandTests {
     #expect(run.stderr.contains("is over the limit of"))
   }
 
+  /// A pixel limit that is no size is refused in one sentence by every command that decodes
+  /// photos; one too large to count in pixels used to stop the process.
+  @Test(arguments: ["0", "nan", "inf", "1e30"])
+  func aPixelLimitThatIsNoSizeIsRefused(_ bad: String) throws {
+    let photo = TestPaths.fixture("photos/phone-gps.jpg").path
+    for command in [
+      ["segment", photo], ["register", photo, photo], ["ingest", photo, "--asset", "a", "--cycle", "c"],
+      ["reprocess", "--asset", "a"],
+    ] {
+      let run = try runCrackmon(command + ["--max-megapixels", bad])
+      #expect(run.status == 64, "\(command[0]) \(bad): status \(run.status)")
+      #expect(run.stderr.contains("--max-megapixels must be above 0"), "\(command[0]): \(run.stderr)")
+    }
+  }
+
   @Test func aMissingModelFileIsNamed() throws {
     let run = try runCrackmon([
       "segment", TestPaths.fixture("photos/phone-gps.jpg").path, "--model", "/nonexistent/m.onnx",
