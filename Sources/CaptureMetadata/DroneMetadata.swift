@@ -222,7 +222,7 @@ private final class DronePropertyCollector: NSObject, XMLParserDelegate {
     // Attributes of an element are properties of the struct the element is (Skydio's
     // `<drone-skydio:CameraOrientationNED drone-skydio:Pitch="-90"/>`) or of the description
     // it sits in.
-    let attributeStruct = Self.innermostStruct(open + [elementName])
+    let attributeStruct = elementName == "Description" ? Self.innermostStruct(open) : elementName
     for (name, value) in attributes {
       let parts = name.split(separator: ":", maxSplits: 1)
       guard parts.count == 2, let namespace = prefixes[String(parts[0])]?.last else { continue }

@@ -55,8 +55,9 @@ public struct GroundSampleDistance: Sendable, Equatable, Codable {
   ///
   /// An explicit `userDistance` wins, then a DJI laser range, then a nadir drone shot's height
   /// above take-off, then the camera's focus distance. Height above take-off is the distance
-  /// to the surface only over ground at take-off height, and its uncertainty grows with it. GPS altitude is above sea level,
-  /// not above the surface, and gives absurd scales: it is never used.
+  /// to the surface only over ground at take-off height, and its uncertainty grows with it.
+  /// GPS altitude is above sea level, not above the surface, and gives absurd scales: it is
+  /// never used.
   public static func estimate(for metadata: CaptureMetadata, userDistance: Double? = nil)
     -> GroundSampleDistance
   {
