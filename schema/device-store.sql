@@ -31,48 +31,6 @@ CREATE TABLE inspection_cycle (
   UNIQUE (device_id, seq)
 );
 
-CREATE TABLE capture (
-  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 64),
-  asset_id TEXT NOT NULL,
-  cycle_label TEXT NOT NULL,
-  source_path TEXT NOT NULL,
-  file_size INTEGER NOT NULL,
-  container TEXT NOT NULL,
-  make TEXT,
-  model TEXT,
-  taken_at TEXT,
-  taken_at_offset TEXT,
-  gps_time_utc TEXT,
-  gps_status TEXT NOT NULL CHECK (gps_status IN ('valid', 'invalid', 'absent')),
-  gps_problem TEXT,
-  latitude REAL CHECK (latitude BETWEEN -90 AND 90),
-  longitude REAL CHECK (longitude BETWEEN -180 AND 180),
-  altitude_m REAL,
-  altitude_ref TEXT,
-  width INTEGER,
-  height INTEGER,
-  orientation INTEGER,
-  camera_view TEXT NOT NULL CHECK (camera_view IN ('nadir', 'oblique', 'unknown')),
-  epsg INTEGER,
-  easting REAL,
-  northing REAL,
-  gsd_mm_per_px REAL CHECK (gsd_mm_per_px > 0),
-  gsd_method TEXT NOT NULL,
-  gsd_uncertainty_mm_per_px REAL,
-  gsd_note TEXT,
-  distance_m REAL,
-  metadata_json TEXT NOT NULL,
-  ingested_at TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL, gps_sigma_m REAL,
-  UNIQUE (device_id, seq),
-  FOREIGN KEY (asset_id, cycle_label) REFERENCES inspection_cycle(asset_id, label),
-  CHECK ((latitude IS NULL) = (longitude IS NULL)),
-  CHECK (gps_status = 'valid' OR latitude IS NULL)
-);
-
-CREATE INDEX capture_by_cycle ON capture(asset_id, cycle_label);
-
 CREATE TABLE crack_track (
   id TEXT PRIMARY KEY NOT NULL,
   asset_id TEXT NOT NULL REFERENCES asset(id),
@@ -81,46 +39,6 @@ CREATE TABLE crack_track (
   seq INTEGER NOT NULL,
   UNIQUE (device_id, seq)
 );
-
-CREATE TABLE crack_observation (
-  id TEXT PRIMARY KEY NOT NULL,
-  capture_id TEXT NOT NULL REFERENCES capture(id),
-  polyline_px TEXT NOT NULL,
-  width_profile_px TEXT NOT NULL,
-  length_px REAL NOT NULL,
-  max_width_px REAL NOT NULL,
-  mean_width_px REAL NOT NULL,
-  orientation_deg REAL NOT NULL,
-  area_px REAL NOT NULL,
-  length_mm REAL,
-  max_width_mm REAL,
-  mean_width_mm REAL,
-  polyline_projected TEXT,
-  polyline_wgs84 TEXT,
-  georef_method TEXT NOT NULL,
-  georef_uncertainty_m REAL,
-  severity_scheme TEXT,
-  severity TEXT,
-  confidence REAL NOT NULL,
-  model_name TEXT NOT NULL,
-  model_version TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL, crack_index INTEGER NOT NULL DEFAULT 0, area_mm2 REAL, epsg INTEGER, easting REAL, northing REAL, latitude REAL, longitude REAL, bearing_deg REAL,
-  UNIQUE (device_id, seq)
-);
-
-CREATE INDEX crack_observation_by_capture ON crack_observation(capture_id);
-
-CREATE TRIGGER crack_observation_is_immutable BEFORE UPDATE ON crack_observation
-BEGIN
-  SELECT RAISE(ABORT, 'crack observations are immutable');
-END;
-
-CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
-BEGIN
-  SELECT RAISE(ABORT, 'captures are immutable');
-END;
 
 CREATE TABLE track_override (
   observation_id TEXT NOT NULL REFERENCES crack_observation(id),
@@ -185,11 +103,6 @@ CREATE TABLE sync_remote (
   set_at TEXT NOT NULL
 , last_sync_at TEXT, last_error TEXT, last_error_at TEXT);
 
-CREATE TABLE photo_upload (
-  capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
-  uploaded_at TEXT NOT NULL
-);
-
 CREATE TABLE sync_pull (
   scope TEXT PRIMARY KEY NOT NULL,
   cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
@@ -206,30 +119,6 @@ CREATE TABLE tracking_digest (
   members BLOB NOT NULL,
   derived BLOB NOT NULL
 ) WITHOUT ROWID;
-
-CREATE TABLE photo_problem (
-  capture_id TEXT PRIMARY KEY NOT NULL REFERENCES capture(id),
-  reason TEXT NOT NULL,
-  noted_at TEXT NOT NULL
-);
-
-CREATE TABLE capture_registration (
-  capture_id TEXT NOT NULL REFERENCES capture(id),
-  reference_id TEXT NOT NULL REFERENCES capture(id),
-  registered INTEGER NOT NULL,
-  -- JSON rows of the 3x3 matrix mapping the capture's pixels to the reference's.
-  homography TEXT,
-  matches INTEGER NOT NULL,
-  inliers INTEGER NOT NULL,
-  residual_px REAL,
-  residual_mm REAL,
-  overlap REAL,
-  reason TEXT,
-  registered_at TEXT NOT NULL,
-  PRIMARY KEY (capture_id, reference_id)
-);
-
-CREATE INDEX capture_registration_by_reference ON capture_registration(reference_id);
 
 CREATE TABLE registered_placement (
   asset_id TEXT NOT NULL REFERENCES asset(id),
@@ -277,4 +166,132 @@ CREATE INDEX correction_by_capture ON correction(asset_id, capture_id);
 CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
 BEGIN
   SELECT RAISE(ABORT, 'corrections are immutable: record another one');
+END;
+
+CREATE TABLE "capture" (
+  id TEXT NOT NULL CHECK (length(id) = 64),
+  asset_id TEXT NOT NULL,
+  cycle_label TEXT NOT NULL,
+  source_path TEXT NOT NULL,
+  file_size INTEGER NOT NULL,
+  container TEXT NOT NULL,
+  make TEXT,
+  model TEXT,
+  taken_at TEXT,
+  taken_at_offset TEXT,
+  gps_time_utc TEXT,
+  gps_status TEXT NOT NULL CHECK (gps_status IN ('valid', 'invalid', 'absent')),
+  gps_problem TEXT,
+  latitude REAL CHECK (latitude BETWEEN -90 AND 90),
+  longitude REAL CHECK (longitude BETWEEN -180 AND 180),
+  altitude_m REAL,
+  altitude_ref TEXT,
+  width INTEGER,
+  height INTEGER,
+  orientation INTEGER,
+  camera_view TEXT NOT NULL CHECK (camera_view IN ('nadir', 'oblique', 'unknown')),
+  epsg INTEGER,
+  easting REAL,
+  northing REAL,
+  gsd_mm_per_px REAL CHECK (gsd_mm_per_px > 0),
+  gsd_method TEXT NOT NULL,
+  gsd_uncertainty_mm_per_px REAL,
+  gsd_note TEXT,
+  distance_m REAL,
+  metadata_json TEXT NOT NULL,
+  ingested_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  gps_sigma_m REAL,
+  PRIMARY KEY (asset_id, id),
+  UNIQUE (device_id, seq),
+  FOREIGN KEY (asset_id, cycle_label) REFERENCES inspection_cycle(asset_id, label),
+  CHECK ((latitude IS NULL) = (longitude IS NULL)),
+  CHECK (gps_status = 'valid' OR latitude IS NULL)
+);
+
+CREATE TABLE "crack_observation" (
+  id TEXT PRIMARY KEY NOT NULL,
+  asset_id TEXT NOT NULL,
+  capture_id TEXT NOT NULL,
+  crack_index INTEGER NOT NULL DEFAULT 0,
+  polyline_px TEXT NOT NULL,
+  width_profile_px TEXT NOT NULL,
+  length_px REAL NOT NULL,
+  max_width_px REAL NOT NULL,
+  mean_width_px REAL NOT NULL,
+  orientation_deg REAL NOT NULL,
+  area_px REAL NOT NULL,
+  length_mm REAL,
+  max_width_mm REAL,
+  mean_width_mm REAL,
+  area_mm2 REAL,
+  polyline_projected TEXT,
+  polyline_wgs84 TEXT,
+  epsg INTEGER,
+  easting REAL,
+  northing REAL,
+  latitude REAL,
+  longitude REAL,
+  bearing_deg REAL,
+  georef_method TEXT NOT NULL,
+  georef_uncertainty_m REAL,
+  severity_scheme TEXT,
+  severity TEXT,
+  confidence REAL NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq),
+  FOREIGN KEY (asset_id, capture_id) REFERENCES capture(asset_id, id)
+);
+
+CREATE TABLE "capture_registration" (
+  asset_id TEXT NOT NULL,
+  capture_id TEXT NOT NULL,
+  reference_id TEXT NOT NULL,
+  registered INTEGER NOT NULL,
+  -- JSON rows of the 3x3 matrix mapping the capture's pixels to the reference's.
+  homography TEXT,
+  matches INTEGER NOT NULL,
+  inliers INTEGER NOT NULL,
+  residual_px REAL,
+  residual_mm REAL,
+  overlap REAL,
+  reason TEXT,
+  registered_at TEXT NOT NULL,
+  PRIMARY KEY (asset_id, capture_id, reference_id),
+  FOREIGN KEY (asset_id, capture_id) REFERENCES capture(asset_id, id),
+  FOREIGN KEY (asset_id, reference_id) REFERENCES capture(asset_id, id)
+);
+
+CREATE TABLE "photo_upload" (
+  capture_id TEXT PRIMARY KEY NOT NULL CHECK (length(capture_id) = 64),
+  uploaded_at TEXT NOT NULL
+);
+
+CREATE TABLE "photo_problem" (
+  capture_id TEXT PRIMARY KEY NOT NULL CHECK (length(capture_id) = 64),
+  reason TEXT NOT NULL,
+  noted_at TEXT NOT NULL
+);
+
+CREATE INDEX capture_by_cycle ON capture(asset_id, cycle_label);
+
+CREATE INDEX capture_by_photo ON capture(id);
+
+CREATE INDEX crack_observation_by_capture ON crack_observation(asset_id, capture_id);
+
+CREATE INDEX capture_registration_by_reference ON capture_registration(asset_id, reference_id);
+
+CREATE TRIGGER crack_observation_is_immutable BEFORE UPDATE ON crack_observation
+BEGIN
+  SELECT RAISE(ABORT, 'crack observations are immutable');
+END;
+
+CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
+BEGIN
+  SELECT RAISE(ABORT, 'captures are immutable');
 END;

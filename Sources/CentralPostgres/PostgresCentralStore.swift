@@ -323,7 +323,7 @@ public final class PostgresCentralStore: CentralStore {
   /// The asset each entry belongs to: its own, or its capture's or observation's (looked up
   /// in the batch, then in the store). Two organisations, or two assets of one, may hold the
   /// same photo: only the pushing organisation's rows are looked at, the pushing store's own
-  /// first (a device holds a photo once).
+  /// first (a device that holds a photo in two assets names each observation's).
   private func assetsOf(
     _ entries: [SyncEntry], org: String, storeDevice: String, _ connection: PostgresConnection
   ) async throws -> [Int64: String] {
@@ -346,8 +346,35 @@ public final class PostgresCentralStore: CentralStore {
     let storedCaptures = try await lookUp(
       Set(entries.compactMap(\.observation?.captureId)).subtracting(captureAsset.keys), in: "capture")
     captureAsset.merge(storedCaptures) { batch, _ in batch }
+    // An observation that names its asset (its device holds the photo in two) must find its
+    // capture there, in this batch or stored.
+    var namedCaptures = Set<[String]>()
+    for entry in entries {
+      if let asset = entry.assetId, let row = entry.observation {
+        namedCaptures.insert([asset, row.captureId])
+      }
+    }
+    namedCaptures.subtract(entries.compactMap { $0.capture.map { [$0.assetId, $0.id] } })
+    if !namedCaptures.isEmpty {
+      var binds = PostgresBindings()
+      binds.append(namedCaptures.map { $0[0] })
+      binds.append(namedCaptures.map { $0[1] })
+      binds.append(org)
+      let stored = try await rows(
+        PostgresQuery(
+          unsafeSQL: """
+            SELECT c.asset_id, c.id FROM capture c JOIN unnest($1::text[], $2::text[]) AS n(asset_id, id)
+              ON c.asset_id = n.asset_id AND c.id = n.id JOIN asset_org o ON o.asset_id = c.asset_id
+            WHERE o.org_id = $3
+            """, binds: binds), connection)
+      namedCaptures.subtract(stored.map { [$0["asset_id"] as String, $0["id"] as String] })
+    }
     var observationAsset: [String: String] = [:]
-    for row in entries.compactMap(\.observation) { observationAsset[row.id] = captureAsset[row.captureId] }
+    for entry in entries {
+      if let row = entry.observation {
+        observationAsset[row.id] = entry.assetId ?? captureAsset[row.captureId]
+      }
+    }
     let storedObservations = try await lookUp(
       Set(entries.compactMap(\.trackOverride?.observationId)).subtracting(observationAsset.keys),
       in: "crack_observation")
@@ -361,6 +388,13 @@ public final class PostgresCentralStore: CentralStore {
         assets[entry.seq] = row.assetId
       } else if let row = entry.capture {
         assets[entry.seq] = row.assetId
+      } else if let row = entry.observation, let asset = entry.assetId {
+        guard !namedCaptures.contains([asset, row.captureId]) else {
+          throw CentralError.badEntry(
+            seq: entry.seq,
+            reason: "capture \(row.captureId) is not in asset \"\(asset)\" in the central store")
+        }
+        assets[entry.seq] = asset
       } else if let row = entry.observation {
         guard let asset = captureAsset[row.captureId] else {
           throw CentralError.badEntry(
@@ -566,6 +600,7 @@ public final class PostgresCentralStore: CentralStore {
       case "capture": entry.capture = try captures[stamp].map { try CaptureRecord(row: $0) }
       case "crack_observation":
         entry.observation = try observations[stamp].map { try CrackObservation(row: $0) }
+        entry.assetId = receipt["asset_id"]
       case "crack_track": entry.track = try tracks[stamp].map { try CrackTrackRow(row: $0) }
       case "track_override": entry.trackOverride = try overrides[stamp].map { try TrackOverrideRow(row: $0) }
       case "correction": entry.correction = try corrections[stamp].map { try CorrectionRow(row: $0) }

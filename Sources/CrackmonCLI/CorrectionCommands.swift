@@ -51,23 +51,59 @@ extension CapturesCommand {
 
   struct Move: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Move a capture to another inspection cycle of its asset.",
+      abstract: "Move a capture to another inspection cycle, or to another asset.",
       discussion: """
-        For a photo ingested into the wrong cycle. Its crack observations follow it. Run \
-        `crackmon track` again to update growth.
+        For a photo ingested into the wrong cycle: its crack observations follow it. For a photo \
+        ingested into the wrong asset (--asset): the photo is read again from where it was \
+        ingested (it must be unchanged), placed in the other asset's coordinate system and its \
+        cracks measured again there (at --distance-m, else the distance last given for it, else the \
+        photo's own scale); in its \
+        old asset it is set aside, with a void that names where it went. Both sync as corrections \
+        and captures do. Run `crackmon track` again to update growth (of both assets), and \
+        `crackmon register` to align a moved photo with the other asset's earlier cycles.
         """)
 
     @Argument(help: "Capture id, or at least its first 4 characters.")
     var capture: String
     @Option(help: "The cycle it belongs to.")
     var cycle: String
-    @Option(help: "Why (default: \"ingested into the wrong cycle\").")
-    var reason = "ingested into the wrong cycle"
+    @Option(help: "The asset it belongs to, when it is not the one it was ingested into.")
+    var asset: String?
+    @Option(help: "Why (default: \"ingested into the wrong cycle\", or asset).")
+    var reason: String?
+    @Option(
+      name: .customLong("distance-m"),
+      help:
+        "With --asset: camera-to-surface distance in metres (default: the one last given for it, else the photo's own scale)."
+    )
+    var distance: Double?
+    @Flag(help: "With --asset: refuse a photo taken far from the asset or outside the cycle's dates.")
+    var strict = false
+    @OptionGroup var photoSize: PhotoSizeOption
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var scene: SceneOptions
     @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+      if let distance, !(distance > 0 && distance < 10_000) {
+        throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
+      }
+      if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        throw ValidationError("--reason is empty: say why")
+      }
+    }
 
     func run() throws {
       let store = try DeviceStore(opening: storeOptions.path)
       let found = try store.capture(matching: capture)
+      if let asset, asset != found.assetId {
+        try move(found, to: asset, store: store)
+        return
+      }
+      guard distance == nil, !strict else {
+        throw ValidationError(
+          "--distance-m and --strict go with --asset; `crackmon reprocess` measures again")
+      }
       let from = try store.correctedState(of: found).cycle
       guard from != cycle else {
         throw ValidationError("capture \(found.id.prefix(12)) is already in cycle \(cycle)")
@@ -77,9 +113,24 @@ extension CapturesCommand {
       }
       try store.correct(
         CorrectionRow(
-          assetId: found.assetId, kind: .moveCapture, captureId: found.id, cycleLabel: cycle, reason: reason))
+          assetId: found.assetId, kind: .moveCapture, captureId: found.id, cycleLabel: cycle,
+          reason: reason ?? "ingested into the wrong cycle"))
       print("Moved capture \(found.id.prefix(12)) of \(found.assetId) from cycle \(from) to \(cycle)")
       print("Run `crackmon track --asset \(found.assetId)` to update its growth.")
+    }
+
+    private func move(_ found: CaptureRecord, to asset: String, store: DeviceStore) throws {
+      let ingestor = try Ingestor(
+        store: store, asset: asset, cycle: cycle, userDistance: distance,
+        finder: model.finder(maxPixels: photoSize.maxPixels, scene: scene))
+      ingestor.strict = strict
+      let report = try ingestor.move(found, reason: reason ?? "ingested into the wrong asset")
+      for warning in report.warnings { printError("warning: \(warning.message)") }
+      let cracks = report.cracks.map { ", \($0) crack observations measured again" } ?? ""
+      print(
+        "Moved capture \(found.id.prefix(12)) (\(found.sourcePath)) from \(report.fromAsset) to \(asset), "
+          + "cycle \(cycle)\(cracks); set aside in \(report.fromAsset)")
+      print("Run `crackmon track --asset \(asset)` and `--asset \(report.fromAsset)` to update their growth.")
     }
   }
 }
@@ -184,7 +235,9 @@ struct ReprocessCommand: ParsableCommand {
   var captureIds: [String] = []
   @Option(
     name: .customLong("distance-m"),
-    help: "Camera-to-surface distance in metres (default: each capture's latest).")
+    help:
+      "Camera-to-surface distance in metres (default: the one last given for each capture, else its photo's own scale)."
+  )
   var distance: Double?
   @Option(help: "Why (default: says what changed).")
   var reason: String?
@@ -209,7 +262,7 @@ struct ReprocessCommand: ParsableCommand {
     let store = try DeviceStore(opening: storeOptions.path)
     var captures = try store.captures(asset: asset, cycle: cycle)
     if !captureIds.isEmpty {
-      let wanted = try captureIds.map { try store.capture(matching: $0) }
+      let wanted = try captureIds.map { try store.capture(matching: $0, asset: asset) }
       for capture in wanted where !captures.contains(where: { $0.id == capture.id }) {
         throw ValidationError(
           "capture \(capture.id.prefix(12)) is not a live capture of \(asset)\(cycle.map { " / \($0)" } ?? "")"

@@ -24,7 +24,7 @@ public struct IngestReport: Encodable, Sendable {
     public var cycleLabel: String
   }
 
-  public struct Failure: Encodable, Sendable {
+  public struct Failure: Encodable, Sendable, Error {
     public var path: String
     /// Stable name of the error kind, for scripts.
     public var error: String

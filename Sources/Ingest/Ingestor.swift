@@ -127,7 +127,10 @@ public final class Ingestor {
     var setAside = 0
     var image: RGBImage?
     // Segmentation is the slow stage: skip it for a file that is already stored.
-    if let finder, let builder, try !store.hasCapture(id: record.id) {
+    if let finder, var builder, try store.holder(of: record.id, in: asset.id) == nil {
+      // A photo set aside in another asset (ingested into the wrong one) is stored here
+      // again: its observations get ids of their own, as the device's ids are unique.
+      if try store.isStored(photo: record.id) { builder.run = "asset \(asset.id)" }
       do {
         let found = try finder.find(
           path: metadata.path, orientation: metadata.orientation, millimetresPerPixel: record.gsdMmPerPx)
@@ -192,7 +195,7 @@ public final class Ingestor {
   /// Why a photo may belong to another asset or cycle: its GPS fix far from the asset, or
   /// its date outside the cycle's (a day's grace either side for time zones). Nil when
   /// nothing says so, or nothing can (no fix, no date).
-  private func doubt(about record: CaptureRecord) -> (kind: String, message: String)? {
+  func doubt(about record: CaptureRecord) -> (kind: String, message: String)? {
     if let easting = record.easting, let northing = record.northing,
       let (assetEasting, assetNorthing) = assetPosition
     {

@@ -92,7 +92,7 @@ public final class RevisitRegistration {
         }
       }
     }
-    try store.save(registrations: attempts)
+    try store.save(registrations: attempts, asset: capture.assetId)
     guard registered.isEmpty else {
       return Outcome(candidates: candidates.count, registeredTo: registered, reason: nil)
     }

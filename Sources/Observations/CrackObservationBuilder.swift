@@ -18,8 +18,10 @@ public struct CrackObservationBuilder {
   /// 1-sigma horizontal error of the photo's GPS position, metres. Consumer drone and
   /// phone GNSS is good to a few metres; RTK drones to a few centimetres.
   public var positionUncertaintyM: Double
-  /// A re-processing's own id (`crackmon reprocess`): its observations get ids of their own,
-  /// never those of the observations they supersede, even with the same model and photo.
+  /// A re-processing's own id (`crackmon reprocess`), or the asset a photo is stored in again
+  /// (moved from another): its observations get ids of their own, never those of the
+  /// observations they supersede or that the photo has in the other asset, even with the same
+  /// model and photo.
   public var run: String?
   private let transform: CoordinateTransform
 

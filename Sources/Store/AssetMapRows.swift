@@ -183,9 +183,10 @@ extension MapRow {
   /// With `envelopes`, a store that keeps the crack R*Tree (the central store) reads only
   /// the cracks whose envelope touches that box, in one pass ordered as above.
   ///
-  /// `keyedByAsset`: the central store's captures, observations and tracks are keyed by asset
-  /// and id (two organisations may hold the same photo, so the same ids); every join between
-  /// them then matches the asset too. A device holds each id once and has no such columns.
+  /// Captures are keyed by asset and id in every store (a photo moved to another asset is held
+  /// by both), and observations carry their capture's asset: joins between them match it.
+  /// `keyedByAsset`: the central store's tracks and members are keyed by asset and id too
+  /// (two organisations may hold the same photo, so the same ids); a device's are not.
   static func stream(
     _ db: Database, asset: String, cycle: String?, kind: MapRow.Kind, envelopes box: BoundingBox? = nil,
     keyedByAsset: Bool = false, _ body: (MapRow) throws -> Void
@@ -289,7 +290,7 @@ extension MapRow {
         SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)
         FROM crack_observation_envelope e
         CROSS JOIN crack_observation o ON o.rowid = e.id
-        JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
+        JOIN capture c ON c.id = o.capture_id AND c.asset_id = o.asset_id \(cycleJoin)
         LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
         LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
         \(placementJoin)
@@ -301,7 +302,7 @@ extension MapRow {
       return """
         SELECT 'crack', o.id, \(capture), m.track_id, \(measures), g.cycles_seen, \(placement)
         FROM capture c \(cycleJoin)
-        JOIN crack_observation o ON o.capture_id = c.id\(same("o", "c"))
+        JOIN crack_observation o ON o.capture_id = c.id AND o.asset_id = c.asset_id
         LEFT JOIN crack_track_member m ON m.observation_id = o.id\(same("m", "o"))
         LEFT JOIN track_growth g ON g.track_id = m.track_id\(same("g", "m"))
         \(placementJoin)
@@ -326,7 +327,7 @@ extension MapRow {
         JOIN crack_observation o ON o.id = (
           SELECT m.observation_id FROM crack_track_member m
           JOIN crack_observation o2 ON o2.id = m.observation_id\(same("o2", "m"))
-          JOIN capture c2 ON c2.id = o2.capture_id\(same("c2", "o2"))
+          JOIN capture c2 ON c2.id = o2.capture_id AND c2.asset_id = o2.asset_id
           WHERE m.track_id = g.track_id\(same("m", "g")) AND \(cycleOf("c2")) = ?2
           ORDER BY o2.length_px DESC, o2.id LIMIT 1)\(same("o", "g"))
         """
@@ -334,7 +335,7 @@ extension MapRow {
       return """
         SELECT 'track', g.track_id, \(capture), g.track_id, \(measures), g.cycles_seen, \(trackPlacement)
         FROM track_growth g \(observation)
-        JOIN capture c ON c.id = o.capture_id\(same("c", "o")) \(cycleJoin)
+        JOIN capture c ON c.id = o.capture_id AND c.asset_id = o.asset_id \(cycleJoin)
         \(placementJoin)
         WHERE g.asset_id = ?1 \(cycleFilter) AND (\(placed)\(oneCycle ? "" : " OR g.polyline_wgs84 IS NOT NULL"))
         ORDER BY g.track_id

@@ -46,9 +46,10 @@ public struct CaptureRegistration: Codable, Sendable, Equatable, FetchableRecord
 extension DeviceStore {
   /// Stores the registrations of one capture, replacing earlier attempts at the same pairs
   /// (a photo registered again with other settings), in one transaction.
-  public func save(registrations: [CaptureRegistration]) throws(StoreError) {
+  /// `asset`: the asset of the capture and its references.
+  public func save(registrations: [CaptureRegistration], asset: String) throws(StoreError) {
     try write { db in
-      for registration in registrations { try registration.save(db) }
+      for registration in registrations { try registration.insert(db, asset: asset, conflict: "OR REPLACE") }
     }
   }
 
@@ -58,8 +59,7 @@ extension DeviceStore {
       try CaptureRegistration.fetchAll(
         db,
         sql: """
-          SELECT r.* FROM capture_registration r JOIN capture c ON c.id = r.capture_id
-          WHERE c.asset_id = ? ORDER BY r.capture_id, r.reference_id
+          SELECT r.* FROM capture_registration r WHERE r.asset_id = ? ORDER BY r.capture_id, r.reference_id
           """, arguments: [asset])
     }
   }
@@ -104,9 +104,9 @@ extension DeviceStore {
           SELECT c.id, \(cycleOf), c.camera_view, c.gsd_mm_per_px, c.latitude, c.longitude, c.width, c.height,
             c.orientation, c.metadata_json, c.gps_sigma_m
           FROM capture c
-          WHERE c.asset_id = ?\(live) AND c.id IN (
-            SELECT capture_id FROM capture_registration WHERE registered = 1
-            UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
+          WHERE c.asset_id = ?1\(live) AND c.id IN (
+            SELECT capture_id FROM capture_registration WHERE asset_id = ?1 AND registered = 1
+            UNION SELECT reference_id FROM capture_registration WHERE asset_id = ?1 AND registered = 1)
           ORDER BY c.id
           """, arguments: [asset]
       ).map {
@@ -127,10 +127,10 @@ extension DeviceStore {
         db,
         sql: """
           SELECT o.id, o.capture_id, o.polyline_px, o.width_profile_px FROM crack_observation o
-          JOIN capture c ON c.id = o.capture_id
-          WHERE c.asset_id = ?\(live) AND o.capture_id IN (
-            SELECT capture_id FROM capture_registration WHERE registered = 1
-            UNION SELECT reference_id FROM capture_registration WHERE registered = 1)
+          JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
+          WHERE c.asset_id = ?1\(live) AND o.capture_id IN (
+            SELECT capture_id FROM capture_registration WHERE asset_id = ?1 AND registered = 1
+            UNION SELECT reference_id FROM capture_registration WHERE asset_id = ?1 AND registered = 1)
           ORDER BY o.id
           """, arguments: [asset]
       ).map {

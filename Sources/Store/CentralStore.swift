@@ -328,14 +328,30 @@ public final class SQLiteCentralStore: CentralStore {
     } else if let row = entry.capture {
       asset = row.assetId
     } else if let row = entry.observation {
-      guard
-        let found = try Self.assetHolding(
-          "capture", id: row.captureId, org: org, storeDevice: storeDevice, db: db)
-      else {
-        throw CentralError.badEntry(
-          seq: entry.seq, reason: "capture \(row.captureId) is not in the central store")
+      if let named = entry.assetId {
+        guard
+          try Row.fetchOne(
+            db,
+            sql: """
+              SELECT 1 FROM capture c JOIN asset_org o ON o.asset_id = c.asset_id
+              WHERE c.asset_id = ? AND c.id = ? AND o.org_id = ?
+              """, arguments: [named, row.captureId, org]) != nil
+        else {
+          throw CentralError.badEntry(
+            seq: entry.seq,
+            reason: "capture \(row.captureId) is not in asset \"\(named)\" in the central store")
+        }
+        asset = named
+      } else {
+        guard
+          let found = try Self.assetHolding(
+            "capture", id: row.captureId, org: org, storeDevice: storeDevice, db: db)
+        else {
+          throw CentralError.badEntry(
+            seq: entry.seq, reason: "capture \(row.captureId) is not in the central store")
+        }
+        asset = found
       }
-      asset = found
     } else if let row = entry.track {
       asset = row.assetId
     } else if let row = entry.trackOverride {
@@ -398,11 +414,11 @@ public final class SQLiteCentralStore: CentralStore {
     } else if let row = entry.capture {
       try row.insert(db, onConflict: .ignore)
     } else if let row = entry.observation {
-      try Self.insert(row, asset: asset, db: db)
+      try row.insert(db, asset: asset, conflict: "OR IGNORE")
     } else if let row = entry.track {
       try row.insert(db, onConflict: .ignore)
     } else if let row = entry.trackOverride {
-      try Self.insert(row, asset: asset, db: db)
+      try row.insert(db, asset: asset, conflict: "OR IGNORE")
     } else if let row = entry.correction {
       try row.insert(db, onConflict: .ignore)
     }
@@ -438,8 +454,8 @@ public final class SQLiteCentralStore: CentralStore {
 
   /// The asset of the organisation's capture or crack observation (`table`) with this id.
   /// Two organisations, or two assets of one, may hold the same photo: only the pushing
-  /// organisation's rows are looked at, the pushing store's own first (a device holds a
-  /// photo once).
+  /// organisation's rows are looked at, the pushing store's own first (a device that holds a
+  /// photo in two assets names the asset of each observation: `SyncEntry.assetId`).
   static func assetHolding(_ table: String, id: String, org: String, storeDevice: String, db: Database) throws
     -> String?
   {
@@ -449,19 +465,6 @@ public final class SQLiteCentralStore: CentralStore {
         SELECT x.asset_id FROM \(table) x JOIN asset_org o ON o.asset_id = x.asset_id
         WHERE x.id = ? AND o.org_id = ? ORDER BY x.device_id = ? DESC, x.rowid LIMIT 1
         """, arguments: [id, org, storeDevice])
-  }
-
-  /// An observation or override row with the asset it is keyed by centrally (the device's
-  /// row does not carry it: on a device, ids are unique by themselves).
-  static func insert(_ row: some EncodableRecord & TableRecord, asset: String, db: Database) throws {
-    var values = try row.databaseDictionary
-    values["asset_id"] = asset.databaseValue
-    let columns = Array(values.keys)
-    try db.execute(
-      sql: """
-        INSERT OR IGNORE INTO \(type(of: row).databaseTableName) (\(columns.joined(separator: ", ")))
-        VALUES (\(databaseQuestionMarks(count: columns.count)))
-        """, arguments: StatementArguments(columns.map { values[$0]! }))
   }
 
   public func pull(since: Int64, until: Int64?, asset: String?, limit: Int, as device: DeviceRegistration)
@@ -523,6 +526,7 @@ public final class SQLiteCentralStore: CentralStore {
             entry.capture = try CaptureRecord.filter(sql: byStamp, arguments: stamp).fetchOne(db)
           case "crack_observation":
             entry.observation = try CrackObservation.filter(sql: byStamp, arguments: stamp).fetchOne(db)
+            entry.assetId = receipt["asset_id"]
           case "crack_track":
             entry.track = try CrackTrackRow.filter(sql: byStamp, arguments: stamp).fetchOne(db)
           case "track_override":

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Georeference
 
 /// An inspector's correction of what was stored: an append-only, attributed fact, synced like
 /// the rows it corrects. Captures and observations themselves never change; every reader
@@ -7,7 +8,9 @@ import GRDB
 ///
 /// - `void_capture`: the photo and everything found on it are set aside (a junk photo, the
 ///   wrong structure, a test shot).
-/// - `move_capture`: the photo belongs to another cycle of its asset (`cycleLabel`).
+/// - `move_capture`: the photo belongs to another cycle of its asset (`cycleLabel`). A photo
+///   that belongs to another asset is voided here (the reason names where it went) and stored
+///   in that asset again (`DeviceStore.move`).
 /// - `set_distance`: the camera-to-surface distance was `distanceM` (written by `reprocess`,
 ///   which measures the photo again at that scale).
 /// - `supersede_observation`: `observationId` was replaced by a re-processing of its photo.
@@ -110,7 +113,7 @@ public enum Corrected {
   }
 
   /// The observation has not been replaced by a re-processing of its photo. `c` is its
-  /// capture (a device's observation rows do not carry their asset).
+  /// capture.
   public static func observationIsLive(_ o: String, capture c: String) -> String {
     """
     NOT EXISTS (SELECT 1 FROM correction x WHERE x.asset_id = \(c).asset_id \
@@ -191,14 +194,21 @@ extension DeviceStore {
     }
   }
 
-  /// A capture by its id or a unique prefix of it (lists show ids shortened).
-  public func capture(matching prefix: String) throws(StoreError) -> CaptureRecord {
+  /// A capture by its id or a unique prefix of it (lists show ids shortened), in `asset` if
+  /// given. A photo moved to another asset is stored in both: the live one is meant.
+  public func capture(matching prefix: String, asset: String? = nil) throws(StoreError) -> CaptureRecord {
     let found = try read { db in
       try CaptureRecord.fetchAll(
-        db, sql: "SELECT * FROM capture WHERE substr(id, 1, length(?1)) = ?1 LIMIT 2", arguments: [prefix])
+        db,
+        sql: """
+          SELECT c.* FROM capture c WHERE substr(c.id, 1, length(?1)) = ?1 AND (?2 IS NULL OR c.asset_id = ?2)
+          ORDER BY \(Corrected.captureIsLive("c")) DESC, c.rowid DESC LIMIT 8
+          """, arguments: [prefix, asset])
     }
-    guard found.count == 1, prefix.count >= 4 else { throw .unknownCapture(prefix) }
-    return found[0]
+    guard prefix.count >= 4, let first = found.first, found.allSatisfy({ $0.id == first.id }) else {
+      throw .unknownCapture(prefix)
+    }
+    return first
   }
 
   /// The capture's state after every correction: its cycle, and why it is set aside (voided,
@@ -214,6 +224,18 @@ extension DeviceStore {
   /// here and is not already set aside.
   @discardableResult
   public func correct(_ correction: CorrectionRow) throws(StoreError) -> CorrectionRow {
+    try check(correction)
+    return try write { db in
+      var row = correction
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+      return row
+    }
+  }
+
+  /// Refuses a correction that is not whole, or names what this store does not hold, or what
+  /// is set aside already.
+  func check(_ correction: CorrectionRow) throws(StoreError) {
     if let problem = correction.problem { throw .invalid(field: "correction", reason: problem) }
     _ = try asset(correction.assetId)
     if let reason = try retirement(asset: correction.assetId) {
@@ -228,18 +250,12 @@ extension DeviceStore {
       }
     }
     if let id = correction.captureId {
-      guard let capture = try self.capture(id: id), capture.assetId == correction.assetId else {
+      guard let capture = try self.capture(asset: correction.assetId, id: id) else {
         throw .unknownCapture(id)
       }
       if let setAside = try correctedState(of: capture).setAside {
         throw .invalid(field: "capture \(id.prefix(12))", reason: "already set aside (\(setAside))")
       }
-    }
-    return try write { db in
-      var row = correction
-      try row.stamp(device: deviceID, in: db)
-      try row.insert(db)
-      return row
     }
   }
 
@@ -253,10 +269,10 @@ extension DeviceStore {
       let old = try String.fetchAll(
         db,
         sql: """
-          SELECT o.id FROM crack_observation o JOIN capture c ON c.id = o.capture_id
-          WHERE o.capture_id = ? AND \(Corrected.observationIsLive("o", capture: "c"))
+          SELECT o.id FROM crack_observation o JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
+          WHERE o.asset_id = ? AND o.capture_id = ? AND \(Corrected.observationIsLive("o", capture: "c"))
           """,
-        arguments: [capture.id])
+        arguments: [capture.assetId, capture.id])
       for id in old {
         var row = CorrectionRow(
           assetId: capture.assetId, kind: .supersedeObservation, captureId: capture.id, observationId: id,
@@ -275,21 +291,26 @@ extension DeviceStore {
         var crack = observation
         crack.captureId = capture.id
         try crack.stamp(device: deviceID, in: db)
-        try crack.insert(db)
+        try crack.insert(db, asset: capture.assetId)
       }
       return (old.count, observations.count)
     }
   }
 
-  /// The distance a capture was last measured at: a correction's, else ingest's.
-  public func correctedDistance(of capture: CaptureRecord) throws(StoreError) -> Double? {
-    try read { db in
+  /// The distance the inspector gave for a capture: a correction's, else ingest's
+  /// `--distance-m`. Nil when its scale came from the photo itself (a drone's height, a laser
+  /// range, the focus distance), which reading the photo again finds again, with its own
+  /// method and uncertainty: taking that number as given would make it the inspector's.
+  public func givenDistance(of capture: CaptureRecord) throws(StoreError) -> Double? {
+    let corrected = try read { db in
       try Double.fetchOne(
         db,
         sql: """
           SELECT distance_m FROM correction WHERE asset_id = ? AND capture_id = ? AND kind = 'set_distance'
           ORDER BY created_at DESC, device_id DESC, seq DESC LIMIT 1
           """, arguments: [capture.assetId, capture.id])
-    } ?? capture.distanceM
+    }
+    return corrected
+      ?? (capture.gsdMethod == GroundSampleDistance.Method.userDistance.rawValue ? capture.distanceM : nil)
   }
 }

@@ -2,9 +2,17 @@ import Foundation
 import GRDB
 
 extension DeviceStore {
-  /// Whether a capture with this id (SHA-256 of the file) is stored.
-  public func hasCapture(id: String) throws(StoreError) -> Bool {
-    try read { try CaptureRecord.exists($0, key: id) }
+  /// Where a photo (its SHA-256) is held that keeps it out of `asset`: in `asset` itself (set
+  /// aside or not), else live in another asset. Nil when it may be stored in `asset`.
+  public func holder(of id: String, in asset: String) throws(StoreError) -> (asset: String, cycle: String)? {
+    try read { try Self.holder(of: id, in: asset, db: $0) }
+  }
+
+  /// Whether the photo is stored in any asset, set aside or not.
+  public func isStored(photo id: String) throws(StoreError) -> Bool {
+    try read {
+      try Row.fetchOne($0, sql: "SELECT 1 FROM capture WHERE id = ? LIMIT 1", arguments: [id]) != nil
+    }
   }
 
   /// The crack observations of an asset, optionally of one cycle, in a stable order:
@@ -18,7 +26,7 @@ extension DeviceStore {
       var sql = """
         SELECT \(cycleOf) AS cycle, c.source_path, c.taken_at, c.orientation,
           \(CrackObservation.columns.map { "o." + $0 }.joined(separator: ", "))
-        FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+        FROM crack_observation o JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
         WHERE c.asset_id = ?\(live)
         """
       var arguments: StatementArguments = [asset]
@@ -88,7 +96,7 @@ extension DeviceStore {
             o.georef_uncertainty_m, o.length_px, o.length_mm, o.max_width_mm, o.mean_width_mm,
             o.severity_scheme, o.severity, t.points,
             CASE WHEN t.points IS NULL THEN o.polyline_projected END, o.max_width_px
-          FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+          FROM crack_observation o JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
           LEFT JOIN tracking_centreline t ON t.observation_id = o.id
           WHERE c.asset_id = ?\(cycleFilter)
           """, arguments: arguments)

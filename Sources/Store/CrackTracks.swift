@@ -182,8 +182,8 @@ extension DeviceStore {
         db,
         sql: """
           SELECT t.observation_id, t.action, t.track_id FROM track_override t
-          JOIN crack_observation o ON o.id = t.observation_id JOIN capture c ON c.id = o.capture_id
-          WHERE c.asset_id = ? ORDER BY t.rowid
+          JOIN crack_observation o ON o.id = t.observation_id
+          WHERE o.asset_id = ? ORDER BY t.rowid
           """, arguments: [asset])
       var latest: [String: String?] = [:]
       for row in rows {
@@ -203,7 +203,7 @@ extension DeviceStore {
       let matches = try Row.fetchAll(
         db,
         sql: """
-          SELECT o.id, c.asset_id FROM crack_observation o JOIN capture c ON c.id = o.capture_id
+          SELECT o.id, o.asset_id FROM crack_observation o
           WHERE substr(o.id, 1, length(?1)) = ?1 LIMIT 2
           """,
         arguments: [observation])

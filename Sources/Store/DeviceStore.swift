@@ -140,33 +140,87 @@ public final class DeviceStore: Sendable {
     case alreadyIngested(assetId: String, cycleLabel: String)
   }
 
-  /// Inserts a capture and its outbox entry in one transaction; a capture already
-  /// stored is left as it is.
   /// Inserts a capture, its crack observations and their outbox entries in one
-  /// transaction; a capture already stored is left as it is, and so are its observations.
+  /// transaction. A photo already stored in this asset (set aside or not), or live in
+  /// another, is left as it is, and so are its observations: a photo set aside in one asset
+  /// may be stored in another (`move(_:to:observations:reason:)`).
   public func insert(_ capture: CaptureRecord, observations: [CrackObservation] = []) throws(StoreError)
     -> CaptureInsertion
   {
     try write { db in
-      if let existing = try CaptureRecord.fetchOne(db, key: capture.id) {
-        return .alreadyIngested(assetId: existing.assetId, cycleLabel: existing.cycleLabel)
+      if let holder = try Self.holder(of: capture.id, in: capture.assetId, db: db) {
+        return .alreadyIngested(assetId: holder.asset, cycleLabel: holder.cycle)
       }
-      var row = capture
-      try row.stamp(device: deviceID, in: db)
-      try row.insert(db)
-      for observation in observations {
-        var crack = observation
-        crack.captureId = row.id
-        try crack.stamp(device: deviceID, in: db)
-        try crack.insert(db)
-      }
-      return .inserted(row)
+      return .inserted(try insert(capture, observations: observations, db: db))
     }
   }
 
-  /// Where a capture with this id is stored, if it is.
-  public func capture(id: String) throws(StoreError) -> CaptureRecord? {
-    try read { try CaptureRecord.fetchOne($0, key: id) }
+  private func insert(_ capture: CaptureRecord, observations: [CrackObservation], db: Database) throws
+    -> CaptureRecord
+  {
+    var row = capture
+    try row.stamp(device: deviceID, in: db)
+    try row.insert(db)
+    for observation in observations {
+      var crack = observation
+      crack.captureId = row.id
+      try crack.stamp(device: deviceID, in: db)
+      try crack.insert(db, asset: row.assetId)
+    }
+    return row
+  }
+
+  /// Where a photo is held that keeps it out of `asset`: `asset` itself (set aside or not),
+  /// else another asset where it is live.
+  static func holder(of id: String, in asset: String, db: Database) throws -> (asset: String, cycle: String)?
+  {
+    try Row.fetchOne(
+      db,
+      sql: """
+        SELECT c.asset_id, c.cycle_label FROM capture c
+        WHERE c.id = ? AND (c.asset_id = ? OR \(Corrected.captureIsLive("c")))
+        ORDER BY c.asset_id = ? DESC LIMIT 1
+        """, arguments: [id, asset, asset]
+    ).map { ($0["asset_id"], $0["cycle_label"]) }
+  }
+
+  /// Moves a photo to another asset: sets it aside in its own (a `void_capture` naming where
+  /// it went) and stores `record`, the photo measured again for the other asset, with its
+  /// observations, in one transaction. Refused when the photo is set aside already, or is in
+  /// the other asset already.
+  public func move(
+    _ capture: CaptureRecord, to record: CaptureRecord, observations: [CrackObservation], reason: String
+  ) throws(StoreError) -> CaptureRecord {
+    guard capture.id == record.id, capture.assetId != record.assetId else {
+      throw .invalid(field: "asset", reason: "a capture moves to another asset with its own photo")
+    }
+    if let reason = try retirement(asset: record.assetId, cycle: record.cycleLabel) {
+      throw .retired("\(record.assetId) / \(record.cycleLabel)", reason: reason)
+    }
+    let void = CorrectionRow(
+      assetId: capture.assetId, kind: .voidCapture, captureId: capture.id,
+      reason: "moved to asset \(record.assetId), cycle \(record.cycleLabel): \(reason)")
+    try check(void)
+    return try write { db in
+      if let holder = try Self.holder(of: record.id, in: record.assetId, db: db),
+        holder.asset == record.assetId
+      {
+        throw StoreError.invalid(
+          field: "asset \(holder.asset)",
+          reason:
+            "holds this photo already (cycle \(holder.cycle), set aside or not); a photo is stored in an asset once"
+        )
+      }
+      var row = void
+      try row.stamp(device: deviceID, in: db)
+      try row.insert(db)
+      return try insert(record, observations: observations, db: db)
+    }
+  }
+
+  /// The capture of a photo in an asset, if it is stored there.
+  public func capture(asset: String, id: String) throws(StoreError) -> CaptureRecord? {
+    try read { try CaptureRecord.fetchOne($0, key: ["asset_id": asset, "id": id]) }
   }
 
   /// Captures of an asset, optionally of one cycle, oldest first, as corrected: each in its

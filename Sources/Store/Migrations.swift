@@ -26,6 +26,9 @@ enum Migrations {
     migrator.registerMigration("v13 corrections") { db in
       try db.execute(sql: correctionsOutbox + corrections)
     }
+    migrator.registerMigration("v14 captures keyed by asset") { db in
+      try db.execute(sql: capturesKeyedByAsset)
+    }
     return migrator
   }
 
@@ -783,6 +786,156 @@ enum Migrations {
     CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
     BEGIN
       SELECT RAISE(ABORT, 'corrections are immutable: record another one');
+    END;
+    """
+
+  /// A photo moved to another asset is set aside in the first and stored again in the
+  /// second (re-measured in its CRS), so a device, like the central store since central v6,
+  /// holds a photo once per asset: captures are keyed by (asset, SHA-256), and observations
+  /// and registrations carry the asset of their capture. Observation ids stay unique on the
+  /// device (a photo stored again gets ids of its own), so what names them is unchanged.
+  /// Uploads and photo problems are about the file, which is one whatever its asset.
+  private static let capturesKeyedByAsset = """
+    CREATE TABLE capture_v14 (
+      id TEXT NOT NULL CHECK (length(id) = 64),
+      asset_id TEXT NOT NULL,
+      cycle_label TEXT NOT NULL,
+      source_path TEXT NOT NULL,
+      file_size INTEGER NOT NULL,
+      container TEXT NOT NULL,
+      make TEXT,
+      model TEXT,
+      taken_at TEXT,
+      taken_at_offset TEXT,
+      gps_time_utc TEXT,
+      gps_status TEXT NOT NULL CHECK (gps_status IN ('valid', 'invalid', 'absent')),
+      gps_problem TEXT,
+      latitude REAL CHECK (latitude BETWEEN -90 AND 90),
+      longitude REAL CHECK (longitude BETWEEN -180 AND 180),
+      altitude_m REAL,
+      altitude_ref TEXT,
+      width INTEGER,
+      height INTEGER,
+      orientation INTEGER,
+      camera_view TEXT NOT NULL CHECK (camera_view IN ('nadir', 'oblique', 'unknown')),
+      epsg INTEGER,
+      easting REAL,
+      northing REAL,
+      gsd_mm_per_px REAL CHECK (gsd_mm_per_px > 0),
+      gsd_method TEXT NOT NULL,
+      gsd_uncertainty_mm_per_px REAL,
+      gsd_note TEXT,
+      distance_m REAL,
+      metadata_json TEXT NOT NULL,
+      ingested_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      gps_sigma_m REAL,
+      PRIMARY KEY (asset_id, id),
+      UNIQUE (device_id, seq),
+      FOREIGN KEY (asset_id, cycle_label) REFERENCES inspection_cycle(asset_id, label),
+      CHECK ((latitude IS NULL) = (longitude IS NULL)),
+      CHECK (gps_status = 'valid' OR latitude IS NULL)
+    );
+    INSERT INTO capture_v14 (rowid, \(captureColumns), gps_sigma_m)
+      SELECT rowid, \(captureColumns), gps_sigma_m FROM capture;
+
+    CREATE TABLE crack_observation_v14 (
+      id TEXT PRIMARY KEY NOT NULL,
+      asset_id TEXT NOT NULL,
+      capture_id TEXT NOT NULL,
+      crack_index INTEGER NOT NULL DEFAULT 0,
+      polyline_px TEXT NOT NULL,
+      width_profile_px TEXT NOT NULL,
+      length_px REAL NOT NULL,
+      max_width_px REAL NOT NULL,
+      mean_width_px REAL NOT NULL,
+      orientation_deg REAL NOT NULL,
+      area_px REAL NOT NULL,
+      length_mm REAL,
+      max_width_mm REAL,
+      mean_width_mm REAL,
+      area_mm2 REAL,
+      polyline_projected TEXT,
+      polyline_wgs84 TEXT,
+      epsg INTEGER,
+      easting REAL,
+      northing REAL,
+      latitude REAL,
+      longitude REAL,
+      bearing_deg REAL,
+      georef_method TEXT NOT NULL,
+      georef_uncertainty_m REAL,
+      severity_scheme TEXT,
+      severity TEXT,
+      confidence REAL NOT NULL,
+      model_name TEXT NOT NULL,
+      model_version TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      UNIQUE (device_id, seq),
+      FOREIGN KEY (asset_id, capture_id) REFERENCES capture(asset_id, id)
+    );
+    INSERT INTO crack_observation_v14 (rowid, asset_id, \(observationColumns))
+      SELECT o.rowid, c.asset_id, \(observationColumnsOfO)
+      FROM crack_observation o JOIN capture c ON c.id = o.capture_id;
+
+    CREATE TABLE capture_registration_v14 (
+      asset_id TEXT NOT NULL,
+      capture_id TEXT NOT NULL,
+      reference_id TEXT NOT NULL,
+      registered INTEGER NOT NULL,
+      -- JSON rows of the 3x3 matrix mapping the capture's pixels to the reference's.
+      homography TEXT,
+      matches INTEGER NOT NULL,
+      inliers INTEGER NOT NULL,
+      residual_px REAL,
+      residual_mm REAL,
+      overlap REAL,
+      reason TEXT,
+      registered_at TEXT NOT NULL,
+      PRIMARY KEY (asset_id, capture_id, reference_id),
+      FOREIGN KEY (asset_id, capture_id) REFERENCES capture(asset_id, id),
+      FOREIGN KEY (asset_id, reference_id) REFERENCES capture(asset_id, id)
+    );
+    INSERT INTO capture_registration_v14
+      SELECT c.asset_id, r.* FROM capture_registration r JOIN capture c ON c.id = r.capture_id;
+
+    CREATE TABLE photo_upload_v14 (
+      capture_id TEXT PRIMARY KEY NOT NULL CHECK (length(capture_id) = 64),
+      uploaded_at TEXT NOT NULL
+    );
+    INSERT INTO photo_upload_v14 SELECT * FROM photo_upload;
+    CREATE TABLE photo_problem_v14 (
+      capture_id TEXT PRIMARY KEY NOT NULL CHECK (length(capture_id) = 64),
+      reason TEXT NOT NULL,
+      noted_at TEXT NOT NULL
+    );
+    INSERT INTO photo_problem_v14 SELECT * FROM photo_problem;
+
+    DROP TABLE photo_problem;
+    DROP TABLE photo_upload;
+    DROP TABLE capture_registration;
+    DROP TABLE crack_observation;
+    DROP TABLE capture;
+    ALTER TABLE capture_v14 RENAME TO capture;
+    ALTER TABLE crack_observation_v14 RENAME TO crack_observation;
+    ALTER TABLE capture_registration_v14 RENAME TO capture_registration;
+    ALTER TABLE photo_upload_v14 RENAME TO photo_upload;
+    ALTER TABLE photo_problem_v14 RENAME TO photo_problem;
+
+    CREATE INDEX capture_by_cycle ON capture(asset_id, cycle_label);
+    CREATE INDEX capture_by_photo ON capture(id);
+    CREATE INDEX crack_observation_by_capture ON crack_observation(asset_id, capture_id);
+    CREATE INDEX capture_registration_by_reference ON capture_registration(asset_id, reference_id);
+    CREATE TRIGGER crack_observation_is_immutable BEFORE UPDATE ON crack_observation
+    BEGIN
+      SELECT RAISE(ABORT, 'crack observations are immutable');
+    END;
+    CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
+    BEGIN
+      SELECT RAISE(ABORT, 'captures are immutable');
     END;
     """
 

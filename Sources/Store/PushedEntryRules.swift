@@ -63,6 +63,7 @@ extension SyncEntry {
         ("observation.polylineProjected", o.polylineProjected, true),
         ("observation.polylineWgs84", o.polylineWgs84, true),
         ("observation.id", o.id, false), ("observation.captureId", o.captureId, false),
+        ("assetId", assetId, false),
         ("observation.georefMethod", o.georefMethod, false),
         ("observation.severityScheme", o.severityScheme, false),
         ("observation.severity", o.severity, false), ("observation.modelName", o.modelName, false),
@@ -123,6 +124,9 @@ extension SyncEntry {
     }
     guard identity.entity == entity else {
       throw refuse("entity is \"\(entity)\" but its row is a \(identity.entity)")
+    }
+    guard assetId == nil || observation != nil else {
+      throw refuse("assetId goes with an observation only")
     }
     guard identity.key == key else { throw refuse("key does not match its row's key") }
     guard let stamp, stamp.deviceId == storeDevice, stamp.seq == seq else {
@@ -195,6 +199,7 @@ extension SyncEntry {
     } else if let observation {
       try sha("observation.id", observation.id)
       try sha("observation.captureId", observation.captureId)
+      if let assetId { try identifier("assetId", assetId) }
       try position(observation.latitude, observation.longitude)
       try epsg(observation.epsg)
     } else if let track {

@@ -12,6 +12,10 @@ public struct SyncEntry: Codable, Sendable, Equatable {
   public var cycle: InspectionCycle?
   public var capture: CaptureRecord?
   public var observation: CrackObservation?
+  /// The asset of an observation's capture: a device holds a photo once per asset (one moved
+  /// to another asset is set aside in the first and stored again), so the capture id alone
+  /// does not say. Absent from older devices' entries.
+  public var assetId: String?
   public var track: CrackTrackRow?
   public var trackOverride: TrackOverrideRow?
   public var correction: CorrectionRow?
@@ -128,8 +132,11 @@ extension DeviceStore {
       try attach("inspection_cycle") { $0.cycle = try InspectionCycle(row: $1) }
       try attach("capture") { $0.capture = try CaptureRecord(row: $1) }
       // Observations are most of what a device pushes: read by position, not by Decodable.
-      try attach("crack_observation", columns: CrackObservation.columns.joined(separator: ", ")) {
+      try attach(
+        "crack_observation", columns: (CrackObservation.columns + ["asset_id"]).joined(separator: ", ")
+      ) {
         $0.observation = CrackObservation(row: $1, at: 0)
+        $0.assetId = $1[CrackObservation.columns.count]
       }
       try attach("crack_track") { $0.track = try CrackTrackRow(row: $1) }
       try attach("track_override") { $0.trackOverride = try TrackOverrideRow(row: $1) }
@@ -211,8 +218,8 @@ extension DeviceStore {
       let problems = try Row.fetchAll(
         db,
         sql: """
-          SELECT c.source_path, q.reason FROM photo_problem q JOIN capture c ON c.id = q.capture_id
-          ORDER BY c.seq
+          SELECT MIN(c.source_path), q.reason FROM photo_problem q JOIN capture c ON c.id = q.capture_id
+          GROUP BY q.capture_id ORDER BY MIN(c.seq)
           """
       ).map { (path: $0[0] as String, reason: $0[1] as String) }
       return (count, problems)

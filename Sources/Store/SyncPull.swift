@@ -58,7 +58,7 @@ extension DeviceStore {
     try write { db in
       var applied = PullApplied()
       for entry in page.entries {
-        switch try apply(entry, db: db) {
+        switch try apply(entry, scope: scope, db: db) {
         case .changed: applied.rows[entry.entity, default: 0] += 1
         case .keptLocal: applied.keptLocal += 1
         case .unchanged: break
@@ -77,7 +77,7 @@ extension DeviceStore {
 
   /// Assets and cycles are written over with the server's current row unless a local change
   /// to them is still waiting to be pushed.
-  private func apply(_ entry: SyncEntry, db: Database) throws -> Outcome {
+  private func apply(_ entry: SyncEntry, scope: String, db: Database) throws -> Outcome {
     func pendingLocal(_ entity: String, _ key: String) throws -> Bool {
       try Row.fetchOne(
         db,
@@ -101,7 +101,15 @@ extension DeviceStore {
     // Append-only rows: present already (an earlier page, or a repeated pull) means done.
     let before = db.totalChangesCount
     if let row = entry.capture { try row.insert(db, onConflict: .ignore) }
-    if let row = entry.observation { try row.insert(db, onConflict: .ignore) }
+    if let row = entry.observation {
+      // Its asset: the server's word, else the followed asset it came with.
+      let asset =
+        try entry.assetId ?? (scope.isEmpty ? nil : scope)
+        ?? String.fetchOne(
+          db, sql: "SELECT asset_id FROM capture WHERE id = ? LIMIT 1", arguments: [row.captureId])
+      guard let asset else { throw StoreError.unknownCapture(row.captureId) }
+      try row.insert(db, asset: asset, conflict: "OR IGNORE")
+    }
     if let row = entry.track { try row.insert(db, onConflict: .ignore) }
     if let row = entry.trackOverride { try row.insert(db, onConflict: .ignore) }
     if let row = entry.correction { try row.insert(db, onConflict: .ignore) }

@@ -246,12 +246,12 @@ import Testing
     try DatabaseQueue(path: store.path).write { db in
       try db.execute(
         sql: """
-          INSERT INTO crack_observation (id, capture_id, polyline_px, width_profile_px, length_px, max_width_px,
-            mean_width_px, orientation_deg, area_px, polyline_wgs84, georef_method, confidence, model_name,
-            model_version, created_at, device_id, seq)
-          VALUES ('bad1', ?, '[]', '[]', 1, 1, 1, 0, 1, '[[[7.4474,46.948],[7.44', 'footprint', 0.5, 'm', '1', '',
-            'x', 1), ('bad2', ?, '[]', '[]', 1, 1, 1, 0, 1, '[[[7.4474,46.948],[97.4,146.9]]]', 'footprint', 0.5,
-            'm', '1', '', 'x', 2)
+          INSERT INTO crack_observation (id, asset_id, capture_id, polyline_px, width_profile_px, length_px,
+            max_width_px, mean_width_px, orientation_deg, area_px, polyline_wgs84, georef_method, confidence,
+            model_name, model_version, created_at, device_id, seq)
+          VALUES ('bad1', 'bern', ?, '[]', '[]', 1, 1, 1, 0, 1, '[[[7.4474,46.948],[7.44', 'footprint', 0.5, 'm',
+            '1', '', 'x', 1), ('bad2', 'bern', ?, '[]', '[]', 1, 1, 1, 0, 1, '[[[7.4474,46.948],[97.4,146.9]]]',
+            'footprint', 0.5, 'm', '1', '', 'x', 2)
           """, arguments: [String(repeating: "a", count: 64), String(repeating: "a", count: 64)])
     }
     let out = directory.appendingPathComponent("partly.geojson")

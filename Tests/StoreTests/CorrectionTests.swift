@@ -58,7 +58,7 @@ extension DeviceStoreTests {
       of: phone, with: [observation("obs-4", on: phone)], distanceM: 2.5, reason: "at 2.5 m")
     #expect(replaced == (superseded: 2, added: 1))
     #expect(try live() == ["obs-4": "2026-Q4", "obs-3": "2027-Q4"])
-    #expect(try store.correctedDistance(of: phone) == 2.5)
+    #expect(try store.givenDistance(of: phone) == 2.5)
     // Again: only the live one is superseded.
     #expect(
       try store.replaceObservations(of: phone, with: [], distanceM: nil, reason: "again").superseded == 1)
@@ -140,5 +140,58 @@ extension DeviceStoreTests {
       try store.correct(
         CorrectionRow(assetId: "pier-17", kind: .retireCycle, cycleLabel: "2027-Q4", reason: "r"))
     }
+  }
+}
+
+extension DeviceStoreTests {
+  /// A photo ingested into the wrong asset moves to the right one: set aside where it was (a
+  /// void that names where it went), stored in the other with its own observations, in one
+  /// transaction. A device then holds the photo in both assets, each read as its own.
+  @Test func aPhotoMovesToAnotherAssetAndEachAssetReadsOnlyItsOwn() throws {
+    let (phone, drone) = try correctedAsset()
+    try store.add(
+      Asset(id: "deck-3", name: "Deck 3", kind: .bridge, latitude: 52.52, longitude: 13.40, epsg: 3035))
+    try store.add(InspectionCycle(assetId: "deck-3", label: "2026"))
+    // While it is live in pier-17, the photo goes nowhere else: ingest says where it is.
+    var there = drone
+    there.assetId = "deck-3"
+    there.cycleLabel = "2026"
+    #expect(try store.insert(there) == .alreadyIngested(assetId: "pier-17", cycleLabel: "2026-Q4"))
+    #expect(try store.holder(of: drone.id, in: "deck-3")?.asset == "pier-17")
+
+    let moved = try store.move(
+      drone, to: there, observations: [observation("obs-9", on: there)], reason: "wrong pier")
+    #expect(moved.assetId == "deck-3")
+    #expect(try live() == ["obs-1": "2026-Q4", "obs-2": "2026-Q4"])
+    #expect(try store.observations(asset: "deck-3").map(\.observation.id) == ["obs-9"])
+    let before = try store.capturesWithState(asset: "pier-17").first { $0.capture.id == drone.id }
+    #expect(before?.setAside == "void_capture: moved to asset deck-3, cycle 2026: wrong pier")
+    #expect(try store.captures(asset: "deck-3").map(\.id) == [drone.id])
+    // A prefix names the live one; each asset's copy is found by asking for it.
+    #expect(try store.capture(matching: String(drone.id.prefix(6))).assetId == "deck-3")
+    #expect(try store.capture(matching: String(drone.id.prefix(6)), asset: "pier-17").assetId == "pier-17")
+
+    // Not twice, not back over itself, and the old asset does not take it in again.
+    #expect(throws: StoreError.self) {
+      try store.move(drone, to: there, observations: [], reason: "again")
+    }
+    #expect(throws: StoreError.self) { try store.move(phone, to: phone, observations: [], reason: "same") }
+    #expect(try store.insert(drone) == .alreadyIngested(assetId: "pier-17", cycleLabel: "2026-Q4"))
+    #expect(try store.insert(there) == .alreadyIngested(assetId: "deck-3", cycleLabel: "2026"))
+    // A failed move leaves nothing behind: the phone's observation id is taken already.
+    let corrections = try store.corrections(asset: "pier-17").count
+    var phoneThere = phone
+    phoneThere.assetId = "deck-3"
+    phoneThere.cycleLabel = "2026"
+    #expect(throws: StoreError.self) {
+      try store.move(phone, to: phoneThere, observations: [observation("obs-1", on: phoneThere)], reason: "r")
+    }
+    #expect(try store.corrections(asset: "pier-17").count == corrections)
+    #expect(try store.captures(asset: "deck-3").map(\.id) == [drone.id])
+
+    // The outbox says which asset each observation is of.
+    let pending = try store.pendingEntries(limit: 100).filter { $0.observation != nil }
+    #expect(pending.first { $0.observation?.id == "obs-9" }?.assetId == "deck-3")
+    #expect(pending.first { $0.observation?.id == "obs-3" }?.assetId == "pier-17")
   }
 }
