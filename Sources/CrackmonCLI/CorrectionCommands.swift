@@ -85,9 +85,7 @@ extension CapturesCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
-      if let distance, !(distance > 0 && distance < 10_000) {
-        throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
-      }
+      try validateDistance(distance)
       if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
         throw ValidationError("--reason is empty: say why")
       }
@@ -250,9 +248,7 @@ struct ReprocessCommand: ParsableCommand {
   @OptionGroup var output: FormatOption
 
   func validate() throws {
-    if let distance, !(distance > 0 && distance < 10_000) {
-      throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
-    }
+    try validateDistance(distance)
     if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
       throw ValidationError("--reason is empty: say why")
     }

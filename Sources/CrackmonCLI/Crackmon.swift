@@ -76,6 +76,14 @@ struct FormatOption: ParsableArguments {
   var format: OutputFormat = .text
 }
 
+/// `--distance-m`, where a command takes one: a camera-to-surface distance the store accepts
+/// (a correction refuses 10 km or more).
+func validateDistance(_ distance: Double?) throws {
+  if let distance, !(distance > 0 && distance < 10_000) {
+    throw ValidationError("--distance-m \(distance) must be a distance in metres above 0 and below 10 km")
+  }
+}
+
 /// `--max-megapixels`: the largest photo a command decodes, refused before decoding it
 /// (a hostile header can claim any size).
 struct PhotoSizeOption: ParsableArguments {

@@ -69,9 +69,7 @@ struct IngestCommand: ParsableCommand {
   @OptionGroup var output: FormatOption
 
   func validate() throws {
-    if let distance, !(distance > 0 && distance < 10_000) {
-      throw ValidationError("--distance-m \(distance) must be a distance in metres above 0")
-    }
+    try validateDistance(distance)
     guard farMetres > 0 else { throw ValidationError("--far-m must be above 0") }
     if let gpsSigma, !(gpsSigma > 0 && gpsSigma <= 100_000) {
       throw ValidationError("--gps-sigma-m \(gpsSigma) must be a distance in metres above 0")

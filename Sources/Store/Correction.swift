@@ -287,12 +287,7 @@ extension DeviceStore {
         try row.stamp(device: deviceID, in: db)
         try row.insert(db)
       }
-      for observation in observations {
-        var crack = observation
-        crack.captureId = capture.id
-        try crack.stamp(device: deviceID, in: db)
-        try crack.insert(db, asset: capture.assetId)
-      }
+      try insert(observations, of: capture, db: db)
       return (old.count, observations.count)
     }
   }

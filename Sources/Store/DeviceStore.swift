@@ -161,13 +161,18 @@ public final class DeviceStore: Sendable {
     var row = capture
     try row.stamp(device: deviceID, in: db)
     try row.insert(db)
+    try insert(observations, of: row, db: db)
+    return row
+  }
+
+  /// Stores observations of a stored capture, stamped for sync.
+  func insert(_ observations: [CrackObservation], of capture: CaptureRecord, db: Database) throws {
     for observation in observations {
       var crack = observation
-      crack.captureId = row.id
+      crack.captureId = capture.id
       try crack.stamp(device: deviceID, in: db)
-      try crack.insert(db, asset: row.assetId)
+      try crack.insert(db, asset: capture.assetId)
     }
-    return row
   }
 
   /// Where a photo is held that keeps it out of `asset`: `asset` itself (set aside or not),
