@@ -67,6 +67,8 @@ extension CommandLineTests {
     let estimated = try cracks.filter { crack in
       let widest = try #require(crack["max_width_px"] as? Double)
       #expect(crack["width_below_resolution"] as? Bool == (widest < 1.5), "\(widest) px")
+      // Geometry as JSON arrays, not JSON text inside a string.
+      #expect(crack["polyline_px"] is [[[Double]]] && crack["width_profile_px"] is [[[Double]]])
       return widest < 1.5
     }
     try #require(!estimated.isEmpty && estimated.count < cracks.count, "\(cracks.count) cracks")

@@ -47,6 +47,7 @@ struct SegmentCommandTests {
       #expect(run.status == 0, "\(run.stderr)")
       let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
       let cracks = try #require(result["cracks"] as? [[String: Any]])
+      #expect(cracks.allSatisfy { $0["polylines_px"] is [[[Double]]] }, "geometry as JSON arrays")
       return (cracks.compactMap { $0["length_px"] as? Double }, result["model_shrink"] as? Double ?? 0)
     }
     let own = try segment(source.path)
