@@ -93,15 +93,18 @@ public struct RegisteredCrack: Sendable {
 
 extension DeviceStore {
   /// The asset's captures that registered to, or were registered to by, another capture, with
-  /// only the columns tracking reads: re-tracking reads them every time, and decoding whole
+  /// only the columns tracking reads (the scale as last measured, after a re-processing at
+  /// another distance): re-tracking reads them every time, and decoding whole
   /// capture records was a sixth of it on 100,000 photos.
   public func registeredCaptures(asset: String) throws(StoreError) -> [RegisteredCapture] {
     try read { db in
       let (cycleOf, live) = try Self.correctedSQL(asset: asset, db: db, observations: false)
+      // An asset never corrected is read as it is, without the correction lookups.
+      let gsd = live.isEmpty ? "c.gsd_mm_per_px" : Corrected.gsd("c")
       return try Row.fetchAll(
         db,
         sql: """
-          SELECT c.id, \(cycleOf), c.camera_view, c.gsd_mm_per_px, c.latitude, c.longitude, c.width, c.height,
+          SELECT c.id, \(cycleOf), c.camera_view, \(gsd), c.latitude, c.longitude, c.width, c.height,
             c.orientation, c.metadata_json, c.gps_sigma_m
           FROM capture c
           WHERE c.asset_id = ?1\(live) AND c.id IN (

@@ -103,6 +103,19 @@ public enum Corrected {
     """
   }
 
+  /// The capture's scale (mm per pixel) as last measured: a `set_distance` correction scales
+  /// the ingest scale by the ratio of the distances, as a pinhole camera's scale is
+  /// proportional to its distance. A capture stored without a scale or a distance keeps what
+  /// it has (its re-processed observations carry their millimetres themselves).
+  public static func gsd(_ c: String) -> String {
+    """
+    COALESCE(\(c).gsd_mm_per_px * (SELECT x.distance_m FROM correction x WHERE x.asset_id = \(c).asset_id \
+    AND x.capture_id = \(c).id AND x.kind = 'set_distance' \
+    ORDER BY x.created_at DESC, x.device_id DESC, x.seq DESC LIMIT 1) / NULLIF(\(c).distance_m, 0), \
+    \(c).gsd_mm_per_px)
+    """
+  }
+
   /// The capture is neither voided nor in a retired cycle or asset (its cycle as moved).
   public static func captureIsLive(_ c: String) -> String {
     """

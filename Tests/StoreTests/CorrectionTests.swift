@@ -195,3 +195,25 @@ extension DeviceStoreTests {
     #expect(pending.first { $0.observation?.id == "obs-3" }?.assetId == "pier-17")
   }
 }
+
+extension DeviceStoreTests {
+  /// Tracking through registrations scales a photo re-processed at another distance by that
+  /// distance, as its re-measured cracks are: the ingest scale times the ratio of distances.
+  @Test func aRegisteredPhotoIsScaledAtTheDistanceItWasLastMeasuredAt() throws {
+    let (phone, drone) = try correctedAsset()
+    try store.save(
+      registrations: [
+        CaptureRegistration(
+          captureId: drone.id, referenceId: phone.id, registered: true, homography: "[]", matches: 40,
+          inliers: 30, residualPx: 1, residualMm: nil, overlap: 0.8, reason: nil)
+      ], asset: "pier-17")
+    func scale() throws -> Double? {
+      try store.registeredCaptures(asset: "pier-17").first { $0.id == drone.id }?.gsdMmPerPx
+    }
+    let ingested = try #require(drone.gsdMmPerPx)
+    let height = try #require(drone.distanceM)
+    #expect(try scale() == ingested)
+    _ = try store.replaceObservations(of: drone, with: [], distanceM: 2 * height, reason: "twice as far")
+    #expect(abs(try #require(try scale()) - 2 * ingested) < 1e-9 * ingested)
+  }
+}
