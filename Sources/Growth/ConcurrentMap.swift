@@ -3,8 +3,9 @@ import Foundation
 
 /// `transform` of 0..<count, spread over every core, results in index order. For work
 /// whose items are independent: decoding centrelines, one observation's candidate
-/// tracks, one track's growth. The result is the same whatever the split.
-func concurrentMap<T>(_ count: Int, _ transform: (Int) -> T) -> [T] {
+/// tracks, one track's growth, one photo's crack overlays. The result is the same whatever the
+/// split.
+public func concurrentMap<T>(_ count: Int, _ transform: (Int) -> T) -> [T] {
   let stripes = min(ProcessInfo.processInfo.activeProcessorCount, max(count, 1))
   return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
     // Each stripe initializes only its own indices.

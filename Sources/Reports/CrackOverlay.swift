@@ -1,17 +1,43 @@
 import Foundation
+import Growth
 import Imaging
 
 /// A crack drawn over the part of its photo where it lies: the picture the growth report
 /// embeds for each track, as a small JPEG.
 enum CrackOverlay {
-  /// The photo region around `branches` (image pixels of the upright photo), with the
-  /// centreline in red, scaled to at most `maxSide` pixels. Nil when the photo cannot be read.
-  static func jpeg(photo path: String, orientation: Int?, branches: [[[Double]]], maxSide: Int = 360) -> Data?
-  {
+  /// A photo as the overlays read it: upright by its EXIF orientation.
+  private struct PhotoKey: Hashable {
+    var path: String
+    var orientation: Int?
+  }
+
+  /// Each crack drawn over its photo (`jpeg(image:branches:)`), keyed as given. A photo is
+  /// decoded once for all its cracks, and photos in parallel: decoding a 16 MP photo for each
+  /// of its cracks made the report of 175 cracks on 24 photos take 10.9 s.
+  static func jpegs(
+    _ cracks: [(key: String, photo: String, orientation: Int?, branches: [[[Double]]])]
+  ) -> [String: Data] {
+    let byPhoto = Array(
+      Dictionary(grouping: cracks) { PhotoKey(path: $0.photo, orientation: $0.orientation) })
+    let drawn = concurrentMap(byPhoto.count) { i -> [(String, Data)] in
+      let (photo, cracks) = byPhoto[i]
+      guard
+        let image = try? ImageDecoder().decode(
+          URL(fileURLWithPath: photo.path), orientation: photo.orientation)
+      else { return [] }
+      return cracks.compactMap { crack in
+        jpeg(image: image, branches: crack.branches).map { (crack.key, $0) }
+      }
+    }
+    return Dictionary(Array(drawn.joined()), uniquingKeysWith: { a, _ in a })
+  }
+
+  /// The region of `image` (the upright photo) around `branches` (its pixels), with the
+  /// centreline in red, scaled to at most `maxSide` pixels. Nil when the crack has no points
+  /// in it.
+  static func jpeg(image: RGBImage, branches: [[[Double]]], maxSide: Int = 360) -> Data? {
     let points = branches.joined().filter { $0.count >= 2 }
-    guard !points.isEmpty,
-      let image = try? ImageDecoder().decode(URL(fileURLWithPath: path), orientation: orientation)
-    else { return nil }
+    guard !points.isEmpty else { return nil }
     let margin = 40.0
     let x0 = max(0, Int((points.map { $0[0] }.min() ?? 0) - margin))
     let y0 = max(0, Int((points.map { $0[1] }.min() ?? 0) - margin))

@@ -40,16 +40,18 @@ public struct GrowthReportPage {
   }
 
   private func context() -> [String: Any] {
+    // Each track drawn on its latest photo, every photo decoded once.
+    let overlays = CrackOverlay.jpegs(
+      report.tracks.compactMap { track in
+        track.points.last.flatMap { photos[$0.observationId] }.flatMap { photo in
+          CrackObservation.branches(photo.observation.polylinePx).map {
+            (key: track.id, photo: photo.sourcePath, orientation: photo.orientation, branches: $0)
+          }
+        }
+      })
     let tracks: [[String: Any]] = report.tracks.map { track in
       let latest = track.points.last
-      var overlay: String?
-      if let id = latest?.observationId, let photo = photos[id],
-        let branches = CrackObservation.branches(photo.observation.polylinePx),
-        let jpeg = CrackOverlay.jpeg(
-          photo: photo.sourcePath, orientation: photo.orientation, branches: branches)
-      {
-        overlay = "data:image/jpeg;base64," + jpeg.base64EncodedString()
-      }
+      let overlay = overlays[track.id].map { "data:image/jpeg;base64," + $0.base64EncodedString() }
       var row: [String: Any] = [
         "id": track.id,
         "severity": latest?.severity ?? "–",
