@@ -55,7 +55,6 @@ public struct GrowthReportPage {
       var row: [String: Any] = [
         "id": track.id,
         "severity": latest?.severity ?? "–",
-        "scheme": track.severityScheme ?? "",
         "urgent": !track.alerts.isEmpty,
         "cycles": track.points.count,
         "length": number(latest?.lengthMm, 1),
@@ -80,6 +79,8 @@ public struct GrowthReportPage {
       // Absent keys, not "" or nil: to the template an empty string or a boxed nil is a
       // value and would open the section.
       if let reason = track.noRateReason { row["noRate"] = reason }
+      // A crack without millimetres has no severity, so no scheme to name.
+      if let scheme = track.severityScheme, !scheme.isEmpty { row["scheme"] = scheme }
       if latest?.widthBelowResolution == true { row["widthEstimated"] = true }
       let tips = track.points.compactMap { point in
         point.tips.map { tips in
@@ -186,7 +187,7 @@ public struct GrowthReportPage {
     {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/events.count}}
     <h2>Track details</h2>
     {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
-    <p>Severity {{severity}} <span class="muted">({{scheme}})</span>{{#widthEstimated}}, from a width narrower than its photo resolves (an estimate){{/widthEstimated}}; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
+    <p>Severity {{severity}}{{#scheme}} <span class="muted">({{scheme}})</span>{{/scheme}}{{#widthEstimated}}, from a width narrower than its photo resolves (an estimate){{/widthEstimated}}; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>
     {{#position}}<p class="muted">At {{position}}.</p>{{/position}}
     {{#tips}}<p>Growth at its two tips since the cycle before, beyond where each tip was (mm): {{tips}}.</p>{{/tips}}
     {{#widening}}<p>Width change along the crack since the cycle before, at the same points: {{widening}}.</p>{{/widening}}
