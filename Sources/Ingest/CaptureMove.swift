@@ -23,29 +23,25 @@ public struct CaptureMoveError: Error, CustomStringConvertible, Sendable {
 extension Ingestor {
   /// Moves a capture ingested into the wrong asset into this ingestor's asset and cycle. The
   /// photo is read again (it must be unchanged since ingest), placed in this asset's CRS and,
-  /// with a model, measured again at the capture's latest distance, its observations getting ids
-  /// of their own. In one transaction the capture is set aside in its old asset by a void that
-  /// names where it went, and stored in this one; both sync as any capture and correction do.
-  /// With `strict`, a photo taken far from this asset or outside the cycle is refused.
+  /// with a model, measured again (at this ingestor's distance, else the one last given for the
+  /// capture, else the photo's own scale), its observations getting ids of their own. In one
+  /// transaction the capture is set aside in its old asset by a void that names where it went,
+  /// and stored in this one; both sync as any capture and correction do. With `strict`, a photo
+  /// taken far from this asset or outside the cycle is refused.
   public func move(_ capture: CaptureRecord, reason: String) throws(CaptureMoveError) -> CaptureMoveReport {
-    func storeError(_ body: () throws(StoreError) -> CaptureRecord) throws(CaptureMoveError) -> CaptureRecord
-    {
+    func fromStore<T>(_ body: () throws(StoreError) -> T) throws(CaptureMoveError) -> T {
       do { return try body() } catch { throw CaptureMoveError(code: "store", description: error.description) }
     }
     var distance = userDistance
     if distance == nil {
-      do {
-        distance = try store.givenDistance(of: capture)
-      } catch {
-        throw CaptureMoveError(code: "store", description: error.description)
-      }
+      distance = try fromStore { () throws(StoreError) in try store.givenDistance(of: capture) }
     }
     var measured: Remeasured
     switch measureAgain(capture, distance: distance, run: "asset \(asset.id)") {
     case .failure(let failure): throw CaptureMoveError(code: failure.error, description: failure.message)
     case .success(let found): measured = found
     }
-    measured.record.cycleLabel = cycle.label
+    // The GPS accuracy given for this asset, else the one the photo was ingested with.
     measured.record.gpsSigmaM = gpsSigmaM ?? capture.gpsSigmaM
     var warnings: [IngestReport.Failure] = []
     if let tooFar = measured.tooFar {
@@ -62,12 +58,12 @@ extension Ingestor {
       warnings.append(.init(path: capture.sourcePath, error: doubt.kind, message: doubt.message))
     }
     let record = measured.record
-    let observations = measured.observations
-    let moved = try storeError { () throws(StoreError) in
-      try store.move(capture, to: record, observations: observations, reason: reason)
+    let moved = try fromStore { () throws(StoreError) in
+      try store.move(capture, to: record, observations: measured.observations, reason: reason)
     }
     return CaptureMoveReport(
       captureId: moved.id, fromAsset: capture.assetId, toAsset: moved.assetId, cycle: moved.cycleLabel,
-      gsdMmPerPx: moved.gsdMmPerPx, cracks: finder == nil ? nil : observations.count, warnings: warnings)
+      gsdMmPerPx: moved.gsdMmPerPx, cracks: finder == nil ? nil : measured.observations.count,
+      warnings: warnings)
   }
 }

@@ -63,8 +63,8 @@ extension Ingestor {
 
   /// A stored capture's photo measured again.
   struct Remeasured {
-    /// The capture as this ingestor would store it now (its asset's CRS), kept in the
-    /// capture's own cycle and GPS accuracy.
+    /// The capture as this ingestor would store it now: its asset's CRS, its cycle, its GPS
+    /// accuracy.
     var record: CaptureRecord
     /// Empty without a model (`--no-segment`).
     var observations: [CrackObservation]
@@ -96,9 +96,7 @@ extension Ingestor {
     } catch {
       return fail(error.code, error.description)
     }
-    var record = makeRecord(metadata, distance: distance)
-    record.cycleLabel = capture.cycleLabel
-    record.gpsSigmaM = capture.gpsSigmaM
+    let record = makeRecord(metadata, distance: distance)
     guard let finder, var builder else {
       return .success(Remeasured(record: record, observations: [], linesSetAside: 0, image: nil))
     }

@@ -8,6 +8,22 @@ import Testing
 /// measured again in that asset's coordinate system, set aside where it was, and both facts
 /// reach the central store of either kind and the organisation's other devices.
 extension PushTests {
+  /// The first column of a query's rows on a store.
+  func texts(_ store: String, _ sql: String) throws -> [String] {
+    try DatabaseQueue(path: store).read { try String.fetchAll($0, sql: sql) }
+  }
+
+  /// `crackmon cracks --asset` on a store: each live crack's id and cycle.
+  func crackCycles(_ store: String, asset: String) throws -> [String: String] {
+    let listed = try crackmon(["cracks", "--asset", asset, "--format", "json", "--store", store])
+    #expect(listed.status == 0, "\(listed.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+    return Dictionary(
+      uniqueKeysWithValues: json.compactMap { crack in
+        (crack["id"] as? String).map { ($0, crack["cycle"] as? String ?? "") }
+      })
+  }
+
   @Test(arguments: CentralBackend.available)
   func aPhotoMovedToAnotherAssetIsMeasuredThereAndSetAsideWhereItWas(_ backend: CentralBackend) async throws {
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -35,20 +51,8 @@ extension PushTests {
     let ingest = try on(
       a, ["ingest", photo, "--asset", "pier", "--cycle", "2026", "--any-scene", "--no-register"])
     #expect(ingest.status == 0, "\(ingest.stderr)")
-    func ids(_ store: String, _ sql: String) throws -> [String] {
-      try DatabaseQueue(path: store).read { try String.fetchAll($0, sql: sql) }
-    }
-    func cracks(_ store: String, _ asset: String) throws -> [String: String] {
-      let listed = try on(store, ["cracks", "--asset", asset, "--format", "json"])
-      #expect(listed.status == 0, "\(listed.stderr)")
-      let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
-      return Dictionary(
-        uniqueKeysWithValues: json.compactMap { crack in
-          (crack["id"] as? String).map { ($0, crack["cycle"] as? String ?? "") }
-        })
-    }
-    let capture = try #require(ids(a, "SELECT id FROM capture").first)
-    let onPier = try cracks(a, "pier")
+    let capture = try #require(texts(a, "SELECT id FROM capture").first)
+    let onPier = try crackCycles(a, asset: "pier")
     #expect(!onPier.isEmpty, "the fixture's cracks are what moves")
     // Ingesting it into the deck as well is refused while it is the pier's.
     let twice = try on(a, ["ingest", photo, "--asset", "deck", "--cycle", "2026", "--no-register"])
@@ -59,12 +63,12 @@ extension PushTests {
       a, ["captures", "move", String(capture.prefix(8)), "--asset", "deck", "--cycle", "2026", "--any-scene"])
     #expect(move.status == 0, "\(move.stderr)")
     #expect(move.stdout.contains("from pier to deck"), "\(move.stdout)")
-    let onDeck = try cracks(a, "deck")
-    #expect(try cracks(a, "pier").isEmpty)
+    let onDeck = try crackCycles(a, asset: "deck")
+    #expect(try crackCycles(a, asset: "pier").isEmpty)
     #expect(onDeck.count == onPier.count && Set(onDeck.keys).isDisjoint(with: onPier.keys))
     #expect(onDeck.values.allSatisfy { $0 == "2026" })
     // Measured again in the deck's CRS: the same crack sits at LAEA coordinates there.
-    let epsgs = try ids(
+    let epsgs = try texts(
       a,
       "SELECT DISTINCT CAST(epsg AS TEXT) FROM crack_observation WHERE asset_id = 'deck' AND epsg IS NOT NULL"
     )
@@ -94,7 +98,7 @@ extension PushTests {
       return Set((features ?? []).compactMap { $0["id"] as? String })
     }
     let placed = Set(
-      try ids(a, "SELECT id FROM crack_observation WHERE asset_id = 'deck' AND georef_method <> 'asset'"))
+      try texts(a, "SELECT id FROM crack_observation WHERE asset_id = 'deck' AND georef_method <> 'asset'"))
     #expect(!placed.isEmpty)
     #expect(try await mapped("deck") == placed)
     #expect(try await mapped("pier").isEmpty)
@@ -105,8 +109,8 @@ extension PushTests {
     #expect(try on(b, ["remote", "set", url, "--token", drone.token]).status == 0)
     let pulled = try on(b, ["sync", "--no-photos", "--asset", "pier", "--asset", "deck"])
     #expect(pulled.status == 0, "\(pulled.stderr)")
-    #expect(try cracks(b, "deck") == onDeck)
-    #expect(try cracks(b, "pier").isEmpty)
+    #expect(try crackCycles(b, asset: "deck") == onDeck)
+    #expect(try crackCycles(b, asset: "pier").isEmpty)
 
     // The asset an observation names is checked like any other: another organisation's asset
     // (or a capture it does not hold) is refused alike, saying nothing of what is there, and

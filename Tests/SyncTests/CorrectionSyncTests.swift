@@ -41,27 +41,16 @@ extension PushTests {
     let ingest = try on(
       a, ["ingest", photos.path, "--asset", "pier", "--cycle", "2026", "--any-scene", "--no-register"])
     #expect(ingest.status == 0, "\(ingest.stderr)")
-    func ids(_ store: String, _ sql: String) throws -> [String] {
-      try DatabaseQueue(path: store).read { try String.fetchAll($0, sql: sql) }
-    }
     func captureId(_ file: String) throws -> String {
-      try #require(ids(a, "SELECT id FROM capture WHERE source_path LIKE '%/\(file)'").first)
+      try #require(texts(a, "SELECT id FROM capture WHERE source_path LIKE '%/\(file)'").first)
     }
-    func cracks(_ store: String) throws -> [String: String] {
-      let listed = try on(store, ["cracks", "--asset", "pier", "--format", "json"])
-      #expect(listed.status == 0, "\(listed.stderr)")
-      let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
-      return Dictionary(
-        uniqueKeysWithValues: json.compactMap { crack in
-          (crack["id"] as? String).map { ($0, crack["cycle"] as? String ?? "") }
-        })
-    }
+    func cracks(_ store: String) throws -> [String: String] { try crackCycles(store, asset: "pier") }
     let junk = try captureId("huawei-app8-before-exif.jpg")
     let late = try captureId("phone-gps.jpg")
     let oblique = try captureId("dji-oblique-xmp-in-exif.jpg")
     let before = try cracks(a)
-    let junkCracks = Set(try ids(a, "SELECT id FROM crack_observation WHERE capture_id = '\(junk)'"))
-    let obliqueCracks = Set(try ids(a, "SELECT id FROM crack_observation WHERE capture_id = '\(oblique)'"))
+    let junkCracks = Set(try texts(a, "SELECT id FROM crack_observation WHERE capture_id = '\(junk)'"))
+    let obliqueCracks = Set(try texts(a, "SELECT id FROM crack_observation WHERE capture_id = '\(oblique)'"))
     #expect(!junkCracks.isEmpty && !obliqueCracks.isEmpty, "the fixtures' cracks are what is corrected")
 
     let void = try on(a, ["captures", "void", String(junk.prefix(8)), "--reason", "test shot"])
@@ -86,10 +75,10 @@ extension PushTests {
     let after = try cracks(a)
     #expect(junkCracks.isDisjoint(with: after.keys))
     #expect(obliqueCracks.isDisjoint(with: after.keys))
-    let remeasured = Set(try ids(a, "SELECT id FROM crack_observation WHERE capture_id = '\(oblique)'"))
+    let remeasured = Set(try texts(a, "SELECT id FROM crack_observation WHERE capture_id = '\(oblique)'"))
       .subtracting(obliqueCracks)
     #expect(!remeasured.isEmpty && remeasured.isSubset(of: after.keys))
-    let lateCracks = try ids(a, "SELECT id FROM crack_observation WHERE capture_id = '\(late)'")
+    let lateCracks = try texts(a, "SELECT id FROM crack_observation WHERE capture_id = '\(late)'")
     #expect(!lateCracks.isEmpty && lateCracks.allSatisfy { after[$0] == "2027" && before[$0] == "2026" })
     let millimetres = try count(
       a, "crack_observation WHERE capture_id = '\(oblique)' AND length_mm IS NOT NULL")
@@ -115,7 +104,7 @@ extension PushTests {
     let (data, _) = try await get(server, "v1/assets/pier/map.geojson?what=cracks", token: drone.token)
     let features = try #require(
       (JSONSerialization.jsonObject(with: data) as? [String: Any])?["features"] as? [[String: Any]])
-    let placed = Set(try ids(a, "SELECT id FROM crack_observation WHERE georef_method <> 'asset'"))
+    let placed = Set(try texts(a, "SELECT id FROM crack_observation WHERE georef_method <> 'asset'"))
       .intersection(after.keys)
     let mapped = Dictionary(
       uniqueKeysWithValues: features.compactMap { feature -> (String, String)? in
