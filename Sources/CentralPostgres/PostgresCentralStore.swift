@@ -16,11 +16,11 @@ import Store
 /// N later. A deadlock or serialization failure retries the whole transaction.
 public final class PostgresCentralStore: CentralStore {
   public let url: PostgresConnectionURL
-  private let client: PostgresClient
+  let client: PostgresClient
   private let running: Task<Void, Never>
   let logger: Logger
   /// Each table's stored columns (the generated geometry left out), in table order.
-  private let columns: [String: [String]]
+  let columns: [String: [String]]
 
   /// Connects, and applies any migration not yet applied. A server that cannot be reached
   /// is reported within seconds (5 s to connect, 10 s in all).
@@ -655,7 +655,7 @@ public final class PostgresCentralStore: CentralStore {
 
   /// The central copy of an asset's map, by one query per kind; `within` is answered by
   /// PostGIS through the GiST indexes on crack centrelines, crack points and capture points.
-  /// Tracks are built on the devices and not kept centrally: the track kind has no rows.
+  /// Tracks are the server's own (`CentralTracker`); the map writer checks each against a box.
   public func forEachMapRow(
     asset: String, cycle: String?, kind: MapRow.Kind, within: BoundingBox?, _ body: (MapRow) throws -> Void
   ) async throws {
@@ -670,7 +670,6 @@ public final class PostgresCentralStore: CentralStore {
       {
         throw StoreError.unknownCycle(asset: asset, label: cycle)
       }
-      guard kind != .track else { return }
       // An asset with corrections is read through them (as on SQLite); one without skips their joins.
       let corrected = try await !self.rows(
         "SELECT 1 FROM correction WHERE asset_id = \(asset) LIMIT 1", connection
@@ -684,7 +683,7 @@ public final class PostgresCentralStore: CentralStore {
         binds.append(cycle)
         filters += " AND \(cycleOf) = $\(binds.count)"
       }
-      if let box = within {
+      if let box = within, kind != .track {
         for value in [box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude] {
           binds.append(value)
         }
@@ -701,15 +700,45 @@ public final class PostgresCentralStore: CentralStore {
         c.gps_time_utc, c.taken_at, c.taken_at_offset
         """
       let cycleJoin = "JOIN inspection_cycle y ON y.asset_id = c.asset_id AND y.label = \(cycleOf)"
+      let measures = """
+        o.length_mm, o.max_width_mm, o.mean_width_mm, o.max_width_px, o.severity, o.severity_scheme,
+        o.georef_uncertainty_m, o.model_version, o.confidence, g.track_id, g.max_width_mm_per_year,
+        g.length_mm_per_year, g.no_rate_reason, g.cycles_seen, g.matched_by, g.registration_residual_mm
+        """
       if kind == .crack {
         sql = """
-          SELECT \(photo), o.id, o.length_mm, o.max_width_mm, o.mean_width_mm, o.max_width_px, o.severity,
-            o.severity_scheme,
-            o.georef_method, o.georef_uncertainty_m, o.model_version, o.confidence, o.longitude, o.latitude,
-            o.polyline_wgs84
+          SELECT \(photo), o.id, \(measures), o.georef_method, o.longitude, o.latitude, o.polyline_wgs84
           FROM capture c \(cycleJoin) JOIN crack_observation o ON o.asset_id = c.asset_id AND o.capture_id = c.id
+          LEFT JOIN crack_track_member m ON m.asset_id = o.asset_id AND m.observation_id = o.id
+          LEFT JOIN track_growth g ON g.asset_id = m.asset_id AND g.track_id = m.track_id
           WHERE c.asset_id = $1 AND o.georef_method <> 'asset'\(filters)
           ORDER BY y.start_date NULLS FIRST, 2, c.id, o.crack_index, o.id
+          """
+      } else if kind == .track {
+        // As on SQLite: the latest observation, drawn where a registration frame placed the
+        // track if one did; with one cycle, the track's longest observation in it.
+        let observation =
+          cycle == nil
+          ? "o.id = g.latest_observation_id"
+          : """
+          o.id = (SELECT m.observation_id FROM crack_track_member m
+            JOIN crack_observation o2 ON o2.asset_id = m.asset_id AND o2.id = m.observation_id
+            JOIN capture c2 ON c2.asset_id = o2.asset_id AND c2.id = o2.capture_id
+            WHERE m.asset_id = g.asset_id AND m.track_id = g.track_id
+              AND \(corrected ? Corrected.cycle("c2") : "c2.cycle_label") = $2
+            ORDER BY o2.length_px DESC, o2.id LIMIT 1)
+          """
+        let placed = cycle == nil ? "g.polyline_wgs84 IS NOT NULL" : "FALSE"
+        sql = """
+          SELECT \(photo), g.track_id AS id, \(measures),
+            CASE WHEN \(placed) THEN 'footprint' ELSE o.georef_method END AS georef_method,
+            CASE WHEN \(placed) THEN g.longitude ELSE o.longitude END AS longitude,
+            CASE WHEN \(placed) THEN g.latitude ELSE o.latitude END AS latitude,
+            CASE WHEN \(placed) THEN g.polyline_wgs84 ELSE o.polyline_wgs84 END AS polyline_wgs84
+          FROM track_growth g JOIN crack_observation o ON o.asset_id = g.asset_id AND \(observation)
+          JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id \(cycleJoin)
+          WHERE g.asset_id = $1 AND (o.georef_method <> 'asset' OR \(placed))
+          ORDER BY g.track_id COLLATE "C"
           """
       } else {
         sql = """
@@ -725,15 +754,22 @@ public final class PostgresCentralStore: CentralStore {
         let row = try PostgresRows.row(found)
         let captureId: String = row["capture_id"]
         var feature = MapRow(
-          kind: kind, id: kind == .crack ? row["id"] : captureId, cycle: row["cycle_label"],
+          kind: kind, id: kind == .capture ? captureId : row["id"], cycle: row["cycle_label"],
           captureId: captureId,
-          georefMethod: kind == .crack ? row["georef_method"] : "camera-position")
+          georefMethod: kind == .capture ? "camera-position" : row["georef_method"])
         feature.cycleDate = row["cycle_date"]
         feature.observedAt = MapRow.observedAt(
           gpsTimeUTC: row["gps_time_utc"], takenAt: row["taken_at"], offset: row["taken_at_offset"])
         feature.longitude = row["longitude"]
         feature.latitude = row["latitude"]
-        if kind == .crack {
+        if kind != .capture {
+          feature.trackId = row["track_id"]
+          feature.growthWidthMmPerYear = row["max_width_mm_per_year"]
+          feature.growthLengthMmPerYear = row["length_mm_per_year"]
+          feature.growthNote = row["no_rate_reason"]
+          feature.cyclesSeen = row["cycles_seen"]
+          feature.matchedBy = row["matched_by"]
+          feature.registrationResidualMm = row["registration_residual_mm"]
           feature.lengthMm = row["length_mm"]
           feature.maxWidthMm = row["max_width_mm"]
           feature.meanWidthMm = row["mean_width_mm"]
@@ -782,7 +818,7 @@ public final class PostgresCentralStore: CentralStore {
     try await rows(query, connection).first.flatMap { $0[column] as T? }
   }
 
-  private func rows(_ query: PostgresQuery, _ connection: PostgresConnection) async throws -> [Row] {
+  func rows(_ query: PostgresQuery, _ connection: PostgresConnection) async throws -> [Row] {
     var rows: [Row] = []
     for try await row in try await connection.query(query, logger: logger) {
       rows.append(try PostgresRows.row(row))
@@ -805,7 +841,7 @@ public final class PostgresCentralStore: CentralStore {
   /// `body` in one transaction, retried (up to 5 times, after a short jittered pause) when
   /// PostgreSQL ends it for a deadlock or a serialization failure. With `snapshot`, every
   /// statement reads the same snapshot (REPEATABLE READ, read only).
-  private func transaction<T: Sendable>(
+  func transaction<T: Sendable>(
     snapshot: Bool = false, _ body: (PostgresConnection) async throws -> T
   ) async throws(CentralError) -> T {
     var attempt = 0

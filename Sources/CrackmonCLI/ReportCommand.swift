@@ -32,7 +32,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
       let store = try DeviceStore(opening: storeOptions.path)
-      let summary = try AssetTracking(store: store).run(asset: asset)
+      let summary = try AssetTracking().run(asset: asset, in: store)
       let report = GrowthReport(summary)
       let bytes: Data
       switch format {

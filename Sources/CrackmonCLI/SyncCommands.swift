@@ -110,7 +110,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
     for problem in pulled.problems { print("  \(problem)") }
     for asset in pulled.applied.assetsToRetrack.sorted() {
-      let tracking = try AssetTracking(store: store).run(asset: asset)
+      let tracking = try AssetTracking().run(asset: asset, in: store)
       print(
         "  tracks of \(asset) rebuilt: \(tracking.tracks.count) tracks in \(tracking.cycles.count) cycles")
     }

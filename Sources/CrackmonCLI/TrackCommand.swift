@@ -40,8 +40,8 @@ struct TrackCommand: ParsableCommand {
     func run() throws {
       let store = try DeviceStore(opening: storeOptions.path)
       let tracking = AssetTracking(
-        store: store, rules: AlertRules(maxWidthMmPerYear: widthRate, maxLengthMmPerYear: lengthRate))
-      let summary = try tracking.run(asset: asset)
+        rules: AlertRules(maxWidthMmPerYear: widthRate, maxLengthMmPerYear: lengthRate))
+      let summary = try tracking.run(asset: asset, in: store)
       if timings {
         let s = summary.seconds
         printError(

@@ -4,16 +4,15 @@ import Georeference
 import Observations
 import Store
 
-/// Rebuilds an asset's crack tracks, growth series and alerts from its observations and
-/// the inspector's overrides, and stores them. Deterministic: the same store gives the
-/// same tracks, members and alerts every time.
-public struct AssetTracking {
-  public let store: DeviceStore
+/// Derives an asset's crack tracks, growth series and alerts from its observations and the
+/// inspector's overrides. Deterministic: the same observations give the same tracks, members
+/// and alerts every time, in whichever store they were read: a device tracks what it holds
+/// (`run(asset:in:)`), the central server what every device pushed (`compute(_:)`).
+public struct AssetTracking: Sendable {
   public var tracker = CrackTracker()
   public var rules = AlertRules()
 
-  public init(store: DeviceStore, rules: AlertRules = AlertRules()) {
-    self.store = store
+  public init(rules: AlertRules = AlertRules()) {
     self.rules = rules
   }
 
@@ -77,38 +76,45 @@ public struct AssetTracking {
     public var seconds = (read: 0.0, compute: 0.0, write: 0.0)
   }
 
-  /// Runs tracking and growth for an asset and stores the result.
+  /// Runs tracking and growth for an asset of a device store and stores the result.
   @discardableResult
-  public func run(asset assetId: String) throws -> Summary {
-    var summary = try compute(asset: assetId)
+  public func run(asset assetId: String, in store: DeviceStore) throws -> Summary {
+    var summary = try compute(asset: assetId, in: store)
     let start = ContinuousClock.now
+    let derived = summary.derived
     try store.replaceTracking(
-      asset: assetId, trackIds: summary.trackIds, members: summary.members,
-      growth: summary.tracks.compactMap { track in
-        track.observationIds.last.map {
-          var growth = TrackGrowth(
-            trackId: track.id, assetId: assetId, cyclesSeen: Set(track.series.points.map(\.cycle)).count,
-            latestObservationId: $0,
-            lengthMmPerYear: track.series.lengthMmPerYear, maxWidthMmPerYear: track.series.maxWidthMmPerYear,
-            meanWidthMmPerYear: track.series.meanWidthMmPerYear, noRateReason: track.series.noRateReason)
-          growth.matchedBy = track.matchedBy.rawValue
-          growth.registrationResidualMm = track.registrationResidualMm
-          if let centreline = track.centrelineWgs84, let position = track.position {
-            (growth.longitude, growth.latitude) = (position.longitude, position.latitude)
-            growth.polylineWgs84 = centreline
-          }
-          return growth
-        }
-      },
-      events: summary.events,
-      alerts: summary.tracks.flatMap { track in
-        track.alerts.map {
-          GrowthAlertRecord(
-            assetId: assetId, trackId: $0.trackId, cycleLabel: $0.cycle, kind: $0.kind.rawValue,
-            value: $0.value, limitValue: $0.limit, message: $0.message)
-        }
-      }, placements: summary.placements, centrelines: summary.decodedCentrelines)
+      asset: assetId, trackIds: derived.trackIds, members: derived.members, growth: derived.growth,
+      events: derived.events, alerts: derived.alerts, placements: derived.placements,
+      centrelines: summary.decodedCentrelines)
     summary.seconds.write = (ContinuousClock.now - start).seconds
+    return summary
+  }
+
+  /// Tracks and growth of an asset of a device store, without storing anything.
+  public func compute(asset assetId: String, in store: DeviceStore) throws -> Summary {
+    let start = ContinuousClock.now
+    let asset = try store.asset(assetId)
+    let cycles = try store.cycles(of: assetId)
+    // Read in parts, a stripe of cycles per core, concatenated in stripe order.
+    let stripes = ProcessInfo.processInfo.activeProcessorCount
+    let parts = concurrentMap(stripes) { stripe in
+      Result { () throws(StoreError) in
+        try store.trackedObservations(
+          asset: assetId, cycles: stride(from: stripe, to: cycles.count, by: stripes).map { cycles[$0].label }
+        )
+      }
+    }
+    var input = TrackingInput(
+      asset: asset, cycles: cycles, observations: try parts.flatMap { try $0.get() },
+      overrides: try store.trackOverrides(asset: assetId))
+    input.registrations = try store.registrations(asset: assetId)
+    if input.registrations.contains(where: \.registered) {
+      input.registeredCaptures = try store.registeredCaptures(asset: assetId)
+      input.registeredCracks = try store.registeredCracks(asset: assetId)
+    }
+    let read = ContinuousClock.now
+    var summary = try compute(input)
+    summary.seconds = ((read - start).seconds, (ContinuousClock.now - read).seconds, 0)
     return summary
   }
 
@@ -124,38 +130,26 @@ public struct AssetTracking {
     return CrackObservationBuilder.json(geographic, decimals: 8)
   }
 
-  /// Tracks and growth without storing anything.
-  public func compute(asset assetId: String) throws -> Summary {
-    let asset = try store.asset(assetId)
-    let cycles = try store.cycles(of: assetId)
+  /// Tracks and growth from what a store read of an asset, without storing anything.
+  public func compute(_ input: TrackingInput) throws -> Summary {
+    let (asset, cycles, rows) = (input.asset, input.cycles, input.observations)
+    let assetId = asset.id
     let cycleIndex = Dictionary(uniqueKeysWithValues: cycles.enumerated().map { ($1.label, $0) })
-    let start = ContinuousClock.now
-    // Read in parts, a stripe of cycles per core, concatenated in stripe order.
-    let stripes = ProcessInfo.processInfo.activeProcessorCount
-    let parts = concurrentMap(stripes) { stripe in
-      Result { () throws(StoreError) in
-        try store.trackedObservations(
-          asset: assetId, cycles: stride(from: stripe, to: cycles.count, by: stripes).map { cycles[$0].label }
-        )
-      }
-    }
-    let rows = try parts.flatMap { try $0.get() }
-    let read = ContinuousClock.now
     let cycleOfRow = rows.map { cycleIndex[$0.cycleLabel] }
     var (trackable, rowOfTrackable, decoded) = Self.trackable(rows, cycleOfRow: cycleOfRow)
     // Cracks on registered photos: placed in their registration frame, not by their own GPS.
-    let registrations = try store.registrations(asset: assetId)
+    let registrations = input.registrations
     let transform = try CoordinateTransform(projectedEPSG: asset.epsg)
     var chains: [String: RegisteredFrames.Chain] = [:]
     var placed: [String: RegisteredFrames.Placed] = [:]
     var gpsSigmaOfRoot: [String: Double] = [:]
     if registrations.contains(where: \.registered) {
-      let captures = try store.registeredCaptures(asset: assetId)
+      let captures = input.registeredCaptures
       for c in captures { gpsSigmaOfRoot[c.id] = c.gpsSigmaM ?? CaptureRecord.defaultGPSSigmaM }
       chains = RegisteredFrames.chains(
         registrations: registrations, captures: captures, cycleOrder: cycleIndex)
       placed = RegisteredFrames.place(
-        try store.registeredCracks(asset: assetId), chains: chains, captures: captures, transform: transform)
+        input.registeredCracks, chains: chains, captures: captures, transform: transform)
       for k in trackable.indices {
         guard let p = placed[trackable[k].id] else { continue }
         trackable[k].position = p.position
@@ -168,7 +162,7 @@ public struct AssetTracking {
       zip(rowOfTrackable, trackable).compactMap { row, o in o.position.map { (row, $0) } }
     ) { a, _ in a }
     var overrides: [String: TrackOverride] = [:]
-    for (observation, trackId) in try store.trackOverrides(asset: assetId) {
+    for (observation, trackId) in input.overrides {
       overrides[observation] = trackId.map { .link(trackId: $0) } ?? .unlink
     }
     let result = tracker.track(trackable, cycles: cycles.count, overrides: overrides)
@@ -276,8 +270,41 @@ public struct AssetTracking {
     summary.decodedCentrelines = decoded
     summary.placements = placements
     summary.chains = chains
-    summary.seconds = ((read - start).seconds, (ContinuousClock.now - read).seconds, 0)
     return summary
+  }
+}
+
+extension AssetTracking.Summary {
+  /// What a store keeps of this tracking: members, growth, events, alerts and placements.
+  public var derived: DerivedTracking {
+    let assetId = asset.id
+    let growth = tracks.compactMap { track -> TrackGrowth? in
+      guard let latest = track.observationIds.last else { return nil }
+      var growth = TrackGrowth(
+        trackId: track.id, assetId: assetId, cyclesSeen: Set(track.series.points.map(\.cycle)).count,
+        latestObservationId: latest, lengthMmPerYear: track.series.lengthMmPerYear,
+        maxWidthMmPerYear: track.series.maxWidthMmPerYear,
+        meanWidthMmPerYear: track.series.meanWidthMmPerYear,
+        noRateReason: track.series.noRateReason)
+      growth.matchedBy = track.matchedBy.rawValue
+      growth.registrationResidualMm = track.registrationResidualMm
+      if let centreline = track.centrelineWgs84, let position = track.position {
+        (growth.longitude, growth.latitude) = (position.longitude, position.latitude)
+        growth.polylineWgs84 = centreline
+      }
+      return growth
+    }
+    let alerts = tracks.flatMap { track in
+      track.alerts.map {
+        GrowthAlertRecord(
+          assetId: assetId, trackId: $0.trackId, cycleLabel: $0.cycle, kind: $0.kind.rawValue,
+          value: $0.value,
+          limitValue: $0.limit, message: $0.message)
+      }
+    }
+    return DerivedTracking(
+      trackIds: trackIds, members: members, growth: growth, events: events, alerts: alerts,
+      placements: placements)
   }
 }
 

@@ -98,6 +98,15 @@ public protocol CentralStore: MapRowSource {
   func holds(capture: String, org: String) async throws(CentralError) -> Bool
   /// Rows per table, for status and tests.
   func counts() async throws(CentralError) -> [String: Int]
+  /// Central tracking (SyncServer's `CentralTracker`): the assets whose rows changed since
+  /// they were last tracked, ...
+  func assetsDueForTracking() async throws(CentralError) -> [DueAsset]
+  /// ... what tracking reads of one, in one snapshot, ...
+  func trackingInput(asset: String) async throws(CentralError) -> TrackingInput
+  /// ... and its result, replacing the last in one transaction, which then covers the asset's
+  /// receipts up to `through`.
+  func replaceTracking(asset: String, _ derived: DerivedTracking, through: Int64, seconds: Double)
+    async throws(CentralError)
   /// Lets go of connections: call once, when done.
   func close() async
 }
@@ -142,7 +151,7 @@ public enum DeviceToken {
 /// rows, plus organisations, device registrations, push receipts and an overwrite audit.
 public final class SQLiteCentralStore: CentralStore {
   public let path: String
-  private let pool: DatabasePool
+  let pool: DatabasePool
 
   /// Opens the store at `path`, creating it when missing.
   public init(path: String) throws(CentralError) {
@@ -157,7 +166,7 @@ public final class SQLiteCentralStore: CentralStore {
     }
   }
 
-  private func wrap<T>(_ body: () throws -> T) throws(CentralError) -> T {
+  func wrap<T>(_ body: () throws -> T) throws(CentralError) -> T {
     do {
       return try body()
     } catch let error as CentralError {

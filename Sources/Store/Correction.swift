@@ -125,6 +125,17 @@ public enum Corrected {
     """
   }
 
+  /// How to read an asset's captures (`c`) and observations (`o`): the capture's cycle, and the
+  /// condition that leaves out voided captures, retired cycles and superseded observations. An
+  /// asset never corrected is read as it is, without their joins.
+  public static func readThrough(corrections: Bool, observations: Bool = true) -> (
+    cycle: String, live: String
+  ) {
+    guard corrections else { return ("c.cycle_label", "") }
+    let crack = observations ? " AND \(observationIsLive("o", capture: "c"))" : ""
+    return (cycle("c"), " AND \(captureIsLive("c"))" + crack)
+  }
+
   /// The observation has not been replaced by a re-processing of its photo. `c` is its
   /// capture.
   public static func observationIsLive(_ o: String, capture c: String) -> String {
@@ -143,12 +154,10 @@ extension DeviceStore {
   static func correctedSQL(asset: String, db: Database, observations: Bool = true) throws
     -> (cycle: String, live: String)
   {
-    guard
-      try Row.fetchOne(db, sql: "SELECT 1 FROM correction WHERE asset_id = ? LIMIT 1", arguments: [asset])
-        != nil
-    else { return ("c.cycle_label", "") }
-    let crack = observations ? " AND \(Corrected.observationIsLive("o", capture: "c"))" : ""
-    return (Corrected.cycle("c"), " AND \(Corrected.captureIsLive("c"))" + crack)
+    Corrected.readThrough(
+      corrections: try Row.fetchOne(
+        db, sql: "SELECT 1 FROM correction WHERE asset_id = ? LIMIT 1", arguments: [asset]) != nil,
+      observations: observations)
   }
 
   /// Captures of an asset, optionally of one (corrected) cycle, oldest first, each in its cycle

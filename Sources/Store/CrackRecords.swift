@@ -91,26 +91,11 @@ extension DeviceStore {
       }
       let cursor = try Row.fetchCursor(
         db,
-        sql: """
-          SELECT o.id, \(cycleOf), o.easting, o.northing, o.bearing_deg, o.georef_method,
-            o.georef_uncertainty_m, o.length_px, o.length_mm, o.max_width_mm, o.mean_width_mm,
-            o.severity_scheme, o.severity, t.points,
-            CASE WHEN t.points IS NULL THEN o.polyline_projected END, o.max_width_px
-          FROM crack_observation o JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
-          LEFT JOIN tracking_centreline t ON t.observation_id = o.id
-          WHERE c.asset_id = ?\(cycleFilter)
-          """, arguments: arguments)
+        sql: TrackedObservation.selectSQL(
+          assetParameter: "?", cycle: cycleOf, live: "", packedCentrelines: true, extraFilter: cycleFilter),
+        arguments: arguments)
       var out: [TrackedObservation] = []
-      while let row = try cursor.next() {
-        out.append(
-          TrackedObservation(
-            id: row[0], cycleLabel: row[1], easting: row[2], northing: row[3], bearingDeg: row[4],
-            georefMethod: row[5], georefUncertaintyM: row[6], lengthPx: row[7], lengthMm: row[8],
-            maxWidthMm: row[9], meanWidthMm: row[10], severityScheme: row[11], severity: row[12],
-            maxWidthPx: row[15],
-            centreline: try row.withUnsafeData(atIndex: 13) { $0.map(PackedCentreline.unpack) },
-            polylineProjected: row[14]))
-      }
+      while let row = try cursor.next() { out.append(try TrackedObservation(row: row)) }
       return out
     }
   }

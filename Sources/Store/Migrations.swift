@@ -97,6 +97,9 @@ enum Migrations {
     migrator.registerMigration("central v11 corrections") { db in
       try db.execute(sql: corrections)
     }
+    migrator.registerMigration("central v12 central tracking") { db in
+      try db.execute(sql: centralTracking)
+    }
     return migrator
   }
 
@@ -680,6 +683,50 @@ enum Migrations {
       SELECT RAISE(ABORT, 'captures are immutable');
     END;
     \(envelopeTrigger)
+    """
+
+  /// The server tracks each asset over every device's observations (PostgreSQL: 0008). Its
+  /// tracks are its own, not rows a device pushed to `crack_track`: members and growth no
+  /// longer reference that table (both were empty until now). `tracking_state` says how far
+  /// each asset's tracking has got: an asset with a push receipt past `tracked_through` is
+  /// due again.
+  private static let centralTracking = """
+    DROP TABLE crack_track_member;
+    DROP TABLE track_growth;
+    CREATE TABLE crack_track_member (
+      asset_id TEXT NOT NULL,
+      observation_id TEXT NOT NULL,
+      track_id TEXT NOT NULL,
+      assigned_by TEXT NOT NULL CHECK (assigned_by IN ('matching', 'inspector', 'new')),
+      match_cost REAL,
+      PRIMARY KEY (asset_id, observation_id),
+      FOREIGN KEY (asset_id, observation_id) REFERENCES crack_observation(asset_id, id)
+    );
+    CREATE INDEX crack_track_member_by_track ON crack_track_member(asset_id, track_id);
+    CREATE TABLE track_growth (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      track_id TEXT NOT NULL,
+      cycles_seen INTEGER NOT NULL CHECK (cycles_seen > 0),
+      latest_observation_id TEXT NOT NULL,
+      length_mm_per_year REAL,
+      max_width_mm_per_year REAL,
+      mean_width_mm_per_year REAL,
+      no_rate_reason TEXT,
+      matched_by TEXT CHECK (matched_by IN ('registration', 'gps', 'mixed')),
+      registration_residual_mm REAL,
+      longitude REAL,
+      latitude REAL,
+      polyline_wgs84 TEXT,
+      PRIMARY KEY (asset_id, track_id),
+      FOREIGN KEY (asset_id, latest_observation_id) REFERENCES crack_observation(asset_id, id)
+    );
+    CREATE TABLE tracking_state (
+      asset_id TEXT PRIMARY KEY NOT NULL REFERENCES asset(id),
+      tracked_through INTEGER NOT NULL,
+      tracked_at TEXT NOT NULL,
+      tracks INTEGER NOT NULL,
+      seconds REAL NOT NULL
+    ) WITHOUT ROWID;
     """
 
   /// Each capture's GPS uncertainty, as ingest was told or assumed it: it decides which

@@ -37,10 +37,16 @@ public struct SyncServer: Sendable {
       ?? 30
   }()
 
+  /// Tracks assets after pushes, in the background, while `run` serves.
+  public let tracker: CentralTracker
+
   public init(store: any CentralStore, blobs: OrganisationBlobs, metrics: ServerMetrics = ServerMetrics()) {
     self.store = store
     self.blobs = blobs
     self.metrics = metrics
+    var logger = Logger(label: "crackmon.tracking")
+    logger.logLevel = .info
+    tracker = CentralTracker(store: store, logger: logger)
   }
 
   struct Context: RequestContext {
@@ -83,6 +89,7 @@ public struct SyncServer: Sendable {
         metrics.pushBatches.increment()
         metrics.entriesApplied.increment(by: Int64(result.applied))
         metrics.entriesDuplicate.increment(by: Int64(result.duplicates))
+        if result.applied > 0 { tracker.nudge() }
         context.logger.info(
           "push",
           metadata: ["device": "\(device.id)", "applied": "\(result.applied)", "acked": "\(result.ackedSeq)"])
@@ -415,6 +422,8 @@ public struct SyncServer: Sendable {
       configuration: .init(address: .hostname(host, port: port), serverName: "crackmon"),
       onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
       logger: logger)
+    let tracking = Task { await tracker.run() }
+    defer { tracking.cancel() }
     do {
       try await app.runService()
     } catch let error as IOError {

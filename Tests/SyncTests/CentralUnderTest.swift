@@ -60,21 +60,26 @@ final class CentralUnderTest: @unchecked Sendable {
   func query(_ sql: String) throws -> [[String]] {
     switch backend {
     case .sqlite:
-      return try DatabaseQueue(path: location).read { db in
-        try Row.fetchAll(db, sql: sql).map { row in
-          row.databaseValues.map { value in
-            switch value.storage {
-            case .null: ""
-            case .int64(let number): "\(number)"
-            case .double(let number): "\(number)"
-            case .string(let text): text
-            case .blob(let data): data.base64EncodedString()
-            }
+      return try Self.query(location, sql)
+    case .postgres:
+      return try #require(PostgresServer.shared).psql(location, sql)
+    }
+  }
+
+  /// Rows of a query on a SQLite file (a central or a device store), as `query` gives them.
+  static func query(_ path: String, _ sql: String) throws -> [[String]] {
+    try DatabaseQueue(path: path).read { db in
+      try Row.fetchAll(db, sql: sql).map { row in
+        row.databaseValues.map { value in
+          switch value.storage {
+          case .null: ""
+          case .int64(let number): "\(number)"
+          case .double(let number): "\(number)"
+          case .string(let text): text
+          case .blob(let data): data.base64EncodedString()
           }
         }
       }
-    case .postgres:
-      return try #require(PostgresServer.shared).psql(location, sql)
     }
   }
 

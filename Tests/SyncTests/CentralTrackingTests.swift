@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+/// The server tracks each asset over the observations of all its devices, with the devices'
+/// own tracking code, after every push and without holding the push up: the office sees the
+/// tracks and growth a device would compute from the same observations.
+extension PushTests {
+  /// Waits until the central store has tracked the asset through its newest push.
+  func waitForCentralTracking(asset: String) async throws {
+    let newest = "SELECT MAX(server_seq) FROM push_receipt WHERE asset_id = '\(asset)'"
+    let tracked = "SELECT tracked_through FROM tracking_state WHERE asset_id = '\(asset)'"
+    for _ in 0..<600 {
+      let (n, t) = (try central.query(newest).first?.first, try central.query(tracked).first?.first)
+      if let n, n == t { return }
+      try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("the central store did not track \(asset) within 60 s")
+  }
+
+  @Test(
+    .enabled(if: SyntheticCycles.canGenerate, "python3 with numpy, scipy and Pillow is needed"),
+    arguments: CentralBackend.available)
+  func theServerTracksEachAssetOverAllItsDevicesAsADeviceWould(_ backend: CentralBackend) async throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try central.use(backend)
+    let photos = directory.appendingPathComponent("synth")
+    let generated = try SyntheticCycles.python([
+      SyntheticCycles.generator.path, "--out", photos.path, "--cycles", "3", "--seed", "2051",
+    ])
+    try #require(generated.status == 0, "\(generated.output)")
+    #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
+    let server = try Server(central: central, blobs: directory.appendingPathComponent("blobs"))
+    defer { server.stop() }
+    let url = server.url.absoluteString
+    func on(_ store: String, _ arguments: [String]) throws -> String {
+      let run = try crackmon(arguments + ["--store", store])
+      #expect(run.status == 0, "crackmon \(arguments.joined(separator: " ")): \(run.stderr)")
+      return run.stdout
+    }
+    func device(_ name: String) throws -> String {
+      let store = directory.appendingPathComponent("\(name).sqlite").path
+      _ = try on(store, ["init"])
+      _ = try on(store, ["remote", "set", url, "--token", try token(org: "acme", name: name).token])
+      return store
+    }
+    func ingest(_ store: String, _ year: Int) throws {
+      _ = try on(store, ["cycle", "add", "bern", "\(year)", "--date", "\(year)-06-01"])
+      _ = try on(
+        store,
+        [
+          "ingest", photos.appendingPathComponent("\(year)").path, "--asset", "bern", "--cycle", "\(year)",
+          "--no-register",
+        ])
+    }
+
+    // A tablet inspects two cycles and pushes them; the server tracks the asset.
+    let tablet = try device("tablet")
+    _ = try on(
+      tablet,
+      ["asset", "add", "bern", "--name", "Bern", "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474"])
+    try ingest(tablet, 2023)
+    try ingest(tablet, 2024)
+    _ = try on(tablet, ["sync", "--no-photos"])
+    try await waitForCentralTracking(asset: "bern")
+    let firstCycles = try central.count("crack_observation WHERE asset_id = 'bern'")
+    #expect(firstCycles > 0)
+    #expect(try central.count("crack_track_member WHERE asset_id = 'bern'") == firstCycles)
+
+    // A drone inspects the third cycle; its push alone has the server track the asset again.
+    let drone = try device("drone")
+    _ = try on(drone, ["sync", "--no-photos", "--asset", "bern"])
+    try ingest(drone, 2025)
+    _ = try on(drone, ["sync", "--no-photos"])
+    try await waitForCentralTracking(asset: "bern")
+    let all = try central.count("crack_observation WHERE asset_id = 'bern'")
+    #expect(all > firstCycles)
+    #expect(try central.count("crack_track_member WHERE asset_id = 'bern'") == all)
+
+    // An office device that pulls every observation and tracks them gets what the server has.
+    let office = try device("office")
+    _ = try on(office, ["sync", "--no-photos", "--asset", "bern"])
+    #expect(try count(office, "crack_observation") == all)
+    _ = try on(office, ["track", "--asset", "bern"])
+    let members = "SELECT observation_id, track_id, assigned_by FROM crack_track_member"
+    let deviceMembers = try CentralUnderTest.query(office, members + " ORDER BY observation_id")
+    #expect(
+      deviceMembers == (try central.query(members + " WHERE asset_id = 'bern' ORDER BY observation_id")))
+    let growth = """
+      SELECT track_id, cycles_seen, latest_observation_id, length_mm_per_year, max_width_mm_per_year,
+        no_rate_reason FROM track_growth
+      """
+    func numbers(_ rows: [[String]]) -> [[String]] {
+      // Rates as numbers: psql and SQLite print doubles alike but not always in the same form.
+      rows.map { row in row.map { Double($0).map { String(format: "%.9g", $0) } ?? $0 } }
+    }
+    let deviceGrowth = try CentralUnderTest.query(office, growth + " ORDER BY track_id")
+    let centralGrowth = try central.query(growth + " WHERE asset_id = 'bern' ORDER BY track_id")
+    #expect(numbers(deviceGrowth) == numbers(centralGrowth))
+    #expect(deviceGrowth.contains { $0[1] == "3" && !$0[3].isEmpty }, "a crack followed through three cycles")
+    let alerts = "SELECT track_id, cycle_label, kind FROM growth_alert"
+    #expect(
+      Set(try CentralUnderTest.query(office, alerts))
+        == Set(try central.query(alerts + " WHERE asset_id = 'bern'")))
+
+    // The office's map from the server: every crack on its track, every track drawn.
+    let (data, _) = try await get(
+      server, "v1/assets/bern/map.geojson", token: try token(org: "acme", name: "map").token)
+    let features =
+      (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["features"] as? [[String: Any]] ?? []
+    func properties(_ kind: String) -> [[String: Any]] {
+      features.compactMap { $0["properties"] as? [String: Any] }.filter { $0["kind"] as? String == kind }
+    }
+    let trackIds = Set(deviceGrowth.map { $0[0] })
+    #expect(Set(properties("track").compactMap { $0["track_id"] as? String }) == trackIds)
+    #expect(properties("crack").count == all)
+    #expect(properties("crack").allSatisfy { ($0["track_id"] as? String).map(trackIds.contains) == true })
+  }
+}
