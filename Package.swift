@@ -109,7 +109,8 @@ let package = Package(
     .target(
       name: "SyncServer",
       dependencies: [
-        "Store", "Growth", "MapExport", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
+        "Store", "Growth", "Reports", "MapExport", "Imaging",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),

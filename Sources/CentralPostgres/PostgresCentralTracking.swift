@@ -44,6 +44,24 @@ extension PostgresCentralStore {
     }
   }
 
+  public func observations(asset: String) async throws(CentralError) -> [ObservationInCycle] {
+    try await transaction(snapshot: true) { connection in
+      var binds = PostgresBindings()
+      binds.append(asset)
+      let corrected = try await !self.rows(
+        PostgresQuery(unsafeSQL: "SELECT 1 FROM correction WHERE asset_id = $1 LIMIT 1", binds: binds),
+        connection
+      ).isEmpty
+      let (cycleOf, live) = Corrected.readThrough(corrections: corrected)
+      return try await self.rows(
+        PostgresQuery(
+          unsafeSQL: ObservationInCycle.selectSQL(assetParameter: "$1", cycle: cycleOf, live: live),
+          binds: binds),
+        connection
+      ).map(ObservationInCycle.init(namedRow:))
+    }
+  }
+
   public func replaceTracking(asset: String, _ derived: DerivedTracking, through: Int64, seconds: Double)
     async throws(CentralError)
   {

@@ -10,16 +10,27 @@ public struct GrowthReportPage {
   public let report: GrowthReport
   private let photos: [String: ObservationInCycle]
   private let chains: [String: RegisteredFrames.Chain]
+  private let photoFiles: [String: String]?
 
   /// `observations` (`DeviceStore.observations(asset:)`) give each track's photo and polyline
   /// for the overlays; `chains` (`AssetTracking.Summary.chains`), the registrations that align
-  /// each cycle's photo of a track with the latest.
+  /// each cycle's photo of a track with the latest. `photoFiles`: where each capture's photo
+  /// is to be read (by capture id), where it is not at the path it was ingested from (the
+  /// central server's blobs); a photo not in it is not drawn.
   public init(
-    report: GrowthReport, observations: [ObservationInCycle], chains: [String: RegisteredFrames.Chain] = [:]
+    report: GrowthReport, observations: [ObservationInCycle], chains: [String: RegisteredFrames.Chain] = [:],
+    photoFiles: [String: String]? = nil
   ) {
     self.report = report
     self.chains = chains
+    self.photoFiles = photoFiles
     photos = Dictionary(observations.map { ($0.observation.id, $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// The file to read an observation's photo from, if there is one.
+  private func file(of photo: ObservationInCycle) -> String? {
+    guard let photoFiles else { return photo.sourcePath }
+    return photoFiles[photo.observation.captureId]
   }
 
   public func render() throws -> String {
@@ -44,8 +55,10 @@ public struct GrowthReportPage {
     let overlays = CrackOverlay.jpegs(
       report.tracks.compactMap { track in
         track.points.last.flatMap { photos[$0.observationId] }.flatMap { photo in
-          CrackObservation.branches(photo.observation.polylinePx).map {
-            (key: track.id, photo: photo.sourcePath, orientation: photo.orientation, branches: $0)
+          file(of: photo).flatMap { file in
+            CrackObservation.branches(photo.observation.polylinePx).map {
+              (key: track.id, photo: file, orientation: photo.orientation, branches: $0)
+            }
           }
         }
       })
@@ -110,14 +123,15 @@ public struct GrowthReportPage {
           format: "%.7f, %.7f (EPSG:%d %.3f E, %.3f N)", lat, lon, report.asset.epsg, e, n)
       }
       let members = track.points.compactMap { point in
-        photos[point.observationId].flatMap { photo in
+        photos[point.observationId].flatMap { photo -> AlignedCrops.Member? in
           // A crack seen in pieces: every piece on the same photo.
           let pieces = (point.pieceIds ?? []).compactMap { photos[$0] }.filter {
             $0.observation.captureId == photo.observation.captureId
           }
+          guard let file = file(of: photo) else { return nil }
           return CrackObservation.branches(photo.observation.polylinePx).map {
             AlignedCrops.Member(
-              cycle: point.cycle, sourcePath: photo.sourcePath, orientation: photo.orientation,
+              cycle: point.cycle, sourcePath: file, orientation: photo.orientation,
               captureId: photo.observation.captureId,
               branches: $0 + pieces.flatMap { CrackObservation.branches($0.observation.polylinePx) ?? [] })
           }

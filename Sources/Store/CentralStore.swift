@@ -98,6 +98,9 @@ public protocol CentralStore: MapRowSource {
   func holds(capture: String, org: String) async throws(CentralError) -> Bool
   /// Rows per table, for status and tests.
   func counts() async throws(CentralError) -> [String: Int]
+  /// An asset's live crack observations with their photos' cycle, file name and orientation,
+  /// for the growth report's drawings.
+  func observations(asset: String) async throws(CentralError) -> [ObservationInCycle]
   /// Central tracking (SyncServer's `CentralTracker`): the assets whose rows changed since
   /// they were last tracked, ...
   func assetsDueForTracking() async throws(CentralError) -> [DueAsset]

@@ -112,6 +112,18 @@ extension SQLiteCentralStore {
     }
   }
 
+  public func observations(asset: String) throws(CentralError) -> [ObservationInCycle] {
+    try wrap {
+      try pool.read { db in
+        let (cycleOf, live) = try DeviceStore.correctedSQL(asset: asset, db: db)
+        return try Row.fetchAll(
+          db, sql: ObservationInCycle.selectSQL(assetParameter: "?", cycle: cycleOf, live: live),
+          arguments: [asset]
+        ).map(ObservationInCycle.init(namedRow:))
+      }
+    }
+  }
+
   public func replaceTracking(asset: String, _ derived: DerivedTracking, through: Int64, seconds: Double)
     throws(CentralError)
   {

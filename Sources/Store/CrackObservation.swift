@@ -187,3 +187,27 @@ public struct ObservationInCycle: Sendable, Equatable {
   /// The photo's EXIF orientation: the polyline is in its upright pixels.
   public var orientation: Int?
 }
+
+extension ObservationInCycle {
+  /// The SQL that reads an asset's live observations with their photos' facts in every store
+  /// (the asset bound to `assetParameter`: `?1`, or PostgreSQL's `$1`), by column name
+  /// (`init(namedRow:)`), in a stable order: by cycle, photo, then crack index. `cycle` and
+  /// `live` read it through its corrections (`Corrected.readThrough`).
+  public static func selectSQL(assetParameter: String, cycle: String, live: String) -> String {
+    """
+    SELECT \(CrackObservation.columns.map { "o." + $0 }.joined(separator: ", ")), \(cycle) AS in_cycle,
+      c.source_path AS source_path, c.taken_at AS taken_at, c.orientation AS orientation
+    FROM crack_observation o JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
+    WHERE c.asset_id = \(assetParameter)\(live)
+    ORDER BY in_cycle, source_path, o.crack_index
+    """
+  }
+
+  /// One row of `selectSQL`.
+  public init(namedRow row: Row) throws {
+    self.init(
+      observation: try CrackObservation(row: row), cycleLabel: row["in_cycle"],
+      sourcePath: row["source_path"],
+      takenAt: row["taken_at"], orientation: row["orientation"])
+  }
+}

@@ -11,7 +11,7 @@ import Store
 /// requests keep their threads.
 public actor CentralTracker {
   let store: any CentralStore
-  let tracking: AssetTracking
+  nonisolated let tracking: AssetTracking
   let logger: Logger
   private let wakes: AsyncStream<Void>
   private let wake: AsyncStream<Void>.Continuation

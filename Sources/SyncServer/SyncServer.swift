@@ -156,6 +156,11 @@ public struct SyncServer: Sendable {
       }
       return try await blobCall { try await shelf.create(sha: upload.sha256, length: upload.length) }
     }
+    for format in AssetReport.Format.allCases {
+      router.get("v1/assets/:id/report.\(format.rawValue)") { request, context -> Response in
+        try await reportResponse(request, context: context, format: format)
+      }
+    }
     router.get("v1/blobs/:sha") { request, context -> BlobStore.Status in
       let device = try await authenticate(request)
       let sha = try context.parameters.require("sha")
@@ -188,19 +193,7 @@ public struct SyncServer: Sendable {
     _ request: Request, context: Context, kinds: [MapRow.Kind]? = nil,
     within: (_ bbox: String?) throws(HTTPError) -> BoundingBox? = { _ in nil }
   ) async throws -> Response {
-    let device = try await authenticate(request)
-    let asset = try context.parameters.require("id")
-    let owner: String?
-    do throws(CentralError) {
-      owner = try await store.organisation(ofAsset: asset)
-    } catch {
-      throw Self.httpError(error)
-    }
-    // Another organisation's asset is answered as if it did not exist: a 403 would tell
-    // that the id is taken.
-    guard let owner, owner == device.orgId else {
-      throw HTTPError(.notFound, message: "no asset \"\(asset)\"")
-    }
+    let (_, asset) = try await requestedAsset(request, context: context)
     let query = request.uri.queryParameters
     var map = AssetMap(store: store, asset: asset, cycle: query.get("cycle"))
     map.sequence = query.get("seq") == "true"
@@ -232,6 +225,24 @@ public struct SyncServer: Sendable {
         }
         try await writer.finish(nil)
       })
+  }
+
+  /// The asset of a `v1/assets/{id}/...` request, once the token is checked and the asset is
+  /// found to be its organisation's. Another organisation's asset is answered as if it did not
+  /// exist: a 403 would tell that the id is taken.
+  func requestedAsset(_ request: Request, context: Context) async throws -> (DeviceRegistration, String) {
+    let device = try await authenticate(request)
+    let asset = try context.parameters.require("id")
+    let owner: String?
+    do throws(CentralError) {
+      owner = try await store.organisation(ofAsset: asset)
+    } catch {
+      throw Self.httpError(error)
+    }
+    guard let owner, owner == device.orgId else {
+      throw HTTPError(.notFound, message: "no asset \"\(asset)\"")
+    }
+    return (device, asset)
   }
 
   func authenticate(_ request: Request) async throws -> DeviceRegistration {

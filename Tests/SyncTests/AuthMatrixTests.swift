@@ -52,6 +52,9 @@ extension PushTests {
       Call(method: "POST", path: "v1/push", body: push, otherOrganisation: 403),
       Call(method: "GET", path: "v1/pull?asset=pier-17"),
       Call(method: "GET", path: "v1/assets/pier-17/map.geojson"),
+      Call(method: "GET", path: "v1/assets/pier-17/report.json"),
+      Call(method: "GET", path: "v1/assets/pier-17/report.csv"),
+      Call(method: "GET", path: "v1/assets/pier-17/report.html"),
       // Without its bbox: the token is checked before the parameters.
       Call(method: "GET", path: "v1/assets/pier-17/cracks"),
       Call(method: "POST", path: "v1/blobs", body: Data(#"{"sha256": "\#(sha)", "length": 5}"#.utf8)),

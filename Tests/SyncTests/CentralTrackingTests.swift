@@ -3,6 +3,10 @@ import GRDB
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
 /// The server tracks each asset over the observations of all its devices, with the devices'
 /// own tracking code, after every push and without holding the push up: the office sees the
 /// tracks and growth a device would compute from the same observations.
@@ -45,6 +49,7 @@ extension PushTests {
       _ = try on(store, ["remote", "set", url, "--token", try token(org: "acme", name: name).token])
       return store
     }
+    // (Photos go up with each sync: the server's HTML report draws the cracks on them.)
     func ingest(_ store: String, _ year: Int) throws {
       _ = try on(store, ["cycle", "add", "bern", "\(year)", "--date", "\(year)-06-01"])
       _ = try on(
@@ -62,7 +67,7 @@ extension PushTests {
       ["asset", "add", "bern", "--name", "Bern", "--kind", "bridge", "--lat", "46.948", "--lon", "7.4474"])
     try ingest(tablet, 2023)
     try ingest(tablet, 2024)
-    _ = try on(tablet, ["sync", "--no-photos"])
+    _ = try on(tablet, ["sync"])
     try await waitForCentralTracking(asset: "bern")
     let firstCycles = try central.count("crack_observation WHERE asset_id = 'bern'")
     #expect(firstCycles > 0)
@@ -72,7 +77,7 @@ extension PushTests {
     let drone = try device("drone")
     _ = try on(drone, ["sync", "--no-photos", "--asset", "bern"])
     try ingest(drone, 2025)
-    _ = try on(drone, ["sync", "--no-photos"])
+    _ = try on(drone, ["sync"])
     try await waitForCentralTracking(asset: "bern")
     let all = try central.count("crack_observation WHERE asset_id = 'bern'")
     #expect(all > firstCycles)
@@ -105,8 +110,8 @@ extension PushTests {
         == Set(try central.query(alerts + " WHERE asset_id = 'bern'")))
 
     // The office's map from the server: every crack on its track, every track drawn.
-    let (data, _) = try await get(
-      server, "v1/assets/bern/map.geojson", token: try token(org: "acme", name: "map").token)
+    let reader = try token(org: "acme", name: "reader").token
+    let (data, _) = try await get(server, "v1/assets/bern/map.geojson", token: reader)
     let features =
       (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["features"] as? [[String: Any]] ?? []
     func properties(_ kind: String) -> [[String: Any]] {
@@ -116,5 +121,35 @@ extension PushTests {
     #expect(Set(properties("track").compactMap { $0["track_id"] as? String }) == trackIds)
     #expect(properties("crack").count == all)
     #expect(properties("crack").allSatisfy { ($0["track_id"] as? String).map(trackIds.contains) == true })
+
+    // The growth report from the server is the office device's, in each format.
+    let (csv, _) = try await get(server, "v1/assets/bern/report.csv", token: reader)
+    let officeCSV = try on(office, ["report", "growth", "--asset", "bern", "--format", "csv"])
+    #expect(String(decoding: csv, as: UTF8.self) == officeCSV)
+    #expect(officeCSV.split(separator: "\n").count == all + 1)
+    func withoutTime(_ json: Data) throws -> NSDictionary {
+      var report = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+      report["generated_at"] = nil
+      return report as NSDictionary
+    }
+    let (json, _) = try await get(server, "v1/assets/bern/report.json", token: reader)
+    let officeJSON = try on(office, ["report", "growth", "--asset", "bern", "--format", "json"])
+    #expect(try withoutTime(json) == (try withoutTime(Data(officeJSON.utf8))))
+    // The HTML draws each track's crack on the organisation's copy of its latest photo, as
+    // the office device draws it on the photo it was ingested from.
+    let (html, response) = try await get(server, "v1/assets/bern/report.html", token: reader)
+    #expect(
+      (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "text/html; charset=utf-8")
+    let officeHTML = try on(office, ["report", "growth", "--asset", "bern", "--format", "html"])
+    func drawings(_ page: String) -> Int { page.components(separatedBy: "data:image/jpeg;base64,").count - 1 }
+    #expect(drawings(String(decoding: html, as: UTF8.self)) == trackIds.count)
+    #expect(drawings(officeHTML) == trackIds.count)
+
+    // Another organisation's token is told there is no such asset.
+    #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
+    let rival = try token(org: "other", name: "rival").token
+    for format in ["json", "csv", "html"] {
+      #expect(try await send(server, "GET", "v1/assets/bern/report.\(format)", token: rival).0 == 404)
+    }
   }
 }
