@@ -2,14 +2,19 @@ import Dispatch
 import Growth
 import Logging
 import Store
+import Synchronization
 
 /// Tracks each asset of the central store over the observations of all its devices, with the
 /// devices' own tracking code, in the background: after every push that applied rows, and at
 /// start (assets pushed to while the server was down). A push never waits for it: pushes only
 /// add receipts, and an asset with a receipt newer than its tracking is due
 /// (`CentralStore.assetsDueForTracking`). One asset at a time, on a thread of its own, so
-/// requests keep their threads.
+/// requests keep their threads; and only once pushes pause (`quiet`), so that a device
+/// sending a cycle in a hundred batches has the asset tracked once, not a hundred times.
 public actor CentralTracker {
+  /// How long pushes must pause before a pass starts, and the longest a pass waits for that.
+  static let quiet = Duration.milliseconds(500)
+  static let longestWait = Duration.seconds(10)
   let store: any CentralStore
   nonisolated let tracking: AssetTracking
   let logger: Logger
@@ -18,6 +23,8 @@ public actor CentralTracker {
   /// Assets whose tracking failed, with the receipt it had reached: not tried again until
   /// something new is pushed to them (a failure would otherwise repeat forever).
   private var failed: [String: Int64] = [:]
+  /// Nudges so far: a pass waits until this stops growing.
+  private let nudges = Mutex(0)
 
   public init(store: any CentralStore, rules: AlertRules = AlertRules(), logger: Logger) {
     self.store = store
@@ -28,14 +35,30 @@ public actor CentralTracker {
   }
 
   /// Asks for a pass over the due assets; returns at once.
-  public nonisolated func nudge() { wake.yield() }
+  public nonisolated func nudge() {
+    nudges.withLock { $0 += 1 }
+    wake.yield()
+  }
 
   /// Tracks due assets at every nudge, starting with one pass, until the task is cancelled.
   public func run() async {
     nudge()
     for await _ in wakes {
+      await pushesPause()
       if Task.isCancelled { return }
       await trackDueAssets()
+    }
+  }
+
+  /// Returns once no nudge came for `quiet`, or after `longestWait`.
+  func pushesPause() async {
+    let start = ContinuousClock.now
+    var seen = nudges.withLock { $0 }
+    while ContinuousClock.now - start < Self.longestWait {
+      try? await Task.sleep(for: Self.quiet)
+      let now = nudges.withLock { $0 }
+      if now == seen || Task.isCancelled { return }
+      seen = now
     }
   }
 
