@@ -142,32 +142,6 @@ CREATE TABLE "sync_outbox" (
   PRIMARY KEY (device_id, seq)
 );
 
-CREATE TABLE correction (
-  asset_id TEXT NOT NULL REFERENCES asset(id),
-  kind TEXT NOT NULL CHECK (kind IN ('void_capture', 'move_capture', 'set_distance',
-                                     'supersede_observation', 'retire_asset', 'retire_cycle')),
-  capture_id TEXT,
-  observation_id TEXT,
-  cycle_label TEXT,
-  distance_m REAL CHECK (distance_m > 0),
-  reason TEXT NOT NULL CHECK (reason <> ''),
-  created_at TEXT NOT NULL,
-  device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  UNIQUE (device_id, seq),
-  CHECK ((kind IN ('retire_asset', 'retire_cycle')) = (capture_id IS NULL)),
-  CHECK ((kind = 'supersede_observation') = (observation_id IS NOT NULL)),
-  CHECK ((kind IN ('move_capture', 'retire_cycle')) = (cycle_label IS NOT NULL)),
-  CHECK ((kind = 'set_distance') = (distance_m IS NOT NULL))
-);
-
-CREATE INDEX correction_by_capture ON correction(asset_id, capture_id);
-
-CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
-BEGIN
-  SELECT RAISE(ABORT, 'corrections are immutable: record another one');
-END;
-
 CREATE TABLE "capture" (
   id TEXT NOT NULL CHECK (length(id) = 64),
   asset_id TEXT NOT NULL,
@@ -294,4 +268,35 @@ END;
 CREATE TRIGGER capture_is_immutable BEFORE UPDATE ON capture
 BEGIN
   SELECT RAISE(ABORT, 'captures are immutable');
+END;
+
+CREATE TABLE "correction" (
+  asset_id TEXT NOT NULL REFERENCES asset(id),
+  kind TEXT NOT NULL CHECK (kind IN ('void_capture', 'move_capture', 'set_distance',
+                                     'supersede_observation', 'retire_asset', 'retire_cycle',
+                                     'reject_observation', 'confirm_observation')),
+  capture_id TEXT,
+  observation_id TEXT,
+  cycle_label TEXT,
+  distance_m REAL CHECK (distance_m > 0),
+  reason TEXT NOT NULL CHECK (reason <> ''),
+  created_at TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  UNIQUE (device_id, seq),
+  CHECK ((kind IN ('retire_asset', 'retire_cycle')) = (capture_id IS NULL)),
+  CHECK ((kind IN ('supersede_observation', 'reject_observation', 'confirm_observation'))
+         = (observation_id IS NOT NULL)),
+  CHECK ((kind IN ('move_capture', 'retire_cycle')) = (cycle_label IS NOT NULL)),
+  CHECK ((kind = 'set_distance') = (distance_m IS NOT NULL))
+);
+
+CREATE INDEX correction_by_capture ON correction(asset_id, capture_id);
+
+CREATE INDEX correction_by_observation ON correction(asset_id, observation_id)
+  WHERE observation_id IS NOT NULL;
+
+CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
+BEGIN
+  SELECT RAISE(ABORT, 'corrections are immutable: record another one');
 END;

@@ -183,7 +183,8 @@ struct CorrectionsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "corrections",
     abstract:
-      "List the corrections of an asset: what was voided, moved, re-measured or retired, by whom and why.")
+      "List the corrections of an asset: what was voided, moved, re-measured, retired or reviewed, by whom and why."
+  )
 
   @Option(help: "Asset id.")
   var asset: String
@@ -197,11 +198,12 @@ struct CorrectionsCommand: ParsableCommand {
     case .text:
       // A re-processing supersedes every observation of a photo: one line per photo and run.
       printTable(
-        ["when", "device", "kind", "capture", "cycle", "distance m", "reason"],
+        ["when", "device", "kind", "capture", "observation", "cycle", "distance m", "reason"],
         corrections.map {
           [
             $0.createdAt, String($0.deviceId.prefix(8)), $0.kind,
             $0.captureId.map { String($0.prefix(12)) } ?? "",
+            $0.observationId.map { String($0.prefix(12)) } ?? "",
             $0.cycleLabel ?? "", $0.distanceM.map { "\($0)" } ?? "", $0.reason,
           ]
         })

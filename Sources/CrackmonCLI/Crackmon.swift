@@ -23,6 +23,7 @@ public struct Crackmon: AsyncParsableCommand {
     subcommands: [
       InitCommand.self, AssetCommand.self, CycleCommand.self, MetadataCommand.self, IngestCommand.self,
       CapturesCommand.self, CorrectionsCommand.self, ReprocessCommand.self, CracksCommand.self,
+      ReviewCommand.self,
       TrackCommand.self, AlertsCommand.self, ReportCommand.self,
       ExportCommand.self, RemoteCommand.self, SyncCommand.self, ServeCommand.self, AdminCommand.self,
       MigrateCentralCommand.self,

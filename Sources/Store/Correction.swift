@@ -16,6 +16,10 @@ import Georeference
 /// - `supersede_observation`: `observationId` was replaced by a re-processing of its photo.
 /// - `retire_asset`, `retire_cycle`: a mistaken asset or cycle (`cycleLabel`); its photos are
 ///   set aside as if voided, and nothing more can be ingested into it.
+/// - `reject_observation`, `confirm_observation`: an engineer's review of `observationId`: not a
+///   crack (the reason says what it is: a joint, a stain, an edge...), or a crack. The latest
+///   review of an observation stands; a rejected one leaves tracking, growth, alerts, crack
+///   lists and maps until a later review confirms it.
 public struct CorrectionRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, SyncStamped {
   public enum Kind: String, Codable, Sendable, CaseIterable {
     case voidCapture = "void_capture"
@@ -24,6 +28,8 @@ public struct CorrectionRow: Codable, Sendable, Equatable, FetchableRecord, Pers
     case supersedeObservation = "supersede_observation"
     case retireAsset = "retire_asset"
     case retireCycle = "retire_cycle"
+    case rejectObservation = "reject_observation"
+    case confirmObservation = "confirm_observation"
   }
 
   public var assetId: String
@@ -70,6 +76,7 @@ public struct CorrectionRow: Codable, Sendable, Equatable, FetchableRecord, Pers
       case .supersedeObservation: (true, true, false, false)
       case .retireAsset: (false, false, false, false)
       case .retireCycle: (false, false, true, false)
+      case .rejectObservation, .confirmObservation: (true, true, false, false)
       }
     if needs.capture != (captureId != nil) {
       return "\(kind.rawValue) \(needs.capture ? "names" : "has no") capture"
@@ -136,12 +143,23 @@ public enum Corrected {
     return (cycle("c"), " AND \(captureIsLive("c"))" + crack)
   }
 
-  /// The observation has not been replaced by a re-processing of its photo. `c` is its
-  /// capture.
+  /// The observation has not been replaced by a re-processing of its photo, and its latest
+  /// review, if any, did not reject it. `c` is its capture.
   public static func observationIsLive(_ o: String, capture c: String) -> String {
     """
     NOT EXISTS (SELECT 1 FROM correction x WHERE x.asset_id = \(c).asset_id \
-    AND x.kind = 'supersede_observation' AND x.observation_id = \(o).id)
+    AND x.kind = 'supersede_observation' AND x.observation_id = \(o).id) \
+    AND COALESCE(\(latestReview(o, capture: c)), '') <> 'reject_observation'
+    """
+  }
+
+  /// The kind of the observation's latest review (`reject_observation` or
+  /// `confirm_observation`); NULL when it has none.
+  public static func latestReview(_ o: String, capture c: String) -> String {
+    """
+    (SELECT x.kind FROM correction x WHERE x.asset_id = \(c).asset_id AND x.observation_id = \(o).id \
+    AND x.kind IN ('reject_observation', 'confirm_observation') \
+    ORDER BY x.created_at DESC, x.device_id DESC, x.seq DESC LIMIT 1)
     """
   }
 }
@@ -279,6 +297,46 @@ extension DeviceStore {
         throw .invalid(field: "capture \(id.prefix(12))", reason: "already set aside (\(setAside))")
       }
     }
+    if let id = correction.observationId, let kind = CorrectionRow.Kind(rawValue: correction.kind),
+      kind == .rejectObservation || kind == .confirmObservation
+    {
+      let state = try read { db in
+        try Row.fetchOne(
+          db,
+          sql: """
+            SELECT \(Corrected.latestReview("o", capture: "c")) AS review,
+              EXISTS (SELECT 1 FROM correction x WHERE x.asset_id = o.asset_id AND x.observation_id = o.id
+                      AND x.kind = 'supersede_observation') AS superseded
+            FROM crack_observation o JOIN capture c ON c.asset_id = o.asset_id AND c.id = o.capture_id
+            WHERE o.asset_id = ? AND o.id = ? AND o.capture_id = ?
+            """, arguments: [correction.assetId, id, correction.captureId])
+      }
+      guard let state else { throw .unknownObservation(id) }
+      if state["superseded"] as Bool {
+        throw .invalid(
+          field: "observation \(id.prefix(12))", reason: "superseded by a re-processing of its photo")
+      }
+      if state["review"] as String? == kind.rawValue {
+        throw .invalid(
+          field: "observation \(id.prefix(12))",
+          reason: "already \(kind == .rejectObservation ? "rejected" : "confirmed") by its latest review")
+      }
+    }
+  }
+
+  /// The observation whose id is `prefix` or begins with it, in any asset, with its asset:
+  /// one, or `unknownObservation` (none, or more than one).
+  public func observation(matching prefix: String) throws(StoreError) -> (
+    observation: CrackObservation, assetId: String
+  ) {
+    let found = try read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT * FROM crack_observation WHERE substr(id, 1, length(?1)) = ?1 LIMIT 2",
+        arguments: [prefix]
+      ).map { (try CrackObservation(row: $0), $0["asset_id"] as String) }
+    }
+    guard found.count == 1, !prefix.isEmpty else { throw .unknownObservation(prefix) }
+    return found[0]
   }
 
   /// Replaces a capture's live observations by `observations` (a re-processing of its photo,

@@ -29,6 +29,9 @@ enum Migrations {
     migrator.registerMigration("v14 captures keyed by asset") { db in
       try db.execute(sql: capturesKeyedByAsset)
     }
+    migrator.registerMigration("v15 reviews") { db in
+      try db.execute(sql: reviews)
+    }
     return migrator
   }
 
@@ -99,6 +102,9 @@ enum Migrations {
     }
     migrator.registerMigration("central v12 central tracking") { db in
       try db.execute(sql: centralTracking)
+    }
+    migrator.registerMigration("central v13 reviews") { db in
+      try db.execute(sql: reviews)
     }
     return migrator
   }
@@ -786,6 +792,46 @@ enum Migrations {
       PRIMARY KEY (capture_id, reference_id)
     );
     CREATE INDEX capture_registration_by_reference ON capture_registration(reference_id);
+    """
+
+  /// An engineer's review of an observation (reject: not a crack; confirm: a crack) is a
+  /// correction of two more kinds, on the device and centrally (PostgreSQL: 0009): the table
+  /// is rebuilt for its CHECKs, rows and rowids kept, and observations get an index of their
+  /// own, which every reader's latest-review lookup goes through.
+  private static let reviews = """
+    CREATE TABLE correction_reviews (
+      asset_id TEXT NOT NULL REFERENCES asset(id),
+      kind TEXT NOT NULL CHECK (kind IN ('void_capture', 'move_capture', 'set_distance',
+                                         'supersede_observation', 'retire_asset', 'retire_cycle',
+                                         'reject_observation', 'confirm_observation')),
+      capture_id TEXT,
+      observation_id TEXT,
+      cycle_label TEXT,
+      distance_m REAL CHECK (distance_m > 0),
+      reason TEXT NOT NULL CHECK (reason <> ''),
+      created_at TEXT NOT NULL,
+      device_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      UNIQUE (device_id, seq),
+      CHECK ((kind IN ('retire_asset', 'retire_cycle')) = (capture_id IS NULL)),
+      CHECK ((kind IN ('supersede_observation', 'reject_observation', 'confirm_observation'))
+             = (observation_id IS NOT NULL)),
+      CHECK ((kind IN ('move_capture', 'retire_cycle')) = (cycle_label IS NOT NULL)),
+      CHECK ((kind = 'set_distance') = (distance_m IS NOT NULL))
+    );
+    INSERT INTO correction_reviews (rowid, asset_id, kind, capture_id, observation_id, cycle_label, distance_m,
+                                    reason, created_at, device_id, seq)
+      SELECT rowid, asset_id, kind, capture_id, observation_id, cycle_label, distance_m, reason, created_at,
+             device_id, seq FROM correction;
+    DROP TABLE correction;
+    ALTER TABLE correction_reviews RENAME TO correction;
+    CREATE INDEX correction_by_capture ON correction(asset_id, capture_id);
+    CREATE INDEX correction_by_observation ON correction(asset_id, observation_id)
+      WHERE observation_id IS NOT NULL;
+    CREATE TRIGGER correction_is_immutable BEFORE UPDATE ON correction
+    BEGIN
+      SELECT RAISE(ABORT, 'corrections are immutable: record another one');
+    END;
     """
 
   /// Corrections are synced: the outbox's entity list grows by one (rebuilt, as in v2).

@@ -217,3 +217,36 @@ extension DeviceStoreTests {
     #expect(abs(try #require(try scale()) - 2 * ingested) < 1e-9 * ingested)
   }
 }
+
+extension DeviceStoreTests {
+  /// An engineer's review: a rejected crack leaves every reader until a later review confirms
+  /// it; the latest review stands, and a review names a live observation of its capture.
+  @Test func aRejectedCrackLeavesEveryReaderUntilItIsConfirmed() throws {
+    let (phone, drone) = try correctedAsset()
+    func review(_ kind: CorrectionRow.Kind, _ id: String, on capture: CaptureRecord) throws {
+      try store.correct(
+        CorrectionRow(
+          assetId: "pier-17", kind: kind, captureId: capture.id, observationId: id, reason: "joint"))
+    }
+    try review(.rejectObservation, "obs-1", on: phone)
+    #expect(try live().keys.sorted() == ["obs-2", "obs-3"])
+    #expect(try store.trackedObservations(asset: "pier-17").map(\.id).sorted() == ["obs-2", "obs-3"])
+
+    // Not twice; not an observation of another photo, nor one the store does not hold.
+    #expect(throws: StoreError.self) { try review(.rejectObservation, "obs-1", on: phone) }
+    #expect(throws: StoreError.unknownObservation("obs-3")) {
+      try review(.rejectObservation, "obs-3", on: phone)
+    }
+    #expect(throws: StoreError.unknownObservation("obs-9")) {
+      try review(.confirmObservation, "obs-9", on: drone)
+    }
+
+    // Confirmed later: back in every reader. The prefix lookup names its asset.
+    try review(.confirmObservation, "obs-1", on: phone)
+    #expect(try live().keys.sorted() == ["obs-1", "obs-2", "obs-3"])
+    #expect(try store.observation(matching: "obs-1").assetId == "pier-17")
+    #expect(throws: StoreError.unknownObservation("obs")) { try store.observation(matching: "obs") }
+    let reviews = try store.corrections(asset: "pier-17").map(\.kind)
+    #expect(reviews == ["reject_observation", "confirm_observation"])
+  }
+}

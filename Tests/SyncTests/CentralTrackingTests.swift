@@ -145,6 +145,35 @@ extension PushTests {
     #expect(drawings(String(decoding: html, as: UTF8.self)) == trackIds.count)
     #expect(drawings(officeHTML) == trackIds.count)
 
+    // An engineer on the office device rejects a crack as a formwork joint: after a sync it
+    // leaves the server's tracking, map and report, and the tablet's crack list after its own.
+    let latest = try #require(
+      try CentralUnderTest.query(
+        office,
+        "SELECT o.id FROM crack_observation o JOIN capture c ON c.id = o.capture_id ORDER BY c.cycle_label DESC, o.id LIMIT 1"
+      ).first?.first)
+    let rejected = try on(
+      office, ["review", "reject", String(latest.prefix(10)), "--as", "formwork", "--note", "tie line"])
+    #expect(rejected.contains("Rejected crack"), "\(rejected)")
+    _ = try on(office, ["sync", "--no-photos"])
+    try await waitForCentralTracking(asset: "bern")
+    #expect(try central.count("crack_track_member WHERE asset_id = 'bern'") == all - 1)
+    #expect(try central.count("crack_track_member WHERE observation_id = '\(latest)'") == 0)
+    let (reviewedCSV, _) = try await get(server, "v1/assets/bern/report.csv", token: reader)
+    #expect(!String(decoding: reviewedCSV, as: UTF8.self).contains(latest))
+    #expect(String(decoding: reviewedCSV, as: UTF8.self).split(separator: "\n").count == all)
+    let (reviewedMap, _) = try await get(server, "v1/assets/bern/map.geojson?what=cracks", token: reader)
+    #expect(!String(decoding: reviewedMap, as: UTF8.self).contains(latest))
+    _ = try on(tablet, ["sync", "--no-photos", "--asset", "bern"])
+    #expect(!(try on(tablet, ["cracks", "--asset", "bern", "--format", "json"])).contains(latest))
+    let listed = try on(tablet, ["corrections", "--asset", "bern"])
+    #expect(listed.contains("reject_observation") && listed.contains("formwork: tie line"), "\(listed)")
+    // Confirmed on the tablet: back everywhere.
+    _ = try on(tablet, ["review", "confirm", latest])
+    _ = try on(tablet, ["sync", "--no-photos"])
+    try await waitForCentralTracking(asset: "bern")
+    #expect(try central.count("crack_track_member WHERE asset_id = 'bern'") == all)
+
     // Another organisation's token is told there is no such asset.
     #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
     let rival = try token(org: "other", name: "rival").token
