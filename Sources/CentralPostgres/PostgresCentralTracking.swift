@@ -38,9 +38,12 @@ extension PostgresCentralStore {
           assetParameter: "$1", cycle: cycleOf, live: live, packedCentrelines: false)
           + " ORDER BY o.id COLLATE \"C\""
       ).map(TrackedObservation.init(row:))
-      return TrackingInput(
+      var input = TrackingInput(
         asset: try Asset(row: found), cycles: cycles, observations: observations,
         overrides: CentralTrackingSQL.overrides(try await rows(CentralTrackingSQL.overridesSQL("$1"))))
+      input.reviews = CorrectionRow.reviews(
+        try await rows(CorrectionRow.reviewsSQL("$1")).map(CorrectionRow.init(row:)))
+      return input
     }
   }
 

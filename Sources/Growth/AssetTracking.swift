@@ -70,6 +70,8 @@ public struct AssetTracking: Sendable {
     public var chains: [String: RegisteredFrames.Chain] = [:]
     /// Where registrations placed the observations whose photos have no GPS.
     public var placements: [RegisteredPlacement] = []
+    /// The latest review of each reviewed observation (a rejected one is in no track).
+    public var reviews: [CorrectionRow] = []
     /// Centrelines decoded from JSON for the first time, for the store to keep.
     public var decodedCentrelines: [(observationId: String, branches: [[(Double, Double)]])] = []
     /// Seconds spent reading the store, tracking + growth + alerts, and writing the store.
@@ -107,6 +109,7 @@ public struct AssetTracking: Sendable {
     var input = TrackingInput(
       asset: asset, cycles: cycles, observations: try parts.flatMap { try $0.get() },
       overrides: try store.trackOverrides(asset: assetId))
+    input.reviews = try store.reviews(asset: assetId)
     input.registrations = try store.registrations(asset: assetId)
     if input.registrations.contains(where: \.registered) {
       input.registeredCaptures = try store.registeredCaptures(asset: assetId)
@@ -270,6 +273,7 @@ public struct AssetTracking: Sendable {
     summary.decodedCentrelines = decoded
     summary.placements = placements
     summary.chains = chains
+    summary.reviews = input.reviews
     return summary
   }
 }

@@ -57,6 +57,21 @@ public struct GrowthReport: Codable, Sendable {
   /// Tracks, most urgent first.
   public var tracks: [TrackRow]
   public var events: [Event]
+  /// Each reviewed observation's latest review: a rejected one is in no track.
+  public var reviews: [Review]
+
+  /// An engineer's verdict on an observation (`crackmon review`): an attributed fact.
+  public struct Review: Codable, Sendable {
+    public var observationId: String
+    public var captureId: String?
+    /// "rejected" (not a crack) or "confirmed".
+    public var verdict: String
+    /// What a rejected crack is instead, and any note.
+    public var reason: String
+    public var reviewedAt: String
+    /// The device store the review was made on.
+    public var deviceId: String
+  }
 
   public struct Event: Codable, Sendable {
     public var cycle: String
@@ -98,6 +113,14 @@ public struct GrowthReport: Codable, Sendable {
         meanWidthMmPerYear: track.series.meanWidthMmPerYear,
         noRateReason: track.series.noRateReason, points: track.series.points, alerts: track.alerts)
     }.sorted { ($0.urgency, $1.id) > ($1.urgency, $0.id) }
+    reviews = summary.reviews.compactMap { row in
+      row.observationId.map {
+        Review(
+          observationId: $0, captureId: row.captureId,
+          verdict: row.kind == CorrectionRow.Kind.rejectObservation.rawValue ? "rejected" : "confirmed",
+          reason: row.reason, reviewedAt: row.createdAt, deviceId: row.deviceId)
+      }
+    }
     events = summary.events.map {
       Event(
         cycle: $0.cycleLabel, kind: $0.kind, trackId: $0.trackId, observationId: $0.observationId,
@@ -118,8 +141,9 @@ public struct GrowthReport: Codable, Sendable {
       "track_id,cycle,date,observation_id,length_mm,max_width_mm,mean_width_mm,severity,severity_scheme,"
         + "length_mm_per_year,max_width_mm_per_year,mean_width_mm_per_year,alerts,"
         + "latitude,longitude,easting,northing,matched_by,registration_residual_mm,pieces,unseen_mm,"
-        + "width_change_median_mm,width_change_largest_mm,length_growth_at_tips_mm,width_below_resolution"
+        + "width_change_median_mm,width_change_largest_mm,length_growth_at_tips_mm,width_below_resolution,review"
     ]
+    let confirmed = Set(reviews.filter { $0.verdict == "confirmed" }.map(\.observationId))
     func number(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "" }
     // Nine decimals of a degree: 0.1 mm on the ground.
     func coordinate(_ v: Double?) -> String { v.map { String(format: "%.9f", $0) } ?? "" }
@@ -141,6 +165,7 @@ public struct GrowthReport: Codable, Sendable {
             String((p.pieceIds?.count ?? 0) + 1), number(p.unseenMm), number(p.widthGrowth?.medianMm),
             number(p.widthGrowth?.largestMm), number(p.lengthGrowthMm),
             p.widthBelowResolution == true ? "1" : "0",
+            confirmed.contains(p.observationId) ? "confirmed" : "",
           ].joined(separator: ","))
       }
     }

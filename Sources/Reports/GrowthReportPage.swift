@@ -51,6 +51,7 @@ public struct GrowthReportPage {
   }
 
   private func context() -> [String: Any] {
+    let splitsAndMerges = report.events.filter { $0.kind == "split" || $0.kind == "merge" }
     // Each track drawn on its latest photo, every photo decoded once.
     let overlays = CrackOverlay.jpegs(
       report.tracks.compactMap { track in
@@ -164,8 +165,17 @@ public struct GrowthReportPage {
       },
       "oneCycle": report.asset.cycles.count < 2,
       "tracks": tracks,
-      "events": report.events.filter { $0.kind == "split" || $0.kind == "merge" }.map {
+      "events": splitsAndMerges.map {
         ["cycle": $0.cycle, "kind": $0.kind, "track": $0.trackId, "other": $0.otherTrackId ?? ""]
+      },
+      // Booleans open the sections: to swift-mustache, `list.count` names no value.
+      "hasEvents": !splitsAndMerges.isEmpty, "hasReviews": !report.reviews.isEmpty,
+      "reviews": report.reviews.map {
+        [
+          "observation": String($0.observationId.prefix(12)), "verdict": $0.verdict, "reason": $0.reason,
+          "when": $0.reviewedAt, "device": String($0.deviceId.prefix(8)),
+          "capture": String(($0.captureId ?? "").prefix(12)),
+        ]
       },
     ]
   }
@@ -197,8 +207,11 @@ public struct GrowthReportPage {
     <table><tr><th>track</th><th>severity</th><th>max width mm</th><th>length mm</th><th>width mm/yr</th><th>length mm/yr</th><th>cycles</th><th>alerts</th></tr>
     {{#tracks}}<tr{{#urgent}} class="urgent"{{/urgent}}><td><a href="#{{id}}">{{id}}</a></td><td>{{severity}}</td><td>{{maxWidth}}{{#widthEstimated}} <span class="muted" title="Narrower than its photo resolves: an estimate from the grey levels, not a measurement">(estimate)</span>{{/widthEstimated}}</td><td>{{length}}</td><td>{{widthRate}}</td><td>{{lengthRate}}</td><td>{{cycles}}</td><td>{{#alerts}}<div class="alert">{{cycle}}: {{message}}</div>{{/alerts}}</td></tr>
     {{/tracks}}</table>
-    {{#events.count}}<h2>Splits and merges</h2><table><tr><th>cycle</th><th>event</th><th>track</th><th>other track</th></tr>
-    {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/events.count}}
+    {{#hasEvents}}<h2>Splits and merges</h2><table><tr><th>cycle</th><th>event</th><th>track</th><th>other track</th></tr>
+    {{#events}}<tr><td>{{cycle}}</td><td>{{kind}}</td><td>{{track}}</td><td>{{other}}</td></tr>{{/events}}</table>{{/hasEvents}}
+    {{#hasReviews}}<h2>Reviews</h2><p class="muted">The latest engineering review of each reviewed crack. A rejected one is in no track, no growth and no alert.</p>
+    <table><tr><th>crack</th><th>photo</th><th>verdict</th><th>what, why</th><th>when</th><th>device</th></tr>
+    {{#reviews}}<tr><td>{{observation}}</td><td>{{capture}}</td><td>{{verdict}}</td><td>{{reason}}</td><td>{{when}}</td><td>{{device}}</td></tr>{{/reviews}}</table>{{/hasReviews}}
     <h2>Track details</h2>
     {{#tracks}}<section class="track" id="{{id}}"><div><h3>{{id}}</h3>
     <p>Severity {{severity}}{{#scheme}} <span class="muted">({{scheme}})</span>{{/scheme}}{{#widthEstimated}}, from a width narrower than its photo resolves (an estimate){{/widthEstimated}}; placed by {{georef}}; matched across cycles by {{matched}}{{#residual}} (residual {{residual}} mm){{/residual}}.</p>

@@ -104,10 +104,13 @@ extension SQLiteCentralStore {
             assetParameter: "?", cycle: cycleOf, live: live, packedCentrelines: false) + " ORDER BY o.id",
           arguments: [asset]
         ).map(TrackedObservation.init(row:))
-        return TrackingInput(
+        var input = TrackingInput(
           asset: row, cycles: cycles, observations: observations,
           overrides: try CentralTrackingSQL.overrides(
             try Row.fetchAll(db, sql: CentralTrackingSQL.overridesSQL("?"), arguments: [asset])))
+        input.reviews = CorrectionRow.reviews(
+          try CorrectionRow.fetchAll(db, sql: CorrectionRow.reviewsSQL("?"), arguments: [asset]))
+        return input
       }
     }
   }

@@ -58,6 +58,23 @@ public struct CorrectionRow: Codable, Sendable, Equatable, FetchableRecord, Pers
     self.createdAt = createdAt
   }
 
+  /// The SQL that reads the reviews of the asset bound to `parameter` (`?1`, PostgreSQL's
+  /// `$1`), oldest first in the order `Corrected.latestReview` ranks them.
+  public static func reviewsSQL(_ parameter: String) -> String {
+    """
+    SELECT asset_id, kind, capture_id, observation_id, cycle_label, distance_m, reason, created_at, device_id, seq
+    FROM correction WHERE asset_id = \(parameter) AND kind IN ('reject_observation', 'confirm_observation')
+    ORDER BY created_at, device_id, seq
+    """
+  }
+
+  /// The latest of each observation's reviews (`rows` oldest first), by observation id.
+  public static func reviews(_ rows: [CorrectionRow]) -> [CorrectionRow] {
+    var latest: [String: CorrectionRow] = [:]
+    for row in rows { if let id = row.observationId { latest[id] = row } }
+    return latest.values.sorted { ($0.observationId ?? "") < ($1.observationId ?? "") }
+  }
+
   public static let databaseTableName = "correction"
   public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
   public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
@@ -213,6 +230,14 @@ extension DeviceStore {
   }
 
   /// Every correction of an asset, oldest first.
+  /// The latest review of each reviewed observation of an asset, by observation id.
+  public func reviews(asset: String) throws(StoreError) -> [CorrectionRow] {
+    try read { db in
+      CorrectionRow.reviews(
+        try CorrectionRow.fetchAll(db, sql: CorrectionRow.reviewsSQL("?"), arguments: [asset]))
+    }
+  }
+
   public func corrections(asset: String) throws(StoreError) -> [CorrectionRow] {
     _ = try self.asset(asset)
     return try read { db in

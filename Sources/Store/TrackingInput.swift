@@ -15,6 +15,8 @@ public struct TrackingInput: Sendable {
   public var registeredCracks: [RegisteredCrack] = []
   /// The inspector's latest word per observation: a track id (link) or nil (unlink).
   public var overrides: [String: String?]
+  /// The latest review of each reviewed observation, by observation id (`CorrectionRow.reviews`).
+  public var reviews: [CorrectionRow] = []
 
   public init(
     asset: Asset, cycles: [InspectionCycle], observations: [TrackedObservation], overrides: [String: String?]

@@ -88,7 +88,11 @@ extension CommandLineTests {
       try crackmon("report", "growth", "--asset", "pier-17", "--format", "csv", "--out", csv.path).status == 0
     )
     let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
-    #expect(rows.first?.hasSuffix(",width_below_resolution") == true)
-    #expect(rows.dropFirst().filter { $0.hasSuffix(",1") }.count == estimated.count)
+    let header = rows.first?.split(separator: ",", omittingEmptySubsequences: false) ?? []
+    let column = try #require(header.firstIndex(of: "width_below_resolution"))
+    #expect(
+      rows.dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[column] == "1" }
+        .count
+        == estimated.count)
   }
 }

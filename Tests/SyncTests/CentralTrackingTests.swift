@@ -162,6 +162,16 @@ extension PushTests {
     let (reviewedCSV, _) = try await get(server, "v1/assets/bern/report.csv", token: reader)
     #expect(!String(decoding: reviewedCSV, as: UTF8.self).contains(latest))
     #expect(String(decoding: reviewedCSV, as: UTF8.self).split(separator: "\n").count == all)
+    let (reviewedJSON, _) = try await get(server, "v1/assets/bern/report.json", token: reader)
+    let reviews = try #require(
+      (try JSONSerialization.jsonObject(with: reviewedJSON) as? [String: Any])?["reviews"] as? [[String: Any]]
+    )
+    #expect(reviews.count == 1)
+    #expect(reviews.first?["observation_id"] as? String == latest)
+    #expect(reviews.first?["verdict"] as? String == "rejected")
+    #expect(reviews.first?["reason"] as? String == "formwork: tie line")
+    let (reviewedHTML, _) = try await get(server, "v1/assets/bern/report.html", token: reader)
+    #expect(String(decoding: reviewedHTML, as: UTF8.self).contains("formwork: tie line"))
     let (reviewedMap, _) = try await get(server, "v1/assets/bern/map.geojson?what=cracks", token: reader)
     #expect(!String(decoding: reviewedMap, as: UTF8.self).contains(latest))
     _ = try on(tablet, ["sync", "--no-photos", "--asset", "bern"])
@@ -173,6 +183,11 @@ extension PushTests {
     _ = try on(tablet, ["sync", "--no-photos"])
     try await waitForCentralTracking(asset: "bern")
     #expect(try central.count("crack_track_member WHERE asset_id = 'bern'") == all)
+    let (confirmedCSV, _) = try await get(server, "v1/assets/bern/report.csv", token: reader)
+    let row = String(decoding: confirmedCSV, as: UTF8.self).split(separator: "\n").first {
+      $0.contains(latest)
+    }
+    #expect(row?.hasSuffix(",confirmed") == true, "\(row ?? "no row")")
 
     // Another organisation's token is told there is no such asset.
     #expect(try crackmon(["admin", "org", "add", "other"]).status == 0)
