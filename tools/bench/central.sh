@@ -67,7 +67,7 @@ for backend in $backends; do
     sleep 0.5
   done
   echo "$backend: $(query "SELECT COUNT(*) FROM crack_observation") observations, \
-$(query "SELECT tracks FROM tracking_state") tracks; central tracking $(query "SELECT ROUND(seconds, 3) FROM tracking_state") s"
+$(query "SELECT tracks FROM tracking_state") tracks; central tracking $(printf %.3f "$(query "SELECT seconds FROM tracking_state")") s"
   url=http://127.0.0.1:18095/v1/assets/bench
   hyperfine --warmup 1 --runs 5 -N --export-json "$work/$backend.json" \
     -n "$backend report.html" "curl -sf -o /dev/null -H 'Authorization: Bearer $reader' $url/report.html" \

@@ -98,14 +98,14 @@ for k, label in enumerate(cycles):
         oid = hashlib.sha256(f"{capture}|bench|1|{n}".encode()).hexdigest()
         seq += 1
         cx, cy = wgs[0][0]
-        db.execute("""INSERT INTO crack_observation (id, capture_id, crack_index, polyline_px, width_profile_px,
-                      length_px, max_width_px, mean_width_px, orientation_deg, area_px, length_mm, max_width_mm,
-                      mean_width_mm, area_mm2, polyline_projected, polyline_wgs84, epsg, easting, northing,
-                      latitude, longitude, bearing_deg, georef_method, georef_uncertainty_m, severity_scheme,
-                      severity, confidence, model_name, model_version, created_at, device_id, seq)
-                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, 32632, ?, ?, ?, ?, 0, 'footprint',
+        db.execute("""INSERT INTO crack_observation (asset_id, id, capture_id, crack_index, polyline_px,
+                      width_profile_px, length_px, max_width_px, mean_width_px, orientation_deg, area_px, length_mm,
+                      max_width_mm, mean_width_mm, area_mm2, polyline_projected, polyline_wgs84, epsg, easting,
+                      northing, latitude, longitude, bearing_deg, georef_method, georef_uncertainty_m,
+                      severity_scheme, severity, confidence, model_name, model_version, created_at, device_id, seq)
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, 32632, ?, ?, ?, ?, 0, 'footprint',
                       1.5, 'aashto-mbei-1130', ?, 0.9, 'bench', '1', ?, ?, ?)""",
-                   (oid, capture, n % args.per_capture, json.dumps(branches_px), json.dumps(profile), length,
+                   (args.asset, oid, capture, n % args.per_capture, json.dumps(branches_px), json.dumps(profile), length,
                     width * 2, width * 1.6, length * 3, length * 0.5, width, width * 0.8, length * 1.5,
                     fmt(branches_en, 4), fmt(wgs, 8), branches_en[0][0][0], branches_en[0][0][1], cy, cx,
                     "CS1" if width < 0.3 else "CS2", now, device, seq))

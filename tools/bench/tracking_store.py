@@ -106,19 +106,19 @@ for k, label in enumerate(cycles[:args.cycles]):
             if i in previous:
                 reference, before = previous[i]
                 tx, ty = drift[0] - before[0], drift[1] - before[1]
-                db.execute("""INSERT INTO capture_registration (capture_id, reference_id, registered, homography, matches,
-                              inliers, residual_px, residual_mm, overlap, reason, registered_at)
-                              VALUES (?, ?, 1, ?, 2000, 800, 0.8, 0.4, 0.9, NULL, ?)""",
-                           (capture, reference, json.dumps([[1, 0, tx], [0, 1, ty], [0, 0, 1]]), now))
+                db.execute("""INSERT INTO capture_registration (asset_id, capture_id, reference_id, registered, homography,
+                              matches, inliers, residual_px, residual_mm, overlap, reason, registered_at)
+                              VALUES (?, ?, ?, 1, ?, 2000, 800, 0.8, 0.4, 0.9, NULL, ?)""",
+                           (args.asset, capture, reference, json.dumps([[1, 0, tx], [0, 1, ty], [0, 0, 1]]), now))
             previous[i] = (capture, drift)
-        db.execute("""INSERT INTO crack_observation (id, capture_id, crack_index, polyline_px, width_profile_px,
-                      length_px, max_width_px, mean_width_px, orientation_deg, area_px, length_mm, max_width_mm,
-                      mean_width_mm, polyline_projected, epsg, easting, northing, bearing_deg, georef_method,
-                      georef_uncertainty_m, severity_scheme, severity, confidence, model_name, model_version,
-                      created_at, device_id, seq)
-                      VALUES (?, ?, 0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, 'footprint', 1.5,
+        db.execute("""INSERT INTO crack_observation (asset_id, id, capture_id, crack_index, polyline_px,
+                      width_profile_px, length_px, max_width_px, mean_width_px, orientation_deg, area_px, length_mm,
+                      max_width_mm, mean_width_mm, polyline_projected, epsg, easting, northing, bearing_deg,
+                      georef_method, georef_uncertainty_m, severity_scheme, severity, confidence, model_name,
+                      model_version, created_at, device_id, seq)
+                      VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, 'footprint', 1.5,
                       'aashto-mbei-1130', ?, 0.9, 'bench', '1', ?, ?, ?)""",
-                   (oid, capture, polyline_px, profile_px, length * 2000, width * 2, width * 1.6, length * 1000, width, width * 0.8,
+                   (args.asset, oid, capture, polyline_px, profile_px, length * 2000, width * 2, width * 1.6, length * 1000, width, width * 0.8,
                     json.dumps([points]), epsg, points[1][0], points[1][1], c["bearing"] % 180, severity,
                     now, device, seq))
 db.commit()
