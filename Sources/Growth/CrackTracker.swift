@@ -124,7 +124,8 @@ public struct TrackingResult: Sendable, Equatable {
 /// Other unmatched observations start new tracks (id `trk_` + the first 16 hex digits of the
 /// observation id, stable across re-tracking). An unmatched observation within the gate
 /// of a track that matched another observation is reported as a split; a track that found
-/// no match while an observation within its gate went to another track, as a merge.
+/// no match while an observation within its gate went to another track, as a merge; both only
+/// between cracks placed relative to each other within `maxEventSigmaM`.
 public struct CrackTracker: Sendable {
   public var gateSigmas = 3.0
   public var maxBearingDifference = 30.0
@@ -133,6 +134,10 @@ public struct CrackTracker: Sendable {
   /// A piece is taken only where the two placements are this precise relative to each other
   /// (1 sigma, metres): with metres of GPS error, any crack near a track would lie along it.
   public var maxPieceSigmaM = 0.05
+  /// A split or a merge is reported only between cracks placed relative to each other within
+  /// this, metres (1 sigma): in one registration frame, or by RTK. By GPS alone a crack that
+  /// vanished beside one 12 m away was called merged into it (synthetic seed 2053, σ 5 m).
+  public var maxEventSigmaM = 0.25
   /// How much of the shorter of two pieces may overlap the other along the crack: two cracks
   /// side by side overlap all along, the pieces of a broken one hardly at all...
   public var maxPieceOverlap = 0.2
@@ -361,6 +366,12 @@ public struct CrackTracker: Sendable {
       var splitFrom = [Int?](repeating: nil, count: free.count)
       var mergedInto = [Int?](repeating: nil, count: previous)
       for pair in candidates.joined() {
+        // Only cracks placed relative to each other well enough to tell that they touch: by
+        // GPS alone (metres), a crack gone and another seen within the gate are as likely
+        // 10 m apart as joined, and a split or merge claimed there is noise.
+        guard sigma(placements[latestNow[pair.track]], placements[free[pair.obs]]) <= maxEventSigmaM else {
+          continue
+        }
         if matchedTrack[pair.obs] == nil, taken[pair.track], !absorbed.contains(pair.track) {
           guard pair.track < splitFrom[pair.obs] ?? .max else { continue }
           if cost(latestNow[pair.track], free[pair.obs], centrelines, placements) != nil {

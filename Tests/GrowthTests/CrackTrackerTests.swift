@@ -71,6 +71,30 @@ import Testing
     #expect(merged.events.contains { $0.kind == .merge && $0.observationId == "pq2" })
   }
 
+  /// By GPS alone (σ 5 m), two cracks metres apart cannot be told to touch: one that vanishes
+  /// beside another is not seen, not merged into it, and one that appears is new, not split
+  /// from it (synthetic seed 2053: a crack rejected in one cycle was called merged into one
+  /// 12 m away).
+  @Test func noSplitOrMergeIsClaimedBetweenCracksPlacedByGPSAlone() {
+    let observations = [
+      // Within 3 σ (21 m) of p: q 18 m away, r 6 m away (and 24 m from q, past its gate).
+      crack("p1", cycle: 0, e: 0, n: 0, uncertainty: 5), crack("q1", cycle: 0, e: 18, n: 0, uncertainty: 5),
+      crack("p2", cycle: 1, e: 0.3, n: 0, uncertainty: 5), crack("r2", cycle: 1, e: -6, n: 0, uncertainty: 5),
+    ]
+    let result = CrackTracker().track(observations, cycles: 2)
+    #expect(result.members["p2"]!.trackId == result.members["p1"]!.trackId)
+    let events = result.events.filter { $0.cycle == 1 }
+    #expect(events.contains { $0.kind == .notSeen && $0.trackId == result.members["q1"]!.trackId })
+    #expect(events.contains { $0.kind == .new && $0.observationId == "r2" })
+    #expect(!events.contains { $0.kind == .merge || $0.kind == .split }, "\(events)")
+    // The same cracks placed to 5 cm: the one beside the continuing crack is a split.
+    let precise = [
+      crack("p1", cycle: 0, e: 0, n: 0), crack("p2", cycle: 1, e: 0, n: 0),
+      crack("s2", cycle: 1, e: 0.02, n: 0),
+    ]
+    #expect(CrackTracker().track(precise, cycles: 2).events.contains { $0.kind == .split })
+  }
+
   /// A stretch of a straight crack along bearing 60 degrees, from `from` to `to` metres along it.
   func stretch(_ id: String, cycle: Int, from: Double, to: Double, offset: Double = 0, uncertainty: Double)
     -> TrackableObservation
