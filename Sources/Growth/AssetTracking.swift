@@ -385,7 +385,8 @@ extension AssetTracking {
 }
 
 extension Duration {
-  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+  /// In seconds, as a Double: for timings.
+  public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 extension InspectionCycle {

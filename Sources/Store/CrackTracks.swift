@@ -185,12 +185,7 @@ extension DeviceStore {
           JOIN crack_observation o ON o.id = t.observation_id
           WHERE o.asset_id = ? ORDER BY t.rowid
           """, arguments: [asset])
-      var latest: [String: String?] = [:]
-      for row in rows {
-        let action: String = row["action"]
-        latest[row["observation_id"]] = action == "link" ? .some(row["track_id"]) : .some(nil)
-      }
-      return latest
+      return CentralTrackingSQL.overrides(rows)
     }
   }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Growth
 import Logging
 import Store
@@ -85,14 +84,8 @@ public actor CentralTracker {
     do {
       let input = try await store.trackingInput(asset: due.asset)
       let tracking = self.tracking
-      // Off the concurrency pool: tracking a large asset takes seconds of every core.
-      let summary = try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global(qos: .utility).async {
-          continuation.resume(with: Result { try tracking.compute(input) })
-        }
-      }
-      let elapsed = ContinuousClock.now - start
-      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      let summary = try await AssetReport.offThePool { try tracking.compute(input) }
+      let seconds = (ContinuousClock.now - start).seconds
       try await store.replaceTracking(
         asset: due.asset, summary.derived, through: due.through, seconds: seconds)
       failed[due.asset] = nil
