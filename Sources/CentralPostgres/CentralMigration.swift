@@ -20,7 +20,8 @@ public struct CentralMigration: Sendable {
   /// Tables in reference order. The audit is keyed by the receipt's (device, seq) on
   /// PostgreSQL, by its server_seq on SQLite: `overwriteAudit` bridges the two.
   static let tables = [
-    "org", "org_receipt_counter", "device_registration", "asset", "asset_org", "inspection_cycle", "capture",
+    "org", "org_receipt_counter", "device_registration", "office_user", "api_token", "office_session",
+    "asset", "asset_org", "inspection_cycle", "capture",
     "crack_track",
     "crack_observation", "track_override", "correction", "push_receipt", "overwrite_audit",
   ]
@@ -93,8 +94,7 @@ public struct CentralMigration: Sendable {
         try source.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
       }
       let copied =
-        ["asset_org", "org_receipt_counter"].contains(table)
-        ? try await target.count(table) : after[table] ?? 0
+        if let counted = after[table] { counted } else { try await target.count(table) }
       counts.append(Count(table: table, source: source, target: copied))
     }
     return counts

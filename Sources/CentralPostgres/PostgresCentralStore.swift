@@ -196,7 +196,14 @@ public final class PostgresCentralStore: CentralStore {
     guard bound == storeDevice else {
       throw CentralError.forbidden("this token belongs to another device store")
     }
+    return try await applyBatch(entries, from: storeDevice, org: device.orgId, connection)
+  }
 
+  /// A checked batch from `storeDevice` of `org`, inside the push transaction: each entry not
+  /// applied before is applied and receipted, in the organisation's order.
+  func applyBatch(
+    _ entries: [SyncEntry], from storeDevice: String, org: String, _ connection: PostgresConnection
+  ) async throws -> PushResult {
     let sorted = entries.sorted { $0.seq < $1.seq }
     var result = PushResult(ackedSeq: sorted.last?.seq ?? 0, applied: 0, duplicates: 0)
     let knownRows = try await rows(
@@ -204,8 +211,8 @@ public final class PostgresCentralStore: CentralStore {
       connection)
     let known = Set(knownRows.map { $0["seq"] as Int64 })
     var fresh = sorted.filter { !known.contains($0.seq) }
-    let assets = try await assetsOf(fresh, org: device.orgId, storeDevice: storeDevice, connection)
-    try await checkOwners(fresh, assets: assets, org: device.orgId, connection)
+    let assets = try await assetsOf(fresh, org: org, storeDevice: storeDevice, connection)
+    try await checkOwners(fresh, assets: assets, org: org, connection)
 
     // Receipts first: an entry whose receipt is already there (a concurrent push of the
     // same batch committed it while this one waited) is a duplicate and is not applied.
@@ -228,12 +235,12 @@ public final class PostgresCentralStore: CentralStore {
       if let row = entry.asset {
         try await overwrite(entry, row, key: ["id": row.id], connection)
         try await connection.query(
-          "INSERT INTO asset_org (asset_id, org_id) VALUES (\(row.id), \(device.orgId)) ON CONFLICT DO NOTHING",
+          "INSERT INTO asset_org (asset_id, org_id) VALUES (\(row.id), \(org)) ON CONFLICT DO NOTHING",
           logger: logger)
         // Another organisation's device may have registered the same id a moment before.
         let owner: String? = try await first(
           "SELECT org_id FROM asset_org WHERE asset_id = \(row.id)", "org_id", connection)
-        guard owner == device.orgId else {
+        guard owner == org else {
           throw CentralError.notYours(asset: row.id)
         }
       } else if let row = entry.cycle {
@@ -277,7 +284,7 @@ public final class PostgresCentralStore: CentralStore {
     let orgLast: Int64 =
       try await first(
         """
-        INSERT INTO org_receipt_counter (org_id, last) VALUES (\(device.orgId), \(n))
+        INSERT INTO org_receipt_counter (org_id, last) VALUES (\(org), \(n))
         ON CONFLICT (org_id) DO UPDATE SET last = org_receipt_counter.last + \(n) RETURNING last
         """, "last", connection) ?? 0
     try await connection.query(
@@ -828,7 +835,7 @@ public final class PostgresCentralStore: CentralStore {
 
   /// `body` on a pooled connection, outside a transaction: for one-statement reads (every
   /// request authenticates; BEGIN and COMMIT would double its round trips).
-  private func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(CentralError)
+  func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(CentralError)
     -> T
   {
     do {

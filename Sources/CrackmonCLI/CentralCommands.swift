@@ -110,8 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
 
 struct AdminCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "admin", abstract: "Manage the central store: organisations and device tokens.",
-    subcommands: [Org.self, Device.self])
+    commandName: "admin",
+    abstract: "Manage the central store: organisations, device tokens, office users and API tokens.",
+    subcommands: [Org.self, Device.self, User.self, Token.self])
 
   // Also accepted before the subcommand (`admin --postgres URL org add acme`): the parser
   // hands options given there to the subcommand that declares them.

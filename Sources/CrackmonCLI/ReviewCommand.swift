@@ -15,17 +15,12 @@ struct ReviewCommand: ParsableCommand {
       """,
     subcommands: [Reject.self, Confirm.self])
 
-  /// What a rejected crack is instead: the model's usual mistakes on concrete.
-  enum Instead: String, ExpressibleByArgument, CaseIterable {
-    case joint, formwork, stain, edge, shadow, debris, other
-  }
-
   struct Reject: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Reject a crack: it is not one.")
     @Argument(help: "Observation id, or a unique prefix of it (`crackmon cracks` lists them).")
     var observation: String
     @Option(name: .customLong("as"), help: "What it is instead.")
-    var instead: Instead
+    var instead: CorrectionRow.NotACrack
     @Option(help: "More words on it, kept with the review.")
     var note: String?
     @OptionGroup var storeOptions: StoreOptions
@@ -33,9 +28,7 @@ struct ReviewCommand: ParsableCommand {
     func validate() throws { try validateNote(note) }
 
     func run() throws {
-      try review(
-        observation, .rejectObservation, reason: instead.rawValue + (note.map { ": " + $0 } ?? ""),
-        store: storeOptions.path)
+      try review(observation, rejectedAs: instead, note: note, store: storeOptions.path)
     }
   }
 
@@ -50,29 +43,27 @@ struct ReviewCommand: ParsableCommand {
     func validate() throws { try validateNote(note) }
 
     func run() throws {
-      try review(observation, .confirmObservation, reason: note ?? "a crack", store: storeOptions.path)
+      try review(observation, rejectedAs: nil, note: note, store: storeOptions.path)
     }
   }
 }
 
+extension CorrectionRow.NotACrack: ExpressibleByArgument {}
+
 private func validateNote(_ note: String?) throws {
-  guard let note else { return }
-  guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-    throw ValidationError("--note is empty")
-  }
-  guard note.utf8.count <= SyncEntry.maxTextBytes - 16 else {
-    throw ValidationError("--note is over \(SyncEntry.maxTextBytes - 16) bytes")
-  }
+  if let problem = CorrectionRow.noteProblem(note) { throw ValidationError("--note: \(problem)") }
 }
 
-private func review(_ prefix: String, _ kind: CorrectionRow.Kind, reason: String, store path: String) throws {
+private func review(
+  _ prefix: String, rejectedAs instead: CorrectionRow.NotACrack?, note: String?, store path: String
+) throws {
   let store = try DeviceStore(opening: path)
   let (observation, asset) = try store.observation(matching: prefix)
-  try store.correct(
-    CorrectionRow(
-      assetId: asset, kind: kind, captureId: observation.captureId, observationId: observation.id,
-      reason: reason))
-  let verdict = kind == .rejectObservation ? "Rejected" : "Confirmed"
-  print("\(verdict) crack \(observation.id.prefix(12)) of \(asset): \(reason)")
+  let row = CorrectionRow.review(
+    asset: asset, observation: observation.id, capture: observation.captureId, rejectedAs: instead, note: note
+  )
+  try store.correct(row)
+  let verdict = instead == nil ? "Confirmed" : "Rejected"
+  print("\(verdict) crack \(observation.id.prefix(12)) of \(asset): \(row.reason)")
   print("Run `crackmon track --asset \(asset)` to update its growth.")
 }

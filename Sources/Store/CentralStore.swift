@@ -36,6 +36,13 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
   case orgExists(String)
   case unknownDevice(String)
   case unknownAsset(String)
+  /// An office account (user or API token) the command names is not there: the message says
+  /// which and how to list them.
+  case unknownAccount(String)
+  /// An office user with this address exists already (in any organisation).
+  case userExists(String)
+  /// A row a request names is not there (the message says which).
+  case notFound(String)
   /// No token, or one that is unknown or revoked.
   case unauthorized
   /// The token is good, but the data belongs to another organisation or device.
@@ -52,7 +59,9 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
     case .orgExists(let id): "organisation \"\(id)\" already exists"
     case .unknownDevice(let id): "no device \"\(id)\"; list them with `crackmon admin device list`"
     case .unknownAsset(let id): "no asset \"\(id)\" in the central store"
-    case .unauthorized: "missing, unknown or revoked device token"
+    case .unknownAccount(let message), .notFound(let message): message
+    case .userExists(let email): "a user with the address \"\(email)\" exists already"
+    case .unauthorized: "missing, unknown or revoked token"
     case .forbidden(let reason): reason
     case .badEntry(let seq, let reason): "entry \(seq): \(reason)"
     case .database(let message): "central store error: \(message)"
@@ -71,7 +80,7 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
 
 /// The central store every field device syncs to: one SQLite file (`SQLiteCentralStore`),
 /// or PostgreSQL with PostGIS (`PostgresCentralStore`, module CentralPostgres).
-public protocol CentralStore: MapRowSource {
+public protocol CentralStore: MapRowSource, OfficeAccounts {
   func addOrg(_ id: String) async throws(CentralError)
   /// Every organisation's id and when it was added, by id.
   func organisations() async throws(CentralError) -> [(id: String, createdAt: String)]
@@ -110,6 +119,12 @@ public protocol CentralStore: MapRowSource {
   /// receipts up to `through`.
   func replaceTracking(asset: String, _ derived: DerivedTracking, through: Int64, seconds: Double)
     async throws(CentralError)
+  /// A correction made at the office (an engineer's review), applied as a push from
+  /// `author` (an `OfficeAuthor` id) would be, with the author's next sequence number: it is
+  /// receipted, re-tracks the asset, and syncs to the devices following it. A review whose
+  /// capture is not given gets its observation's.
+  func record(_ correction: CorrectionRow, by author: String, org: String) async throws(CentralError)
+    -> CorrectionRow
   /// Lets go of connections: call once, when done.
   func close() async
 }
@@ -291,42 +306,50 @@ public final class SQLiteCentralStore: CentralStore {
             sql: "UPDATE device_registration SET store_device_id = ? WHERE id = ?",
             arguments: [storeDevice, device.id])
         }
-        var result = PushResult(ackedSeq: 0, applied: 0, duplicates: 0)
-        let before = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt") ?? 0
-        for entry in entries.sorted(by: { $0.seq < $1.seq }) {
-          result.ackedSeq = max(result.ackedSeq, entry.seq)
-          if try Row.fetchOne(
-            db, sql: "SELECT 1 FROM push_receipt WHERE device_id = ? AND seq = ?",
-            arguments: [storeDevice, entry.seq])
-            != nil
-          {
-            result.duplicates += 1
-            continue
-          }
-          try apply(entry, org: device.orgId, storeDevice: storeDevice, db: db)
-          result.applied += 1
-        }
-        if result.applied > 0 {
-          // The organisation's own order, which its pulls page by, for the whole batch at
-          // once: one writer at a time, so this batch's receipts are those past `before`.
-          let last =
-            try Int64.fetchOne(
-              db,
-              sql: """
-                INSERT INTO org_receipt_counter (org_id, last) VALUES (?, ?)
-                ON CONFLICT (org_id) DO UPDATE SET last = last + excluded.last RETURNING last
-                """, arguments: [device.orgId, result.applied]) ?? 0
-          try db.execute(
-            sql: """
-              UPDATE push_receipt SET org_seq = ? + u.n
-              FROM (SELECT server_seq, ROW_NUMBER() OVER (ORDER BY server_seq) AS n
-                    FROM push_receipt WHERE server_seq > ?) AS u
-              WHERE push_receipt.server_seq = u.server_seq
-              """, arguments: [last - Int64(result.applied), before])
-        }
-        return result
+        return try applyBatch(entries, org: device.orgId, storeDevice: storeDevice, db: db)
       }
     }
+  }
+
+  /// A checked batch from `storeDevice` of `org`, inside the push transaction: each entry not
+  /// applied before is applied and receipted, in the organisation's order.
+  func applyBatch(_ entries: [SyncEntry], org: String, storeDevice: String, db: Database) throws
+    -> PushResult
+  {
+    var result = PushResult(ackedSeq: 0, applied: 0, duplicates: 0)
+    let before = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(server_seq), 0) FROM push_receipt") ?? 0
+    for entry in entries.sorted(by: { $0.seq < $1.seq }) {
+      result.ackedSeq = max(result.ackedSeq, entry.seq)
+      if try Row.fetchOne(
+        db, sql: "SELECT 1 FROM push_receipt WHERE device_id = ? AND seq = ?",
+        arguments: [storeDevice, entry.seq])
+        != nil
+      {
+        result.duplicates += 1
+        continue
+      }
+      try apply(entry, org: org, storeDevice: storeDevice, db: db)
+      result.applied += 1
+    }
+    if result.applied > 0 {
+      // The organisation's own order, which its pulls page by, for the whole batch at
+      // once: one writer at a time, so this batch's receipts are those past `before`.
+      let last =
+        try Int64.fetchOne(
+          db,
+          sql: """
+            INSERT INTO org_receipt_counter (org_id, last) VALUES (?, ?)
+            ON CONFLICT (org_id) DO UPDATE SET last = last + excluded.last RETURNING last
+            """, arguments: [org, result.applied]) ?? 0
+      try db.execute(
+        sql: """
+          UPDATE push_receipt SET org_seq = ? + u.n
+          FROM (SELECT server_seq, ROW_NUMBER() OVER (ORDER BY server_seq) AS n
+                FROM push_receipt WHERE server_seq > ?) AS u
+          WHERE push_receipt.server_seq = u.server_seq
+          """, arguments: [last - Int64(result.applied), before])
+    }
+    return result
   }
 
   /// One entry, inside the push transaction: checked against the organisation, receipted,

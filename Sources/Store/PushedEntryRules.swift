@@ -231,6 +231,9 @@ extension SyncEntry {
 extension PushRequest {
   /// The batch-level rules, then each entry's: all before anything is applied.
   public func check() throws(CentralError) {
+    guard !deviceId.hasPrefix(OfficeAuthor.prefix) else {
+      throw .forbidden("store ids beginning with \"\(OfficeAuthor.prefix)\" are the office's")
+    }
     guard entries.count <= SyncEntry.maxPushEntries else {
       throw .badEntry(
         seq: 0, reason: "\(entries.count) entries: send at most \(SyncEntry.maxPushEntries) in one push")

@@ -38,7 +38,7 @@ extension SyncServer {
   func reportResponse(_ request: Request, context: Context, format: AssetReport.Format) async throws
     -> Response
   {
-    let (device, asset) = try await requestedAsset(request, context: context)
+    let (caller, asset) = try await requestedAsset(request, context: context)
     let input: TrackingInput
     do throws(CentralError) {
       input = try await store.trackingInput(asset: asset)
@@ -61,7 +61,7 @@ extension SyncServer {
       }
       // Only the organisation's own uploaded copies are read: never the path a device
       // ingested from, which names a file on the device, not here.
-      let shelf = try await blobCall { try await blobs.store(for: device.orgId) }
+      let shelf = try await blobCall { try await blobs.store(for: caller.orgId) }
       var files: [String: String] = [:]
       // (A capture id that is not a photo's SHA-256 names no blob: that crack is not drawn.)
       for capture in Set(observations.map(\.observation.captureId))

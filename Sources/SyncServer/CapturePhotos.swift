@@ -17,9 +17,9 @@ extension SyncServer {
 
   /// The organisation's copy of a capture's photo: 404 when the capture is not the
   /// organisation's, or its photo has not arrived yet.
-  func uploadedPhoto(_ sha: String, device: DeviceRegistration) async throws -> URL {
+  func uploadedPhoto(_ sha: String, caller: Caller) async throws -> URL {
     let shelf = try await checkPhoto(
-      sha, device: device, unheld: "no device of this organisation has pushed it")
+      sha, org: caller.orgId, unheld: "no device of this organisation has pushed it")
     guard try await blobCall({ try await shelf.exists(sha) }) else {
       throw HTTPError(
         .notFound,
@@ -30,8 +30,8 @@ extension SyncServer {
 
   /// `GET /v1/captures/{id}/photo`: the bytes as the device took them, streamed in 64 KB chunks.
   func photoResponse(_ request: Request, context: Context) async throws -> Response {
-    let device = try await authenticate(request)
-    let file = try await uploadedPhoto(try context.parameters.require("id"), device: device)
+    let caller = try await caller(request, context: context)
+    let file = try await uploadedPhoto(try context.parameters.require("id"), caller: caller)
     let handle = try FileHandle(forReadingFrom: file)
     let head = try handle.read(upToCount: 12) ?? Data()
     try handle.seek(toOffset: 0)
@@ -51,9 +51,9 @@ extension SyncServer {
   /// pixels on its longer side (default 512), as JPEG. The token and the capture are checked
   /// before any parameter.
   func thumbnailResponse(_ request: Request, context: Context) async throws -> Response {
-    let device = try await authenticate(request)
+    let caller = try await caller(request, context: context)
     let sha = try context.parameters.require("id")
-    let file = try await uploadedPhoto(sha, device: device)
+    let file = try await uploadedPhoto(sha, caller: caller)
     let query = request.uri.queryParameters
     let size = try query.get("size").map { text throws(HTTPError) in
       guard let n = Int(text), Self.thumbnailSizes.contains(n) else {

@@ -13,6 +13,7 @@ public struct ServerMetrics: Sendable {
   let blobBytesReceived: Prometheus.Counter
   let blobsCompleted: Prometheus.Counter
   let chunksRefused: Prometheus.Counter
+  let signInsRefused: Prometheus.Counter
 
   public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
     self.registry = registry
@@ -32,6 +33,8 @@ public struct ServerMetrics: Sendable {
     chunksRefused = registry.makeCounter(
       name: "crackmon_blob_chunks_refused_total",
       help: "Photo chunks refused after arriving: checksum or size.")
+    signInsRefused = registry.makeCounter(
+      name: "crackmon_sign_ins_refused_total", help: "Office sign-ins refused: wrong email or password.")
   }
 
   /// Routes swift-metrics (Hummingbird's request metrics) into this registry. A process

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import MapExport
 import NIOCore
@@ -9,8 +10,9 @@ import Store
 
 /// The central server: Hummingbird 2 over a `CentralStore`.
 ///
-/// Every `/v1` request needs `Authorization: Bearer <device token>`; the token's
-/// registration scopes what it may read and write to its organisation. Errors are JSON
+/// Every `/v1` request but sign-in needs a caller (`Caller`): `Authorization: Bearer <device
+/// or API token>`, or an office user's session cookie. Each is scoped to its organisation;
+/// push, pull and photo uploads are for devices alone. Errors are JSON
 /// (`{"error": {"message": ...}}`): 401 for a missing, unknown or revoked token, 404 for
 /// another organisation's assets and photos (as for ones that do not exist), 403 for a push
 /// into another organisation's asset id or from a store bound to another token, 413 over
@@ -49,8 +51,9 @@ public struct SyncServer: Sendable {
     tracker = CentralTracker(store: store, logger: logger)
   }
 
-  struct Context: RequestContext {
+  struct Context: SessionRequestContext {
     var coreContext: CoreRequestContextStorage
+    let sessions = SessionContext<OfficeSession>()
     /// Bodies over this are refused with 413 before they are decoded.
     var maxUploadSize: Int { SyncServer.maxPushBytes }
 
@@ -67,6 +70,8 @@ public struct SyncServer: Sendable {
   func router() -> Router<Context> {
     let router = Router(context: Context.self)
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: Self.sessionMiddleware(store))
+    addSessionRoutes(to: router)
     router.get("healthz") { _, _ in Health() }
     router.get("metrics") { _, _ -> Response in
       Response(
@@ -82,7 +87,7 @@ public struct SyncServer: Sendable {
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
     router.post("v1/push") { request, context -> PushResult in
-      let device = try await authenticate(request)
+      let device = try await device(request, context: context)
       let push = try await decodeBody(PushRequest.self, request, context: context, what: "push")
       do throws(CentralError) {
         let result = try await store.push(push.entries, from: push.deviceId, as: device)
@@ -102,7 +107,7 @@ public struct SyncServer: Sendable {
       }
     }
     router.get("v1/pull") { request, context -> PullPage in
-      let device = try await authenticate(request)
+      let device = try await device(request, context: context)
       let query = request.uri.queryParameters
       func count(_ name: String) throws -> Int64? {
         guard let text = query.get(name) else { return nil }
@@ -147,9 +152,9 @@ public struct SyncServer: Sendable {
       }
     }
     router.post("v1/blobs") { request, context -> BlobStore.Status in
-      let device = try await authenticate(request)
+      let device = try await device(request, context: context)
       let upload = try await decodeBody(NewUpload.self, request, context: context, what: "upload")
-      let shelf = try await checkPhoto(upload.sha256, device: device)
+      let shelf = try await checkPhoto(upload.sha256, org: device.orgId)
       guard upload.length > 0, upload.length <= CaptureRecord.maxPhotoBytes else {
         throw HTTPError(
           .badRequest, message: "length \(upload.length) is not a photo's size (1 byte to 2 GiB)")
@@ -162,13 +167,16 @@ public struct SyncServer: Sendable {
       }
     }
     router.get("v1/blobs/:sha") { request, context -> BlobStore.Status in
-      let device = try await authenticate(request)
+      let device = try await device(request, context: context)
       let sha = try context.parameters.require("sha")
-      let shelf = try await checkPhoto(sha, device: device)
+      let shelf = try await checkPhoto(sha, org: device.orgId)
       return try await blobCall { try await shelf.status(sha) }
     }
     router.patch("v1/blobs/:sha") { request, context -> BlobStore.Status in
       try await appendChunk(request, context: context)
+    }
+    router.post("v1/assets/:id/reviews") { request, context -> Response in
+      try await reviewResponse(request, context: context)
     }
     router.get("v1/captures/:id/photo") { request, context -> Response in
       try await photoResponse(request, context: context)
@@ -230,8 +238,8 @@ public struct SyncServer: Sendable {
   /// The asset of a `v1/assets/{id}/...` request, once the token is checked and the asset is
   /// found to be its organisation's. Another organisation's asset is answered as if it did not
   /// exist: a 403 would tell that the id is taken.
-  func requestedAsset(_ request: Request, context: Context) async throws -> (DeviceRegistration, String) {
-    let device = try await authenticate(request)
+  func requestedAsset(_ request: Request, context: Context) async throws -> (Caller, String) {
+    let caller = try await caller(request, context: context)
     let asset = try context.parameters.require("id")
     let owner: String?
     do throws(CentralError) {
@@ -239,21 +247,10 @@ public struct SyncServer: Sendable {
     } catch {
       throw Self.httpError(error)
     }
-    guard let owner, owner == device.orgId else {
+    guard let owner, owner == caller.orgId else {
       throw HTTPError(.notFound, message: "no asset \"\(asset)\"")
     }
-    return (device, asset)
-  }
-
-  func authenticate(_ request: Request) async throws -> DeviceRegistration {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-      throw HTTPError(.unauthorized, message: CentralError.unauthorized.description)
-    }
-    do throws(CentralError) {
-      return try await store.authenticate(token: String(header.dropFirst("Bearer ".count)))
-    } catch {
-      throw Self.httpError(error)
-    }
+    return (caller, asset)
   }
 
   struct NewUpload: Decodable {
@@ -266,20 +263,20 @@ public struct SyncServer: Sendable {
   /// would tell that someone holds it.
   /// `unheld`: what to add when the organisation has no such capture.
   func checkPhoto(
-    _ sha: String, device: DeviceRegistration, unheld: String = "push records before photos"
+    _ sha: String, org: String, unheld: String = "push records before photos"
   ) async throws -> BlobStore {
     do throws(BlobStore.Failure) { try BlobStore.checkName(sha) } catch {
       throw HTTPError(.badRequest, message: error.description)
     }
     let held: Bool
-    do throws(CentralError) { held = try await store.holds(capture: sha, org: device.orgId) } catch {
+    do throws(CentralError) { held = try await store.holds(capture: sha, org: org) } catch {
       throw Self.httpError(error)
     }
     guard held else {
       throw HTTPError(
         .notFound, message: "no capture \(sha) in the central store: \(unheld)")
     }
-    return try await blobCall { try await blobs.store(for: device.orgId) }
+    return try await blobCall { try await blobs.store(for: org) }
   }
 
   /// A JSON body, or one JSON error: 413 over the size limit, 400 when it does not decode.
@@ -320,9 +317,9 @@ public struct SyncServer: Sendable {
   /// `Upload-Checksum: sha256 <hex>`. The body streams to a file while it is hashed (memory
   /// stays flat); only a chunk whose checksum matches is appended and moves the offset.
   func appendChunk(_ request: Request, context: Context) async throws -> BlobStore.Status {
-    let device = try await authenticate(request)
+    let device = try await device(request, context: context)
     let sha = try context.parameters.require("sha")
-    let blobs = try await checkPhoto(sha, device: device)
+    let blobs = try await checkPhoto(sha, org: device.orgId)
     guard let offset = request.headers[Self.uploadOffset].flatMap({ Int64($0) }), offset >= 0 else {
       throw HTTPError(.badRequest, message: "Upload-Offset header missing or not a byte offset")
     }
@@ -389,9 +386,9 @@ public struct SyncServer: Sendable {
     switch error {
     case .unauthorized: HTTPError(.unauthorized, message: error.description)
     case .forbidden: HTTPError(.forbidden, message: error.description)
-    case .badEntry, .unknownOrg, .orgExists, .unknownDevice:
+    case .badEntry, .unknownOrg, .orgExists, .unknownDevice, .userExists:
       HTTPError(.badRequest, message: error.description)
-    case .unknownAsset: HTTPError(.notFound, message: error.description)
+    case .unknownAsset, .unknownAccount, .notFound: HTTPError(.notFound, message: error.description)
     // Never the database's own words: they may name paths and tables.
     case .database, .noStore: HTTPError(.internalServerError, message: "central store error")
     }
@@ -434,6 +431,9 @@ public struct SyncServer: Sendable {
       onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
       logger: logger)
     let tracking = Task { await tracker.run() }
+    // Made now, not at the first sign-in for an unknown address, which would take twice as
+    // long as the rest and so tell that the address has no account.
+    Task.detached { _ = Passwords.nobody }
     defer { tracking.cancel() }
     do {
       try await app.runService()

@@ -13,6 +13,10 @@ extension PushTests {
     #expect(try crackmon(["admin", "org", "add", "acme"]).status == 0)
     let tablet = try token(org: "acme", name: "tablet")
     let office = try token(org: "acme", name: "office")
+    // Office accounts move too: a user signs in on the PostgreSQL server with their password.
+    let accounts = OfficeAccountTests(field: self)
+    _ = try accounts.addUser("acme", "e@acme.example", role: "engineer", password: "an engineer's password")
+    let integration = try accounts.apiToken("acme", role: "viewer")
     let blobs = directory.appendingPathComponent("blobs")
     var server = try Server(central: central, blobs: blobs)
     let field = try fieldStore("tablet", asset: "pier-17")
@@ -44,6 +48,7 @@ extension PushTests {
     #expect(moved.status == 0, "\(moved.stderr)")
     #expect(moved.stdout.contains("push_receipt         8 -> 8"), "\(moved.stdout)")
     #expect(moved.stdout.contains("overwrite_audit      1 -> 1"), "\(moved.stdout)")
+    #expect(moved.stdout.contains("office_user          1 -> 1"), "\(moved.stdout)")
     #expect(!moved.stdout.contains("MISMATCH"))
     // Into a store that already holds one: refused, nothing changed.
     let again = try crackmon(["migrate-central", "--from", sqlite, "--to", postgres])
@@ -62,6 +67,10 @@ extension PushTests {
     // hold, server order goes on after the last number moved.
     server = try Server(central: central, blobs: blobs)
     defer { server.stop() }
+    #expect(try await OfficeAccountTests.signIn(server, "e@acme.example", "an engineer's password").1 == 200)
+    let read = try await OfficeAccountTests.call(
+      server, "GET", "v1/assets/pier-17/report.csv", token: integration.token)
+    #expect(read.status == 200)
     for store in [field, other] {
       let url = server.url.absoluteString
       try await DatabaseQueue(path: store).write {
