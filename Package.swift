@@ -122,6 +122,15 @@ let package = Package(
       ],
       // schema/openapi.yaml links here: one file, documented and served.
       resources: [.copy("Resources/openapi.yaml")]),
+    // The office's web application: pages on the central server, through its callers and store.
+    .target(
+      name: "WebApp",
+      dependencies: [
+        "Store", "SyncServer", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]),
     // The central store on PostgreSQL + PostGIS, behind the same `CentralStore` protocol.
     .target(
       name: "CentralPostgres",
@@ -147,7 +156,8 @@ let package = Package(
       name: "CrackmonCLI",
       dependencies: [
         "CaptureMetadata", "Georeference", "Store", "Ingest", "Imaging", "CrackGeometry", "Segmentation",
-        "Inference", "Observations", "Growth", "Reports", "MapExport", "Outputs", "SyncServer", "SyncClient",
+        "Inference", "Observations", "Growth", "Reports", "MapExport", "Outputs", "SyncServer", "WebApp",
+        "SyncClient",
         "CentralPostgres", "Registration", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -183,6 +193,8 @@ let package = Package(
         "TestSupport", "Store", "SyncServer", "Imaging", "crackmon",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
+        // chromedriver writes headers as "Name:value", which FoundationNetworking refuses.
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
     .testTarget(
       name: "IngestTests",

@@ -17,7 +17,8 @@ packages=(
   libxml2-dev        # FoundationXML's XML parser, used for XMP
   pkg-config
   python3-numpy python3-scipy python3-pil  # tools/synth: the synthetic multi-cycle photos
-  chromium           # only for the test that renders the HTML growth report headless
+  chromium           # only for the tests: the HTML growth report and the web application, headless
+  chromium-driver    # only for the web application's browser test (WebDriver)
   gdal-bin           # only for the tests that read our GeoJSON with ogrinfo / ogr2ogr
   postgresql postgresql-15-postgis-3  # the PostgreSQL central store; the tests start a throwaway server
 )

@@ -3,6 +3,7 @@ import CentralPostgres
 import Foundation
 import Store
 import SyncServer
+import WebApp
 
 /// Where the central store is: `--postgres URL`, else `--central` (a SQLite file), else
 /// `$CRACKMON_CENTRAL` (a file or a postgres:// URL), else `./central.sqlite`.
@@ -58,10 +59,12 @@ struct CentralOptions: ParsableArguments {
 struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
-    abstract: "Run the central sync server that field devices push to.",
+    abstract: "Run the central server: devices sync to it, the office signs in to its web application.",
     discussion: """
-      Plain HTTP on the given address: put it behind a TLS-terminating reverse proxy \
-      (nginx, Caddy) to reach it over a network. Logs go to standard error; the line \
+      The API is under /v1 (schema/openapi.yaml, also at /openapi.yaml); the web application \
+      is at / (sign in with a user from `crackmon admin user add`). Plain HTTP on the given \
+      address: put it behind a TLS-terminating reverse proxy (nginx, Caddy) to reach it over \
+      a network. Logs go to standard error; the line \
       `listening on HOST:PORT` says when it is ready (port 0 picks a free one).
       """)
 
@@ -98,7 +101,8 @@ struct ServeCommand: AsyncParsableCommand {
     let port = Int(listen[listen.index(after: colon)...])!
     try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
     try await CentralOptions.with(location: postgres ?? store, create: true) { store in
-      let server = SyncServer(store: store, blobs: try OrganisationBlobs(root: URL(fileURLWithPath: blobs)))
+      var server = SyncServer(store: store, blobs: try OrganisationBlobs(root: URL(fileURLWithPath: blobs)))
+      server.extensions.append(WebApp.install)
       try await server.adoptUnsortedBlobs()
       try await server.run(host: host, port: port) { port in
         // Unbuffered: scripts and tests wait for this line.

@@ -80,7 +80,7 @@ public enum CentralError: Error, Equatable, CustomStringConvertible, Sendable {
 
 /// The central store every field device syncs to: one SQLite file (`SQLiteCentralStore`),
 /// or PostgreSQL with PostGIS (`PostgresCentralStore`, module CentralPostgres).
-public protocol CentralStore: MapRowSource, OfficeAccounts {
+public protocol CentralStore: MapRowSource, OfficeAccounts, OfficeViews {
   func addOrg(_ id: String) async throws(CentralError)
   /// Every organisation's id and when it was added, by id.
   func organisations() async throws(CentralError) -> [(id: String, createdAt: String)]

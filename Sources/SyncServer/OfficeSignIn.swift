@@ -136,7 +136,9 @@ extension SyncServer {
   /// The caller of a request (see `Caller`), or 401. A session's changes (any method but GET
   /// and HEAD) need its CSRF token; a user who must choose a password may do only that until
   /// they have.
-  func caller(_ request: Request, context: Context, choosingPassword: Bool = false) async throws -> Caller {
+  public func caller(_ request: Request, context: Context, choosingPassword: Bool = false) async throws
+    -> Caller
+  {
     if let header = request.headers[.authorization] {
       guard header.hasPrefix("Bearer ") else {
         throw HTTPError(.unauthorized, message: CentralError.unauthorized.description)
@@ -214,6 +216,17 @@ extension SyncServer {
       csrfToken: session.csrf)
   }
 
+  /// The signed-in user of a `/v1/session` request (one who must still choose a password
+  /// included); 404 for a bearer token, which has no session.
+  func sessionUser(_ request: Request, context: Context) async throws -> (OfficeUser, OfficeSession) {
+    guard
+      case .user(let user, let session) = try await caller(request, context: context, choosingPassword: true)
+    else {
+      throw HTTPError(.notFound, message: "no session: tokens have none")
+    }
+    return (user, session)
+  }
+
   /// `POST|GET|DELETE /v1/session` and `POST /v1/session/password`.
   func addSessionRoutes(to router: Router<Context>) {
     router.post("v1/session") { request, context -> SessionState in
@@ -236,28 +249,17 @@ extension SyncServer {
       return Self.state(user, session)
     }
     router.get("v1/session") { request, context -> SessionState in
-      guard
-        case .user(let user, let session) = try await caller(
-          request, context: context, choosingPassword: true)
-      else {
-        throw HTTPError(.notFound, message: "no session: tokens have none")
-      }
+      let (user, session) = try await sessionUser(request, context: context)
       return Self.state(user, session)
     }
     router.delete("v1/session") { request, context -> Response in
-      guard case .user = try await caller(request, context: context, choosingPassword: true) else {
-        throw HTTPError(.notFound, message: "no session: tokens have none")
-      }
+      _ = try await sessionUser(request, context: context)
       context.sessions.clearSession()
       return Response(status: .noContent)
     }
     router.post("v1/session/password") { request, context -> SessionState in
-      guard
-        case .user(var user, let session) = try await caller(
-          request, context: context, choosingPassword: true)
-      else {
-        throw HTTPError(.notFound, message: "no session: tokens have none")
-      }
+      let (signedIn, session) = try await sessionUser(request, context: context)
+      var user = signedIn
       let change = try await decodeBody(
         PasswordChange.self, request, context: context, what: "password change")
       let found: (OfficeUser, passwordHash: String)?

@@ -41,6 +41,9 @@ public struct SyncServer: Sendable {
 
   /// Tracks assets after pushes, in the background, while `run` serves.
   public let tracker: CentralTracker
+  /// More routes on the same router, callers and store: the office's web application
+  /// (module WebApp) adds its pages here.
+  public var extensions: [@Sendable (SyncServer, Router<Context>) -> Void] = []
 
   public init(store: any CentralStore, blobs: OrganisationBlobs, metrics: ServerMetrics = ServerMetrics()) {
     self.store = store
@@ -51,13 +54,13 @@ public struct SyncServer: Sendable {
     tracker = CentralTracker(store: store, logger: logger)
   }
 
-  struct Context: SessionRequestContext {
-    var coreContext: CoreRequestContextStorage
-    let sessions = SessionContext<OfficeSession>()
+  public struct Context: SessionRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let sessions = SessionContext<OfficeSession>()
     /// Bodies over this are refused with 413 before they are decoded.
-    var maxUploadSize: Int { SyncServer.maxPushBytes }
+    public var maxUploadSize: Int { SyncServer.maxPushBytes }
 
-    init(source: Source) {
+    public init(source: Source) {
       coreContext = .init(source: source)
     }
   }
@@ -72,6 +75,7 @@ public struct SyncServer: Sendable {
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: Self.sessionMiddleware(store))
     addSessionRoutes(to: router)
+    addOfficeViewRoutes(to: router)
     router.get("healthz") { _, _ in Health() }
     router.get("metrics") { _, _ -> Response in
       Response(
@@ -184,6 +188,7 @@ public struct SyncServer: Sendable {
     router.get("v1/captures/:id/thumbnail") { request, context -> Response in
       try await thumbnailResponse(request, context: context)
     }
+    for extend in extensions { extend(self, router) }
     return router
   }
 
@@ -238,7 +243,7 @@ public struct SyncServer: Sendable {
   /// The asset of a `v1/assets/{id}/...` request, once the token is checked and the asset is
   /// found to be its organisation's. Another organisation's asset is answered as if it did not
   /// exist: a 403 would tell that the id is taken.
-  func requestedAsset(_ request: Request, context: Context) async throws -> (Caller, String) {
+  public func requestedAsset(_ request: Request, context: Context) async throws -> (Caller, String) {
     let caller = try await caller(request, context: context)
     let asset = try context.parameters.require("id")
     let owner: String?
@@ -382,7 +387,7 @@ public struct SyncServer: Sendable {
     return nil
   }
 
-  static func httpError(_ error: CentralError) -> HTTPError {
+  public static func httpError(_ error: CentralError) -> HTTPError {
     switch error {
     case .unauthorized: HTTPError(.unauthorized, message: error.description)
     case .forbidden: HTTPError(.forbidden, message: error.description)

@@ -67,6 +67,11 @@ extension PushTests {
       Call(method: "GET", path: "v1/assets/pier-17/report.json"),
       Call(method: "GET", path: "v1/assets/pier-17/report.csv"),
       Call(method: "GET", path: "v1/assets/pier-17/report.html"),
+      Call(method: "GET", path: "v1/assets/pier-17/tracks?offset=0&limit=10"),
+      // The asset is checked before the role and the body.
+      Call(
+        method: "POST", path: "v1/assets/pier-17/reviews",
+        body: Data(#"{"observation": "x", "verdict": "reject", "as": "joint"}"#.utf8)),
       // Without its bbox: the token is checked before the parameters.
       Call(method: "GET", path: "v1/assets/pier-17/cracks"),
       Call(

@@ -176,6 +176,13 @@ import Testing
     #expect(
       try await Self.call(server, "GET", "v1/assets/pier-17/report.csv", token: retired.token).status == 401)
 
+    // The list of assets is the caller's organisation's.
+    let mine = try await Self.call(server, "GET", "v1/assets", session: session)
+    #expect(mine.status == 200 && String(decoding: mine.body, as: UTF8.self).contains("\"pier-17\""))
+    let theirs = try await Self.call(server, "GET", "v1/assets", token: rivalIntegration.token)
+    #expect(theirs.status == 200 && String(decoding: theirs.body, as: UTF8.self) == "[]")
+    #expect(try await Self.call(server, "GET", "v1/assets").status == 401)
+
     // A change made with the cookie alone (as another site could make a browser send it)
     // changes nothing; with the session's token it signs out.
     let forged = try await Self.call(server, "DELETE", "v1/session", session: session, csrf: false)
