@@ -20,9 +20,10 @@ extension PostgresCentralStore {
     return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds), connection)
   }
 
-  public func assets(org: String) async throws(CentralError) -> [AssetOverview] {
+  public func assets(org: String, only: String?) async throws(CentralError) -> [AssetOverview] {
     try await read { connection in
-      try await self.select(OfficeViewsSQL.assets(Self.p), [org], connection).map(AssetOverview.init(row:))
+      try await self.select(OfficeViewsSQL.assets(Self.p), [org, only], connection).map(
+        AssetOverview.init(row:))
     }
   }
 

@@ -73,8 +73,8 @@ public struct TrackPage: Sendable, Equatable {
 /// What the office's pages read of the central store, paged and filtered in SQL so that an
 /// asset of 10,000 tracks reads as fast as one of ten.
 public protocol OfficeViews {
-  /// The organisation's assets, by id.
-  func assets(org: String) async throws(CentralError) -> [AssetOverview]
+  /// The organisation's assets, by id; with `only`, that one asset if it is the organisation's.
+  func assets(org: String, only: String?) async throws(CentralError) -> [AssetOverview]
   /// The asset's tracks, those with alerts first, then the fastest widening; `severity`
   /// keeps those whose latest crack has it.
   func tracks(asset: String, severity: String?, offset: Int, limit: Int) async throws(CentralError)
@@ -100,7 +100,7 @@ public enum OfficeViewsSQL {
       (SELECT COUNT(*) FROM growth_alert g WHERE g.asset_id = a.id) AS alerts,
       t.tracked_at
     FROM asset a JOIN asset_org o ON o.asset_id = a.id LEFT JOIN tracking_state t ON t.asset_id = a.id
-    WHERE o.org_id = \(p(1)) ORDER BY a.id
+    WHERE o.org_id = \(p(1)) AND (CAST(\(p(2)) AS TEXT) IS NULL OR a.id = \(p(2))) ORDER BY a.id
     """
   }
 
@@ -151,10 +151,10 @@ public enum OfficeViewsSQL {
 extension SQLiteCentralStore {
   private static func p(_ n: Int) -> String { "?\(n)" }
 
-  public func assets(org: String) throws(CentralError) -> [AssetOverview] {
+  public func assets(org: String, only: String?) throws(CentralError) -> [AssetOverview] {
     try wrap {
       try pool.read { db in
-        try AssetOverview.fetchAll(db, sql: OfficeViewsSQL.assets(Self.p), arguments: [org])
+        try AssetOverview.fetchAll(db, sql: OfficeViewsSQL.assets(Self.p), arguments: [org, only])
       }
     }
   }

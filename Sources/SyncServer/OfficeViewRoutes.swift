@@ -20,7 +20,7 @@ extension SyncServer {
   func addOfficeViewRoutes(to router: Router<Context>) {
     router.get("v1/assets") { request, context -> [AssetOverview] in
       let caller = try await caller(request, context: context)
-      do throws(CentralError) { return try await store.assets(org: caller.orgId) } catch {
+      do throws(CentralError) { return try await store.assets(org: caller.orgId, only: nil) } catch {
         throw Self.httpError(error)
       }
     }

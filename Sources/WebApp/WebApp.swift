@@ -23,7 +23,7 @@ public enum WebApp {
     router.get("signin") { _, _ in html(OfficePages.render("signin", ["title": "Sign in"])) }
     router.get("/") { request, context in
       try await page(server, request, context) { user, values in
-        let assets = try await server.store.assets(org: user.orgId)
+        let assets = try await server.store.assets(org: user.orgId, only: nil)
         values["title"] = "Assets"
         values["hasAssets"] = !assets.isEmpty
         values["assets"] = assets.map { asset -> [String: Any] in
@@ -37,7 +37,7 @@ public enum WebApp {
     router.get("assets/:id") { request, context in
       try await page(server, request, context) { _, values in
         let (caller, id) = try await server.requestedAsset(request, context: context)
-        guard let asset = try await server.store.assets(org: caller.orgId).first(where: { $0.id == id })
+        guard let asset = try await server.store.assets(org: caller.orgId, only: id).first
         else {
           throw HTTPError(.notFound, message: "no asset \"\(id)\"")
         }
@@ -87,7 +87,7 @@ public enum WebApp {
       try await page(server, request, context) { user, values in
         let (caller, id) = try await server.requestedAsset(request, context: context)
         let track = try context.parameters.require("track")
-        let asset = try await server.store.assets(org: caller.orgId).first { $0.id == id }
+        let asset = try await server.store.assets(org: caller.orgId, only: id).first
         let cracks = try await server.store.trackObservations(asset: id, track: track)
         values["title"] = "Track \(track.prefix(12))"
         values["asset"] = id
